@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs (or checks for) the system programs the test suite needs, so that
+# `npm test` works on a fresh machine. Today: a python3 with the `cryptography`
+# package, for the independent format check (test/independent/). Later:
+# chromium (browser tests) and etcd-server (multi-node tests).
+# As root with apt it installs what is missing; otherwise it stops and prints
+# the exact command to run. It never skips silently.
+set -euo pipefail
+
+have_python_cryptography() {
+  local py
+  for py in python3 /usr/bin/python3; do
+    if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import cryptography.hazmat.primitives.ciphers.aead' >/dev/null 2>&1; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+missing=()
+have_python_cryptography || missing+=(python3 python3-cryptography)
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup-system: installing ${missing[*]} with apt-get" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  exit 0
+fi
+
+echo "setup-system: missing Debian packages: ${missing[*]}" >&2
+echo "setup-system: run: sudo apt-get install -y ${missing[*]}" >&2
+exit 1

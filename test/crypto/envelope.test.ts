@@ -1,0 +1,175 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import {
+  ChunkVerifier, concatBytes, decryptEnvelope, encryptEnvelope, fromBase64url, fromHex, generateDek, randomBytes, toHex,
+  type StoredChunk,
+} from '../../src/crypto/index.ts';
+import { buildCryptoVectors, type CryptoVectors } from '../vectors/crypto/build.ts';
+import { collector, expectCode, splitAt } from '../helpers/streams.ts';
+
+const vectors = JSON.parse(readFileSync(new URL('../vectors/crypto/crypto-vectors.json', import.meta.url), 'utf8')) as CryptoVectors;
+const CHAIN = vectors.chain;
+const RECORD = 'ab'.repeat(16);
+
+async function encryptToChunks(content: Uint8Array, chunkSize: number, dek = generateDek(), fileName = 'f.bin') {
+  const chunks: StoredChunk[] = [];
+  const summary = await encryptEnvelope({ chain: CHAIN, recordId: RECORD, version: 1, dek, fileName, chunkSize }, [content], (c) => {
+    chunks.push(c);
+  });
+  return { chunks, summary, dek };
+}
+
+test('the committed crypto vectors are exactly what the generator makes now', async () => {
+  assert.deepEqual(await buildCryptoVectors(vectors), vectors);
+});
+
+test('every vector envelope decrypts to its content and file name, and rebuilds its cipherRoot', async () => {
+  for (const v of vectors.envelopes) {
+    const out = collector();
+    const stored = v.chunks.map((c) => fromBase64url(c.storedB64));
+    const result = await decryptEnvelope(stored, { dek: fromHex(v.dekHex), expect: v, cipherRoot: v.cipherRoot }, out.sink);
+    assert.equal(toHex(out.bytes()), v.contentHex, v.name);
+    assert.equal(result.fileName, v.fileName);
+    assert.equal(result.contentSize, v.contentHex.length / 2);
+    assert.equal(result.cipherRoot, v.cipherRoot);
+  }
+});
+
+test('every negative vector fails with its typed error code', async () => {
+  assert.ok(vectors.envelopeNegatives.length >= 12);
+  for (const n of vectors.envelopeNegatives) {
+    const stored = n.storedB64.map((s) => fromBase64url(s));
+    await expectCode(decryptEnvelope(stored, { dek: fromHex(n.dekHex) }, () => {}), n.expectedCode).catch((e: Error) => {
+      throw new Error(`${n.name}: ${e.message}`);
+    });
+  }
+});
+
+test('a header naming another record or version is refused before any chunk is opened', async () => {
+  const v = vectors.envelopes[1]!;
+  const stored = v.chunks.map((c) => fromBase64url(c.storedB64));
+  let opened = 0;
+  await expectCode(decryptEnvelope(stored, { dek: fromHex(v.dekHex), expect: { ...v, version: 2 } }, () => void opened++), 'ENVELOPE_CONTEXT_MISMATCH');
+  assert.equal(opened, 0);
+});
+
+test('a wrong cipherRoot is refused before the last chunk of content is released', async () => {
+  const v = vectors.envelopes.find((e) => e.name === 'exact-multiple')!;
+  const out = collector();
+  const stored = v.chunks.map((c) => fromBase64url(c.storedB64));
+  await expectCode(decryptEnvelope(stored, { dek: fromHex(v.dekHex), cipherRoot: '00'.repeat(32) }, out.sink), 'CIPHER_ROOT_MISMATCH');
+  assert.ok(out.bytes().length < v.contentHex.length / 2);
+});
+
+test('round trip: any content, chunk size and file name, with the stored stream cut anywhere', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uint8Array({ minLength: 0, maxLength: 5000 }),
+      fc.integer({ min: 6, max: 12 }).map((e) => 2 ** e),
+      fc.string({ maxLength: 80 }),
+      fc.array(fc.nat({ max: 8000 }), { maxLength: 6 }),
+      async (content, chunkSize, fileName, cuts) => {
+        const { chunks, summary, dek } = await encryptToChunks(content, chunkSize, generateDek(), fileName);
+        const stored = concatBytes(...chunks.map((c) => c.bytes));
+        assert.equal(summary.storedSize, stored.length);
+        assert.equal(summary.contentSize, content.length);
+        const out = collector();
+        const result = await decryptEnvelope(splitAt(stored, cuts), { dek, cipherRoot: summary.cipherRoot }, out.sink);
+        assert.deepEqual(out.bytes(), content);
+        assert.equal(result.fileName, fileName);
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+test('chunk count is max(1, ceil(len / chunkSize)) data chunks plus the header, never an empty trailing chunk', async () => {
+  for (const extra of [0, 1, 63, 64, 65, 128, 200]) {
+    const chunkSize = 64;
+    const prefixLen = 4 + '{"fileName":"f.bin"}'.length;
+    const content = randomBytes(extra);
+    const { chunks } = await encryptToChunks(content, chunkSize);
+    const len = prefixLen + extra;
+    assert.equal(chunks.length - 1, Math.max(1, Math.ceil(len / chunkSize)), `content ${extra}`);
+    for (const c of chunks.slice(1)) assert.ok(c.bytes.length > 16);
+  }
+});
+
+test('ChunkVerifier accepts each stored chunk and names the first altered one', async () => {
+  const { chunks, summary } = await encryptToChunks(randomBytes(700), 64);
+  const verifier = await ChunkVerifier.create(summary.cipherRoot, summary.chunkHashes);
+  for (const c of chunks) await verifier.verifyChunk(c.index, c.bytes);
+  const bad = Uint8Array.from(chunks[3]!.bytes);
+  bad[5]! ^= 0x80;
+  await expectCode(verifier.verifyChunk(3, bad), 'CHUNK_HASH_MISMATCH');
+  await expectCode(verifier.verifyChunk(4, chunks[3]!.bytes), 'CHUNK_HASH_MISMATCH');
+  const forged = [...summary.chunkHashes];
+  forged[2] = '00'.repeat(32);
+  await expectCode(ChunkVerifier.create(summary.cipherRoot, forged), 'CIPHER_ROOT_MISMATCH');
+});
+
+test('resume with the same DEK marks chunks the node holds and yields the same cipherRoot', async () => {
+  const content = randomBytes(1000);
+  const first = await encryptToChunks(content, 128);
+  const held = first.summary.chunkHashes.slice(0, 4);
+  const flags: boolean[] = [];
+  const again = await encryptEnvelope(
+    { chain: CHAIN, recordId: RECORD, version: 1, dek: first.dek, fileName: 'f.bin', chunkSize: 128, storedChunkHashes: held },
+    [content],
+    (c) => void flags.push(c.alreadyStored),
+  );
+  assert.equal(again.cipherRoot, first.summary.cipherRoot);
+  assert.deepEqual(flags, first.chunks.map((_, i) => i < 4));
+});
+
+test('resume refuses to continue when a re-encrypted chunk differs from the stored one', async () => {
+  const content = randomBytes(1000);
+  const first = await encryptToChunks(content, 128);
+  const changed = Uint8Array.from(content);
+  changed[200]! ^= 1;
+  const sent: number[] = [];
+  await expectCode(
+    encryptEnvelope(
+      { chain: CHAIN, recordId: RECORD, version: 1, dek: first.dek, fileName: 'f.bin', chunkSize: 128, storedChunkHashes: first.summary.chunkHashes.slice(0, 4) },
+      [changed],
+      (c) => void sent.push(c.index),
+    ),
+    'RESUME_MISMATCH',
+  );
+  // chunk 2 carries content byte 200 (prefix 24 bytes + 128-byte chunks): nothing from it on is delivered.
+  assert.deepEqual(sent, [0, 1]);
+});
+
+test('encryption streams: memory stays flat while 64 MiB pass through in 1 MiB chunks', async () => {
+  const piece = randomBytes(1 << 20);
+  async function* source() {
+    for (let i = 0; i < 64; i++) yield piece;
+  }
+  const dek = generateDek();
+  let storedBytes = 0;
+  const before = process.memoryUsage().arrayBuffers;
+  let peak = before;
+  const summary = await encryptEnvelope({ chain: CHAIN, recordId: RECORD, version: 1, dek, fileName: 'big.bin' }, source(), (c) => {
+    storedBytes += c.bytes.length;
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+  });
+  assert.equal(summary.contentSize, 64 << 20);
+  assert.equal(storedBytes, summary.storedSize);
+  assert.ok(peak - before < 32 << 20, `array buffers grew by ${(peak - before) >> 20} MiB`);
+});
+
+test('bad arguments are typed errors naming the argument', async () => {
+  const ok = { chain: CHAIN, recordId: RECORD, version: 1, dek: generateDek(), fileName: 'x' };
+  const sink = () => {};
+  await expectCode(encryptEnvelope({ ...ok, chunkSize: 100 }, [], sink), 'ARGUMENT_INVALID');
+  await expectCode(encryptEnvelope({ ...ok, chunkSize: 2 ** 25 }, [], sink), 'ARGUMENT_INVALID');
+  await expectCode(encryptEnvelope({ ...ok, dek: new Uint8Array(16) }, [], sink), 'ARGUMENT_INVALID');
+  await expectCode(encryptEnvelope({ ...ok, recordId: 'AB'.repeat(16) }, [], sink), 'ARGUMENT_INVALID');
+  await expectCode(encryptEnvelope({ ...ok, version: 0 }, [], sink), 'ARGUMENT_INVALID');
+  await expectCode(encryptEnvelope({ ...ok, chain: 'zz' }, [], sink), 'ARGUMENT_INVALID');
+  await expectCode(encryptEnvelope(ok, ['text' as unknown as Uint8Array], sink), 'ARGUMENT_INVALID');
+  await expectCode(decryptEnvelope([new Uint8Array([0, 0, 0xff, 0xff])], { dek: generateDek() }, sink), 'ENVELOPE_HEADER_INVALID');
+  await expectCode(decryptEnvelope([], { dek: generateDek() }, sink), 'ENVELOPE_TRUNCATED');
+});

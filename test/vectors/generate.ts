@@ -1,0 +1,25 @@
+/**
+ * Regenerates every vector file under test/vectors/ (`npm run vectors`).
+ * Deterministic: randomised signatures and wraps are kept when still valid.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { buildCryptoVectors, type CryptoVectors } from './crypto/build.ts';
+import { takeJcsVectors } from './jcs/take.ts';
+import { renderCryptoExamples, rewriteDocExamples } from './docs-examples.ts';
+
+const cryptoPath = new URL('./crypto/crypto-vectors.json', import.meta.url);
+const previous = existsSync(cryptoPath) ? (JSON.parse(readFileSync(cryptoPath, 'utf8')) as CryptoVectors) : undefined;
+const vectors = await buildCryptoVectors(previous);
+writeFileSync(cryptoPath, JSON.stringify(vectors, null, 2) + '\n');
+console.log(`wrote ${cryptoPath.pathname}`);
+
+const jcs = takeJcsVectors();
+if (jcs) {
+  writeFileSync(new URL('./jcs/rfc8785.json', import.meta.url), JSON.stringify(jcs, null, 2) + '\n');
+  console.log(`took ${jcs.cases.length} RFC 8785 cases from ../shared/testdata/jcs`);
+} else {
+  console.log('../shared/testdata/jcs is absent: test/vectors/jcs/rfc8785.json left as it is');
+}
+
+rewriteDocExamples(renderCryptoExamples(vectors));
+console.log('rewrote the worked examples in docs/formats.md');
