@@ -114,9 +114,9 @@ async function rsa(ops: number) {
   const message = randomBytes(300);
   const dek = generateDek();
   const ctx = { chain: CHAIN, recordId: RECORD, version: 1 };
-  const signature = await signBytes(keys.sig.privateKey, message);
+  const signature = new Uint8Array(await signBytes(keys.sig.privateKey, message));
   const wrapped = await wrapDek(dek, keys.enc.publicKey, ctx);
-  const label = wrapLabel(ctx, encKeyId);
+  const label = new Uint8Array(wrapLabel(ctx, encKeyId));
   const rawWrapped = await crypto.subtle.encrypt({ name: 'RSA-OAEP', label }, keys.enc.publicKey, dek);
   const pss = { name: 'RSA-PSS', saltLength: 32 };
   const results: Record<string, unknown> = {};

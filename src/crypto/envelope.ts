@@ -55,7 +55,7 @@ export interface EnvelopeSummary {
 
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
-export function generateDek(): Uint8Array {
+export function generateDek(): Uint8Array<ArrayBuffer> {
   const dek = new Uint8Array(DEK_BYTES);
   globalThis.crypto.getRandomValues(dek);
   return dek;
