@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildCryptoVectors, type CryptoVectors } from './crypto/build.ts';
 import { takeJcsVectors } from './jcs/take.ts';
+import { buildLedgerVectors, type LedgerVectors } from './ledger/build.ts';
 import { renderCryptoExamples, rewriteDocExamples } from './docs-examples.ts';
 
 const cryptoPath = new URL('./crypto/crypto-vectors.json', import.meta.url);
@@ -20,6 +21,12 @@ if (jcs) {
 } else {
   console.log('../shared/testdata/jcs is absent: test/vectors/jcs/rfc8785.json left as it is');
 }
+
+const ledgerPath = new URL('./ledger/ledger-vectors.json', import.meta.url);
+const previousLedger = existsSync(ledgerPath) ? (JSON.parse(readFileSync(ledgerPath, 'utf8')) as LedgerVectors) : undefined;
+const ledger = await buildLedgerVectors(previousLedger);
+writeFileSync(ledgerPath, JSON.stringify(ledger, null, 2) + '\n');
+console.log(`wrote ${ledgerPath.pathname}`);
 
 rewriteDocExamples(renderCryptoExamples(vectors));
 console.log('rewrote the worked examples in docs/formats.md');

@@ -1,0 +1,168 @@
+/**
+ * Transactions (DESIGN §5, §13): `{header, body, sig}`. Signed bytes =
+ * "dhl/tx/v1\n" ‖ JCS(header); `bodyHash` = hex SHA-256(JCS(body)), so a body
+ * can be withheld or erased without breaking the signature; txHash =
+ * SHA-256(signed bytes ‖ raw signature).
+ */
+import { ALG } from '../crypto/algorithms.ts';
+import { concatBytes, fromBase64url, randomBytes, toBase64url, toHex } from '../crypto/bytes.ts';
+import { canonicalBytes, taggedBytes, DOMAIN_TAGS, type JsonValue } from '../crypto/canonical.ts';
+import { isDhlError } from '../crypto/errors.ts';
+import type { SyncHash } from '../crypto/hash.ts';
+import { signBytes, verifyBytes } from '../crypto/signature.ts';
+import { ledgerError } from './errors.ts';
+import { B64URL, exactKeys, HEX32, HEX64, int, isObject, str, USERNAME, type Fail } from './validate.ts';
+
+export const TX_VERSION = 1;
+/** RSA-3072 signatures are 384 bytes. */
+export const TX_SIGNATURE_BYTES = 384;
+const TYPE_NAME = /^[A-Z][A-Za-z]{1,39}$/;
+
+export interface TxHeader {
+  v: typeof TX_VERSION;
+  chain: string;
+  type: string;
+  actor: string;
+  keyId: string;
+  alg: typeof ALG.sign;
+  nonce: string;
+  notAfter: number;
+  time: number;
+  bodyHash: string;
+}
+
+/** A transaction as it travels: header, body, base64url signature. */
+export interface SignedTx {
+  header: TxHeader;
+  body: JsonValue;
+  sig: string;
+}
+
+/** A transaction whose body is held back from this reader (DESIGN §5): header and signature only. */
+export interface WithheldTx {
+  header: TxHeader;
+  sig: string;
+  withheld: true;
+}
+
+/** A checked transaction with its hash. Only `parseTx`/`createTx` make these. */
+export interface ParsedTx {
+  readonly hash: string;
+  readonly header: TxHeader;
+  /** Absent when withheld. */
+  readonly body?: JsonValue;
+  readonly sig: string;
+  readonly withheld: boolean;
+}
+
+const HEADER_FIELDS = ['v', 'chain', 'type', 'actor', 'keyId', 'alg', 'nonce', 'notAfter', 'time', 'bodyHash'] as const;
+
+function parseHeader(value: unknown, fail: Fail): TxHeader {
+  if (!isObject(value)) throw fail('header');
+  exactKeys(value, HEADER_FIELDS, fail, 'header.');
+  if (value.v !== TX_VERSION) throw fail('header.v');
+  str(value.chain, HEX64, 'header.chain', fail);
+  str(value.type, TYPE_NAME, 'header.type', fail);
+  str(value.actor, USERNAME, 'header.actor', fail);
+  str(value.keyId, HEX64, 'header.keyId', fail);
+  if (value.alg !== ALG.sign) throw fail('header.alg');
+  str(value.nonce, HEX32, 'header.nonce', fail);
+  int(value.notAfter, 'header.notAfter', fail);
+  int(value.time, 'header.time', fail);
+  str(value.bodyHash, HEX64, 'header.bodyHash', fail);
+  return { ...(value as unknown as TxHeader) };
+}
+
+export function txSigningBytes(header: TxHeader): Uint8Array {
+  return taggedBytes(DOMAIN_TAGS.tx, header);
+}
+
+export function bodyHashOf(hash: SyncHash, body: JsonValue): string {
+  return toHex(hash(canonicalBytes(body)));
+}
+
+export function txHashOf(hash: SyncHash, header: TxHeader, sig: string): string {
+  return toHex(hash(concatBytes(txSigningBytes(header), fromBase64url(sig, 'sig'))));
+}
+
+export interface ParseTxOptions {
+  /** The chain the reader trusts: a transaction naming another is refused. */
+  chain?: string;
+}
+
+/**
+ * Checks an untrusted transaction's shape, its body against `bodyHash`, and
+ * computes its hash. The signature is checked separately (`verifyTxSignature`):
+ * it needs the signer's key, which only the chain's state knows.
+ */
+export function parseTx(hash: SyncHash, value: unknown, options: ParseTxOptions = {}): ParsedTx {
+  const fail: Fail = (field) => ledgerError('TX_MALFORMED', { field });
+  if (!isObject(value)) throw fail('$');
+  const withheld = value.withheld === true;
+  exactKeys(value, withheld ? ['header', 'sig', 'withheld'] : ['header', 'body', 'sig'], fail);
+  const header = parseHeader(value.header, fail);
+  if (options.chain !== undefined && header.chain !== options.chain) throw ledgerError('TX_CHAIN_MISMATCH', { chain: header.chain });
+  const sig = str(value.sig, B64URL, 'sig', fail);
+  if (fromBase64url(sig).length !== TX_SIGNATURE_BYTES) throw fail('sig');
+  if (withheld) return Object.freeze({ hash: txHashOf(hash, header, sig), header, sig, withheld: true });
+  let bodyBytes: Uint8Array;
+  try {
+    bodyBytes = canonicalBytes(value.body);
+  } catch (err) {
+    if (isDhlError(err, 'CANONICAL_JSON_INVALID')) throw fail(`body${String(err.details.path ?? '').slice(1)}`);
+    throw err;
+  }
+  if (toHex(hash(bodyBytes)) !== header.bodyHash) throw ledgerError('TX_BODY_HASH_MISMATCH', { bodyHash: header.bodyHash });
+  const body = structuredClone(value.body) as JsonValue;
+  return Object.freeze({ hash: txHashOf(hash, header, sig), header, body, sig, withheld: false });
+}
+
+/** The transaction's travelling form (body withheld when the parsed tx has none). */
+export function txToJson(tx: ParsedTx): SignedTx | WithheldTx {
+  return tx.withheld || tx.body === undefined
+    ? { header: tx.header, sig: tx.sig, withheld: true }
+    : { header: tx.header, body: tx.body, sig: tx.sig };
+}
+
+export function withhold(tx: ParsedTx): ParsedTx {
+  return Object.freeze({ hash: tx.hash, header: tx.header, sig: tx.sig, withheld: true });
+}
+
+export interface NewTx {
+  chain: string;
+  type: string;
+  actor: string;
+  keyId: string;
+  body: JsonValue;
+  notAfter: number;
+  /** The client's clock, informational. */
+  time: number;
+  /** 32 hex digits; random when absent (vectors inject one). */
+  nonce?: string;
+}
+
+/** Builds and signs a transaction with the actor's `sig` private key. */
+export async function createTx(hash: SyncHash, input: NewTx, signer: CryptoKey): Promise<ParsedTx> {
+  const header: TxHeader = {
+    v: TX_VERSION,
+    chain: input.chain,
+    type: input.type,
+    actor: input.actor,
+    keyId: input.keyId,
+    alg: ALG.sign,
+    nonce: input.nonce ?? toHex(randomBytes(16)),
+    notAfter: input.notAfter,
+    time: input.time,
+    bodyHash: bodyHashOf(hash, input.body),
+  };
+  parseHeader(header, (field) => ledgerError('TX_MALFORMED', { field }));
+  const sig = toBase64url(await signBytes(signer, txSigningBytes(header)));
+  return parseTx(hash, { header, body: input.body, sig });
+}
+
+/** Throws TX_SIGNATURE_INVALID unless `publicKey` signed the header. */
+export async function verifyTxSignature(tx: ParsedTx, publicKey: CryptoKey): Promise<void> {
+  if (!(await verifyBytes(publicKey, fromBase64url(tx.sig), txSigningBytes(tx.header)))) {
+    throw ledgerError('TX_SIGNATURE_INVALID', { tx: tx.hash });
+  }
+}
