@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fingerprint, fromBase64url, fromHex, toHex, utf8 } from '../../src/crypto/index.ts';
 import type { CryptoVectors } from './crypto/build.ts';
+import type { LedgerVectors } from './ledger/build.ts';
 
 export const DOC_PATH = new URL('../../docs/formats.md', import.meta.url);
 
@@ -79,4 +80,65 @@ export function rewriteDocExamples(examples: Record<string, string>): void {
     examples[name] === undefined ? whole : `<!-- example:${name} -->\n\`\`\`text\n${examples[name]}\n\`\`\``,
   );
   writeFileSync(DOC_PATH, next);
+}
+
+const short = (b64: string) => `${b64.slice(0, 24)}…(${b64.length} chars)`;
+
+export function renderLedgerExamples(v: LedgerVectors): Record<string, string> {
+  const g = v.genesis;
+  const shownGenesis = {
+    ...g,
+    orgs: g.orgs.map((o) => ({
+      ...o,
+      admins: o.admins.map((a) => ({ ...a, sigSpki: short(a.sigSpki), encSpki: short(a.encSpki) })),
+      nodes: o.nodes.map((n) => ({ ...n, sigSpki: short(n.sigSpki) })),
+    })),
+  };
+  const b1 = v.blocks[0]!;
+  const b2 = v.blocks[1]!;
+  const tx = b2.entries[0]!.tx as { header: object; body: object; sig: string };
+  const ex = v.txExamples.find((e) => e.name === 'assign-meera')!;
+  const att = b1.attestations[0]!;
+  const incl = v.proofs.inclusion[1]!;
+  const cons = v.proofs.consistency[0]!;
+  return {
+    genesis: [
+      `genesis (SPKI shortened here; the vector file has them whole):`,
+      JSON.stringify(shownGenesis, null, 2),
+      `signed bytes = "dhl/genesis/v1\\n" ‖ JCS(genesis), ${v.genesisBytesHex.length / 2} bytes`,
+      `chain id = SHA-256(those bytes) = ${v.chainId}`,
+      `stateDigest(0) = SHA-256("dhl/state/v1\\n" ‖ chain id as 32 bytes) = ${v.stateDigest0}`,
+    ].join('\n'),
+    transaction: [
+      `the AssignRole of block 2, as it travels (sig shortened):`,
+      JSON.stringify({ ...tx, sig: short(tx.sig) }, null, 2),
+      `bodyHash = SHA-256(JCS(body)) = ${ex.bodyHash}`,
+      `signed bytes (text) = ${JSON.stringify(utf8.decode(fromHex(ex.signingBytesHex)))}`,
+      `txHash = SHA-256(signed bytes ‖ 384 signature bytes) = ${ex.txHash}`,
+    ].join('\n'),
+    'log-entry': [
+      `entry = ${JSON.stringify({ tx: v.txExamples.find((e) => e.name === 'list-unknown')!.txHash, outcome: b2.entries[1]!.outcome })}`,
+      `leaf input = SHA-256(JCS(entry)) = ${b2.leafInputsHex[1]}`,
+      `leaf hash = SHA-256(0x00 ‖ leaf input); entriesRoot of block 2 = ${b2.header.entriesRoot}`,
+    ].join('\n'),
+    block: [
+      `block 1 header:`,
+      JSON.stringify(b1.header, null, 2),
+      `block hash = SHA-256("dhl/block/v1\\n" ‖ JCS(header)) = ${b1.blockHash}`,
+      `writes (sorted by UTF-8 key bytes):`,
+      JSON.stringify(b1.writes.slice(0, 2)) + (b1.writes.length > 2 ? ` … ${b1.writes.length} writes in all` : ''),
+      `changesHash = SHA-256(JCS(writes)) = ${b1.changesHash}`,
+      `stateDigest(1) = SHA-256(stateDigest(0) ‖ changesHash(1)) = ${b1.header.stateDigest}`,
+    ].join('\n'),
+    attestation: [
+      JSON.stringify({ ...att, sig: short(att.sig) }, null, 2),
+      `signed bytes = "dhl/attest/v1\\n" ‖ JCS(attestation), PS256 by the node's sig key`,
+    ].join('\n'),
+    proofs: [
+      `inclusion of leaf ${incl.index} in the tree of size ${incl.size} (root ${incl.root}):`,
+      ...incl.proof.map((h, i) => `  [${i}] ${h}`),
+      `consistency from size ${cons.size1} (root ${cons.root1}) to size ${cons.size2}:`,
+      ...cons.proof.map((h, i) => `  [${i}] ${h}`),
+    ].join('\n'),
+  };
 }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildCryptoVectors, type CryptoVectors } from './crypto/build.ts';
 import { takeJcsVectors } from './jcs/take.ts';
 import { buildLedgerVectors, type LedgerVectors } from './ledger/build.ts';
-import { renderCryptoExamples, rewriteDocExamples } from './docs-examples.ts';
+import { renderCryptoExamples, renderLedgerExamples, rewriteDocExamples } from './docs-examples.ts';
 
 const cryptoPath = new URL('./crypto/crypto-vectors.json', import.meta.url);
 const previous = existsSync(cryptoPath) ? (JSON.parse(readFileSync(cryptoPath, 'utf8')) as CryptoVectors) : undefined;
@@ -28,5 +28,5 @@ const ledger = await buildLedgerVectors(previousLedger);
 writeFileSync(ledgerPath, JSON.stringify(ledger, null, 2) + '\n');
 console.log(`wrote ${ledgerPath.pathname}`);
 
-rewriteDocExamples(renderCryptoExamples(vectors));
+rewriteDocExamples({ ...renderCryptoExamples(vectors), ...renderLedgerExamples(ledger) });
 console.log('rewrote the worked examples in docs/formats.md');
