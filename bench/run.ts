@@ -1,6 +1,7 @@
 /** `npm run bench -- NAME [options]`: runs one benchmark; JSON results on stdout, progress on stderr. */
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<unknown> }>> = {
   crypto: () => import('./crypto.ts'),
+  'ledger-formats': () => import('./ledger-formats.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);
