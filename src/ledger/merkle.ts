@@ -24,8 +24,8 @@ import { isMerkleError, merkleError } from './merkle-errors.ts';
 /** Every hash in the tree is a SHA-256 output. */
 export const HASH_SIZE = 32;
 
-/** Deepest level a tree of at most 2^53 − 1 leaves can have a stored node at. */
-const MAX_LEVEL = 53;
+/** A tree of at most 2^53 − 1 leaves has stored nodes at levels 0 to 52. */
+const MAX_LEVEL = 52;
 const POW2: readonly number[] = Array.from({ length: MAX_LEVEL + 1 }, (_, i) => 2 ** i);
 
 /**
@@ -161,9 +161,10 @@ export function rootOf(hash: SyncHash, leafHashes: readonly Uint8Array[]): Uint8
 // Proof shapes, shared by the tree (which builds proofs) and the verifiers (which
 // check lengths before hashing).
 
+/** Trailing zero bits of n > 0 (0 for 0, rather than looping forever). */
 function trailingZeros(n: number): number {
   let t = 0;
-  while (n % 2 === 0) {
+  while (n > 0 && n % 2 === 0) {
     n /= 2;
     t++;
   }

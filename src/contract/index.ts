@@ -1,0 +1,20 @@
+/**
+ * contract/: the access-control contract (DESIGN §6), a pure deterministic
+ * state machine run identically by every node and by offline verifiers. No
+ * `node:` imports: it runs unchanged in browsers (clients replay it read-only).
+ */
+export { apply, PRECHECKED } from './apply.ts';
+export { REJECT_CODES, RESERVED_CODES, OK, isRejectCode, rejectMessage } from './codes.ts';
+export type { RejectCode, OutcomeCode } from './codes.ts';
+export { genesisWrites } from './genesis.ts';
+export type { GenesisInput, GenesisOrg, GenesisAdmin, GenesisNode } from './genesis.ts';
+export { KEY } from './keys.ts';
+export { mayRead, directory, auditSubjects } from './queries.ts';
+export type { ReadDecision, DirectoryEntry, DirectoryResult, AuditSubjects } from './queries.ts';
+export { read as readState, chartRecordIds } from './model.ts';
+export { parseBody } from './bodies.ts';
+export { LIMITS, PATTERNS } from './parse.ts';
+export { WRAP_ALGS } from './rules/records.ts';
+export { OverlayView, MemoryStateView, compareUtf8 } from './state.ts';
+export { TX_TYPES, RESERVED_TX_TYPES, ASSIGNABLE_ROLES, GRANT_SCOPES } from './types.ts';
+export type * from './types.ts';

@@ -1,0 +1,37 @@
+/**
+ * The state key scheme. Each namespace has a fixed sequence of parts, each
+ * either a username or org (`[a-z0-9._-]`, no "/"), a lowercase hex id, or a
+ * decimal version, so no key of one namespace can be read as another.
+ */
+export const KEY = Object.freeze({
+  /** UserState */
+  user: (username: string) => `user/${username}`,
+  /** KeyState: every key ever registered, current or rotated out (old wraps still name them). */
+  key: (keyId: string) => `key/${keyId}`,
+  /** RoleState, role ∈ doctor | admin */
+  role: (username: string, role: string) => `role/${username}/${role}`,
+  /** OrgState, from genesis */
+  org: (org: string) => `org/${org}`,
+  /** RecordState */
+  record: (recordId: string) => `record/${recordId}`,
+  /** VersionState: manifest and its signature */
+  version: (recordId: string, version: number) => `version/${recordId}/${version}`,
+  /** WrapState: one wrapped DEK for one recipient key */
+  wrap: (recordId: string, version: number, keyId: string) => `wrap/${recordId}/${version}/${keyId}`,
+  /** ChartState: how many records a patient has */
+  chart: (patient: string) => `chart/${patient}`,
+  /** recordId of the patient's i-th record (0-based, in order of AddRecord) */
+  chartEntry: (patient: string, index: number) => `chart/${patient}/${index}`,
+  /** GrantState: read grant on one record */
+  grant: (recordId: string, grantee: string) => `grant/${recordId}/${grantee}`,
+  /** ContributeState: the patient lets this doctor add records to the chart */
+  contribute: (patient: string, grantee: string) => `contribute/${patient}/${grantee}`,
+  /** RequestState, by the hash of its RequestAccess */
+  request: (requestId: string) => `request/${requestId}`,
+  /** requestId of the doctor's request naming this record */
+  pending: (doctor: string, recordId: string) => `pending/${doctor}/${recordId}`,
+  /** requestId of the doctor's request for all of the patient's records */
+  pendingAll: (doctor: string, patient: string) => `pending-all/${doctor}/${patient}`,
+  /** notAfter of a used (actor, nonce) pair */
+  nonce: (actor: string, nonce: string) => `nonce/${actor}/${nonce}`,
+});

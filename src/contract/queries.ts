@@ -1,0 +1,123 @@
+/**
+ * Read-only questions the node and clients ask of the state. The same
+ * functions decide inside the contract (RecordRead uses mayRead), so a node's
+ * "may this person download now" can never disagree with what the ledger
+ * accepts.
+ */
+import { parseBody } from './bodies.ts';
+import type { RejectCode } from './codes.ts';
+import { chartRecordIds, checkRole, grantUsable, read } from './model.ts';
+import { PATTERNS } from './parse.ts';
+import type { ActiveTxType, BodyOf, ContractTx, GrantState, Outcome, StateView } from './types.ts';
+import { RESERVED_TX_TYPES, TX_TYPES } from './types.ts';
+
+export type ReadDecision =
+  | { ok: true; via: 'owner' | 'author' }
+  | { ok: true; via: 'grant'; grant: GrantState }
+  | { ok: false; code: RejectCode };
+
+/**
+ * May `username` read `recordId` at `time` (ms; block time inside the
+ * contract, the node's clock for a blob request)? The owner and the authors of
+ * its versions may; anyone else needs a read grant that has not expired, was
+ * not revoked, was issued in the doctor's current role term, and whose doctor
+ * acts with the keys their role names.
+ */
+export function mayRead(view: StateView, username: string, recordId: string, time: number): ReadDecision {
+  const record = read.record(view, recordId);
+  if (!record) return { ok: false, code: 'RECORD_NOT_FOUND' };
+  if (!read.user(view, username)) return { ok: false, code: 'USER_UNKNOWN' };
+  if (record.patient === username) return { ok: true, via: 'owner' };
+  if (record.authors.includes(username)) return { ok: true, via: 'author' };
+  const grant = read.grant(view, recordId, username);
+  if (!grant || !grant.scopes.includes('read')) return { ok: false, code: 'READ_NOT_PERMITTED' };
+  const unusable = grantUsable(view, grant, time);
+  return unusable ? { ok: false, code: unusable } : { ok: true, via: 'grant', grant };
+}
+
+export type DirectoryEntry = {
+  recordId: string;
+  owner: string;
+  title: string;
+  mediaType: string;
+  size: number;
+  /** The latest version's manifest `createdAt` (signed by its author). */
+  createdAt: number;
+  version: number;
+  listed: boolean;
+};
+
+export type DirectoryResult = { ok: true; entries: DirectoryEntry[] } | { ok: false; code: RejectCode };
+
+/**
+ * The records of `patient` that `viewer` may see in the directory: a patient
+ * sees all of their own; an active doctor sees only those the patient listed,
+ * and only by asking for that exact username (there is no browsing of everyone).
+ */
+export function directory(view: StateView, viewer: string, patient: string): DirectoryResult {
+  if (!read.user(view, viewer) || !read.user(view, patient)) return { ok: false, code: 'USER_UNKNOWN' };
+  const own = viewer === patient;
+  if (!own) {
+    const asDoctor = checkRole(view, viewer, 'doctor', 'DOCTOR_REQUIRED');
+    if (asDoctor) return { ok: false, code: asDoctor };
+  }
+  const entries: DirectoryEntry[] = [];
+  for (const recordId of chartRecordIds(view, patient)) {
+    const record = read.record(view, recordId);
+    if (!record || (!own && !record.listed)) continue;
+    const m = read.version(view, recordId, record.latestVersion)!.manifest;
+    entries.push({
+      recordId, owner: record.patient, title: m.title, mediaType: m.mediaType, size: m.size, createdAt: m.createdAt,
+      version: record.latestVersion, listed: record.listed,
+    });
+  }
+  return { ok: true, entries };
+}
+
+export type AuditSubjects = { users: string[]; records: string[] };
+
+function isActiveType(type: string): type is ActiveTxType {
+  return Object.hasOwn(TX_TYPES, type) && !RESERVED_TX_TYPES.includes(type as ActiveTxType);
+}
+
+const NOBODY: AuditSubjects = { users: [], records: [] };
+
+/** Users and records each type's body names. */
+const NAMED: { [T in ActiveTxType]: (body: BodyOf[T]) => AuditSubjects } = {
+  RegisterUser: () => NOBODY,
+  RotateKeys: () => NOBODY,
+  AssignRole: (b) => ({ users: [b.username], records: [] }),
+  RevokeRole: (b) => ({ users: [b.username], records: [] }),
+  AddRecord: (b) => ({ users: [b.manifest.patient, b.manifest.author], records: [b.manifest.recordId] }),
+  AddRecordVersion: (b) => ({ users: [b.manifest.patient, b.manifest.author], records: [b.manifest.recordId] }),
+  SetListing: (b) => ({ users: [], records: [b.recordId] }),
+  RequestAccess: (b) => ({ users: [b.patient], records: b.records === 'all' ? [] : b.records }),
+  DenyRequest: (b) => ({ users: [b.patient, b.doctor], records: [] }),
+  GrantAccess: (b) => ({ users: [b.grantee], records: b.keys.map((k) => k.recordId) }),
+  RevokeAccess: (b) => ({ users: [b.grantee], records: b.recordIds ?? [] }),
+  RecordRead: (b) => ({ users: [], records: [b.recordId] }),
+};
+
+function namedInBody<T extends ActiveTxType>(type: T, body: unknown): AuditSubjects {
+  const parsed = parseBody(type, body);
+  return parsed.ok ? (NAMED[type] as (b: BodyOf[T]) => AuditSubjects)(parsed.body) : NOBODY;
+}
+
+/**
+ * Which users and records a log entry concerns, from the transaction alone
+ * (pure): the actor and whoever and whatever a well-formed body names, for
+ * accepted and rejected entries alike (a refused read is an audit event of its
+ * record). An unparsable body concerns its actor only. Sorted, distinct.
+ * `outcome` is accepted for the node's convenience; today the subjects do not
+ * depend on it.
+ */
+export function auditSubjects(tx: ContractTx, _outcome: Outcome): AuditSubjects {
+  const actor = tx?.header?.actor;
+  const users = typeof actor === 'string' && PATTERNS.username.test(actor) ? [actor] : [];
+  const type = tx?.header?.type;
+  const named = typeof type === 'string' && isActiveType(type) ? namedInBody(type, tx.body) : NOBODY;
+  return {
+    users: [...new Set([...users, ...named.users])].sort(),
+    records: [...new Set(named.records)].sort(),
+  };
+}

@@ -1,0 +1,340 @@
+/**
+ * The embedded ledger engine (DESIGN §5, §7, §8): transactions go in through
+ * admission, an orderer cuts them into batches, and each batch becomes one
+ * block committed in one durable SQLite transaction (entries, bodies, Merkle
+ * nodes, block, attestation, state writes, audit index). A submitter's promise
+ * settles only after that commit, with the outcome and an inclusion proof.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import {
+  canonicalJson, decodePem, exportPem, generateKeyPair, importPem, keyId as keyIdOf, toBase64url, toHex, utf8, isDhlError,
+} from '../crypto/index.ts';
+import { apply, auditSubjects, genesisWrites, OverlayView, OK, type BlockContext, type ContractTx, type Json } from '../contract/index.ts';
+import {
+  buildBlock, chainIdOf, MerkleTree, parseGenesis, parseTx, signAttestation, verifyTxSignature, type ChainHead, type Genesis, type ParsedTx,
+  initialStateDigest, rootOf, type BlockHeader, type StateWrite,
+} from '../ledger/index.ts';
+import { SoloOrderer, type Clock, type Orderer, type SoloOptions, systemClock } from '../ordering/index.ts';
+import { nodeError } from './errors.ts';
+import { KeyCache, precheckTx } from './precheck.ts';
+import { inTransaction, openDatabase, SCHEMA_VERSION } from './sqlite.ts';
+import { SqliteMerkleStore, SqliteStateView } from './sqlite-stores.ts';
+import { genesisInput } from './genesis-input.ts';
+
+export const sha256 = (data: Uint8Array): Uint8Array => createHash('sha256').update(data).digest();
+
+export const DB_FILE = 'ledger.sqlite';
+export const NODE_KEY_FILE = 'node-key.pem';
+
+export interface SubmitResult {
+  txHash: string;
+  outcome: string;
+  height: number;
+  seq: number;
+  blockHash: string;
+  treeSize: number;
+  treeRoot: string;
+  /** Inclusion proof of the entry in the tree of size `treeSize` (hex hashes). */
+  proof: string[];
+  /** True when the transaction was already in the log: nothing was added. */
+  duplicate: boolean;
+}
+
+export interface NodeOptions {
+  clock?: Clock;
+  ordering?: Omit<SoloOptions, 'clock' | 'startSeq'>;
+  /** Transactions admitted but not yet committed; past it, submit() is NODE_OVERLOADED. */
+  maxInFlight?: number;
+}
+
+interface Waiter {
+  resolve: (r: SubmitResult) => void;
+  reject: (e: unknown) => void;
+  promise: Promise<SubmitResult>;
+}
+
+/** Writes the genesis (block 0) into a new data directory, with the node's key pair. */
+export async function initDataDir(dataDir: string, genesis: Genesis): Promise<{ chainId: string }> {
+  mkdirSync(dataDir, { recursive: true });
+  const dbPath = join(dataDir, DB_FILE);
+  if (existsSync(dbPath)) throw nodeError('NODE_ALREADY_INITIALISED', { dataDir });
+  const parsed = parseGenesis(genesis);
+  const chainId = chainIdOf(sha256, parsed);
+  const db = openDatabase(dbPath);
+  try {
+    const writes = genesisWrites(await genesisInput(parsed));
+    inTransaction(db, () => {
+      const meta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+      meta.run('schema', String(SCHEMA_VERSION));
+      meta.run('genesis', canonicalJson(parsed));
+      meta.run('chain', chainId);
+      const put = db.prepare('INSERT INTO state (key, value) VALUES (?, ?)');
+      for (const [key, value] of writes) put.run(key, JSON.stringify(value));
+    });
+  } finally {
+    db.close();
+  }
+  return { chainId };
+}
+
+/** Makes a node key pair for a new organisation node: the public half goes into the genesis. */
+export async function createNodeKey(dataDir: string): Promise<{ sigSpki: string; keyId: string }> {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, NODE_KEY_FILE);
+  if (existsSync(path)) throw nodeError('NODE_ALREADY_INITIALISED', { file: NODE_KEY_FILE });
+  const pair = await generateKeyPair('sig');
+  writeFileSync(path, await exportPem(pair.privateKey), { mode: 0o600 });
+  writeFileSync(join(dataDir, 'node-key.public.pem'), await exportPem(pair.publicKey));
+  return { sigSpki: toBase64url(decodePem('public', await exportPem(pair.publicKey))), keyId: await keyIdOf(pair.publicKey) };
+}
+
+export class LedgerNode {
+  readonly chainId: string;
+  readonly genesis: Genesis;
+  private readonly state: SqliteStateView;
+  private readonly tree: MerkleTree;
+  private readonly keys = new KeyCache();
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly orderer: Orderer & { flush?: () => void };
+  private headState: ChainHead;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private failure: unknown;
+  private readonly stmts: Record<string, StatementSync>;
+  private readonly maxInFlight: number;
+
+  private constructor(
+    readonly db: DatabaseSync,
+    readonly dataDir: string,
+    private readonly nodeKey: { nodeId: string; keyId: string; privateKey: CryptoKey },
+    options: NodeOptions,
+  ) {
+    const meta = (key: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    const genesisText = meta('genesis');
+    if (!genesisText) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
+    this.genesis = parseGenesis(JSON.parse(genesisText));
+    this.chainId = chainIdOf(sha256, this.genesis);
+    this.state = new SqliteStateView(db);
+    this.stmts = {
+      lastBlock: db.prepare('SELECT header, hash FROM blocks ORDER BY height DESC LIMIT 1'),
+      entryByHash: db.prepare('SELECT seq, height, outcome FROM entries WHERE tx_hash = ?'),
+      blockByHeight: db.prepare('SELECT header, hash FROM blocks WHERE height = ?'),
+      insertEntry: db.prepare('INSERT INTO entries (seq, height, tx_hash, outcome, type, actor, header, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertBody: db.prepare('INSERT INTO bodies (seq, body) VALUES (?, ?)'),
+      insertBlock: db.prepare('INSERT INTO blocks (height, hash, time, first_seq, entry_count, header) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertWrite: db.prepare('INSERT INTO block_writes (height, key, value) VALUES (?, ?, ?)'),
+      upsertState: db.prepare('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      deleteState: db.prepare('DELETE FROM state WHERE key = ?'),
+      insertAttestation: db.prepare('INSERT INTO attestations (height, node_id, attestation) VALUES (?, ?, ?)'),
+      insertAudit: db.prepare('INSERT OR IGNORE INTO audit (subject, seq) VALUES (?, ?)'),
+    };
+    const last = this.stmts.lastBlock!.get() as { header: string; hash: string } | undefined;
+    if (last) {
+      const h = JSON.parse(last.header) as BlockHeader;
+      this.headState = { height: h.height, blockHash: last.hash, time: h.time, treeSize: h.treeSize, treeRoot: h.treeRoot, stateDigest: h.stateDigest };
+    } else {
+      this.headState = {
+        height: 0, blockHash: this.chainId, time: this.genesis.time, treeSize: 0, treeRoot: toHex(rootOf(sha256, [])), stateDigest: initialStateDigest(sha256, this.chainId),
+      };
+    }
+    this.tree = new MerkleTree(sha256, { store: new SqliteMerkleStore(db), size: this.headState.treeSize });
+    this.maxInFlight = options.maxInFlight ?? 10_000;
+    this.orderer = new SoloOrderer({ ...options.ordering, clock: options.clock ?? systemClock, maxPending: this.maxInFlight, startSeq: 0 });
+  }
+
+  /** Opens an initialised data directory and starts applying batches. */
+  static async open(dataDir: string, options: NodeOptions = {}): Promise<LedgerNode> {
+    const dbPath = join(dataDir, DB_FILE);
+    if (!existsSync(dbPath)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
+    const db = openDatabase(dbPath);
+    try {
+      const genesis = parseGenesis(JSON.parse((db.prepare("SELECT value FROM meta WHERE key = 'genesis'").get() as { value: string }).value));
+      const pem = readFileSync(join(dataDir, NODE_KEY_FILE), 'utf8');
+      const privateKey = await importPem('sig', pem);
+      const publicPem = readFileSync(join(dataDir, 'node-key.public.pem'), 'utf8');
+      const keyId = await keyIdOf(await importPem('sig', publicPem));
+      const nodeId = genesis.orgs.flatMap((o) => o.nodes).find((n) => n.sigSpki === toBase64url(decodePem('public', publicPem)))?.nodeId;
+      if (!nodeId) throw nodeError('NODE_NOT_INITIALISED', { reason: 'node key not in genesis' });
+      const node = new LedgerNode(db, dataDir, { nodeId, keyId, privateKey }, options);
+      node.loop = node.applyLoop();
+      return node;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  get head(): ChainHead {
+    return { ...this.headState };
+  }
+
+  get inFlight(): number {
+    return this.waiters.size;
+  }
+
+  /** Current contract state (read-only). */
+  get view(): SqliteStateView {
+    return this.state;
+  }
+
+  /**
+   * Admits a transaction (DESIGN §5) and resolves once its block is durable.
+   * Garbage is refused here with a typed error and never ledgered; a
+   * transaction already in the log returns its recorded outcome.
+   */
+  async submit(input: unknown): Promise<SubmitResult> {
+    this.assertRunning();
+    const text = typeof input === 'string' ? input : JSON.stringify(input);
+    if (utf8.encode(text).length > this.genesis.params.maxTxBytes) throw nodeError('TX_TOO_LARGE', { max: this.genesis.params.maxTxBytes });
+    let json: unknown;
+    try {
+      json = typeof input === 'string' ? JSON.parse(input) : input;
+    } catch {
+      throw nodeError('TX_NOT_JSON');
+    }
+    const tx = parseTx(sha256, json, { chain: this.chainId });
+    if (tx.withheld) throw nodeError('TX_NOT_JSON', { reason: 'withheld transactions are not submitted' });
+    const recorded = this.recorded(tx.hash);
+    if (recorded) return recorded;
+    const pending = this.waiters.get(tx.hash);
+    if (pending) return pending.promise;
+    if (this.waiters.size >= this.maxInFlight) throw nodeError('NODE_OVERLOADED', { inFlight: this.waiters.size });
+
+    const signer = await precheckTx(tx, this.state, this.keys);
+    await verifyTxSignature(tx, signer);
+    this.assertRunning();
+    // Re-check after the awaits: another submission of the same bytes may have won.
+    const again = this.recorded(tx.hash) ?? this.waiters.get(tx.hash)?.promise;
+    if (again) return again;
+    if (this.waiters.size >= this.maxInFlight) throw nodeError('NODE_OVERLOADED', { inFlight: this.waiters.size });
+    let waiter!: Waiter;
+    const promise = new Promise<SubmitResult>((resolve, reject) => (waiter = { resolve, reject, promise: undefined as never }));
+    waiter.promise = promise;
+    this.waiters.set(tx.hash, waiter);
+    try {
+      await this.orderer.propose(utf8.encode(canonicalJson({ header: tx.header, body: tx.body!, sig: tx.sig })));
+    } catch (err) {
+      this.waiters.delete(tx.hash);
+      if (isDhlError(err, 'ORDERING_OVERLOADED')) throw nodeError('NODE_OVERLOADED', { inFlight: this.waiters.size });
+      throw err;
+    }
+    return promise;
+  }
+
+  /** The recorded outcome and proof of a transaction already in the log. */
+  recorded(txHash: string): SubmitResult | undefined {
+    const row = this.stmts.entryByHash!.get(txHash) as { seq: number; height: number; outcome: string } | undefined;
+    if (!row) return undefined;
+    return this.resultFor(txHash, row.seq, row.height, row.outcome, true);
+  }
+
+  private resultFor(txHash: string, seq: number, height: number, outcome: string, duplicate: boolean): SubmitResult {
+    const head = this.headState;
+    const block = this.stmts.blockByHeight!.get(height) as { hash: string };
+    return {
+      txHash, outcome, height, seq, blockHash: block.hash, treeSize: head.treeSize, treeRoot: head.treeRoot,
+      proof: this.tree.inclusionProof(seq, head.treeSize).map(toHex), duplicate,
+    };
+  }
+
+  private assertRunning(): void {
+    if (this.failure) throw nodeError('NODE_STOPPED', { reason: 'commit failed' }, this.failure);
+    if (this.stopped) throw nodeError('NODE_STOPPED');
+  }
+
+  private async applyLoop(): Promise<void> {
+    try {
+      for await (const batch of this.orderer.batches(0)) {
+        await this.commitBatch(batch.time, batch.items);
+      }
+    } catch (err) {
+      // A failed commit leaves the in-memory tree ahead of the database: stop
+      // and let a restart reopen from what is durable.
+      this.failure = err;
+      for (const waiter of this.waiters.values()) waiter.reject(nodeError('NODE_STOPPED', { reason: 'commit failed' }, err));
+      this.waiters.clear();
+    }
+  }
+
+  private async commitBatch(time: number, items: readonly Uint8Array[]): Promise<void> {
+    const txs: ParsedTx[] = [];
+    const seen = new Set<string>();
+    for (const item of items) {
+      const tx = parseTx(sha256, JSON.parse(utf8.decode(item)), { chain: this.chainId });
+      // A transaction already logged (or twice in one batch) adds nothing.
+      if (seen.has(tx.hash) || this.stmts.entryByHash!.get(tx.hash)) continue;
+      seen.add(tx.hash);
+      txs.push(tx);
+    }
+    if (txs.length === 0) return;
+    const prev = this.headState;
+    const context: BlockContext = { chain: this.chainId, height: prev.height + 1, time: Math.max(time, prev.time), params: this.genesis.params };
+    const overlay = new OverlayView(this.state);
+    const outcomes: string[] = [];
+    for (const tx of txs) {
+      const result = apply(overlay, tx, context);
+      overlay.apply(result.writes);
+      outcomes.push(result.outcome.ok ? OK : result.outcome.code);
+    }
+    const writes = overlay.writes() as StateWrite[];
+    const entries = txs.map((tx, i) => ({ tx: tx.hash, outcome: outcomes[i]! }));
+    // The attestation is signed inside the transaction so the block and it land together.
+    let built: ReturnType<typeof buildBlock>;
+    let attestation: Awaited<ReturnType<typeof signAttestation>>;
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      built = buildBlock(sha256, this.tree, prev, { chain: this.chainId, time: context.time, entries, writes });
+      attestation = await signAttestation(
+        { chain: this.chainId, height: built.header.height, blockHash: built.blockHash, stateDigest: built.header.stateDigest, nodeId: this.nodeKey.nodeId, keyId: this.nodeKey.keyId, alg: 'PS256' },
+        this.nodeKey.privateKey,
+      );
+      const s = this.stmts;
+      const h = built.header;
+      s.insertBlock!.run(h.height, built.blockHash, h.time, h.firstSeq, h.entryCount, canonicalJson(h));
+      txs.forEach((tx, i) => {
+        const seq = h.firstSeq + i;
+        s.insertEntry!.run(seq, h.height, tx.hash, outcomes[i]!, tx.header.type, tx.header.actor, canonicalJson(tx.header), tx.sig);
+        s.insertBody!.run(seq, canonicalJson(tx.body!));
+        const subjects = auditSubjects(tx, outcomes[i] === OK ? { ok: true } : { ok: false, code: outcomes[i] as never });
+        for (const u of subjects.users) s.insertAudit!.run(`u:${u}`, seq);
+        for (const r of subjects.records) s.insertAudit!.run(`r:${r}`, seq);
+      });
+      for (const [key, value] of built.writes) {
+        s.insertWrite!.run(h.height, key, value === null ? null : canonicalJson(value, { allowNull: true }));
+        if (value === null) s.deleteState!.run(key);
+        else s.upsertState!.run(key, JSON.stringify(value as Json));
+      }
+      s.insertAttestation!.run(h.height, this.nodeKey.nodeId, canonicalJson(attestation));
+      this.db.exec('COMMIT');
+    } catch (err) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
+    this.headState = built.head;
+    txs.forEach((tx, i) => {
+      const waiter = this.waiters.get(tx.hash);
+      if (!waiter) return;
+      this.waiters.delete(tx.hash);
+      waiter.resolve(this.resultFor(tx.hash, built.header.firstSeq + i, built.header.height, outcomes[i]!, false));
+    });
+  }
+
+  /** Cuts any waiting batch now (tests use it with a manual clock). */
+  flush(): void {
+    this.orderer.flush?.();
+  }
+
+  /** Stops accepting, commits what was ordered, and closes the database. */
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.orderer.close();
+    await this.loop;
+    for (const waiter of this.waiters.values()) waiter.reject(nodeError('NODE_STOPPED'));
+    this.waiters.clear();
+    this.db.close();
+  }
+}

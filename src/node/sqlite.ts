@@ -1,0 +1,66 @@
+/**
+ * The node's SQLite database (DESIGN §8): `node:sqlite`, WAL, synchronous=FULL,
+ * so a committed block survives power loss. One durable transaction per block.
+ */
+import { DatabaseSync } from 'node:sqlite';
+
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocks (
+  height INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  time INTEGER NOT NULL,
+  first_seq INTEGER NOT NULL,
+  entry_count INTEGER NOT NULL,
+  header TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entries (
+  seq INTEGER PRIMARY KEY,
+  height INTEGER NOT NULL,
+  tx_hash TEXT NOT NULL UNIQUE,
+  outcome TEXT NOT NULL,
+  type TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  header TEXT NOT NULL,
+  sig TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_by_height ON entries (height, seq);
+CREATE TABLE IF NOT EXISTS bodies (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS block_writes (height INTEGER NOT NULL, key TEXT NOT NULL, value TEXT, PRIMARY KEY (height, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS attestations (height INTEGER NOT NULL, node_id TEXT NOT NULL, attestation TEXT NOT NULL, PRIMARY KEY (height, node_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit (subject TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (subject, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blobs (
+  cipher_root TEXT PRIMARY KEY,
+  stored_size INTEGER NOT NULL,
+  chunk_size INTEGER NOT NULL,
+  chunk_hashes BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+export function openDatabase(path: string): DatabaseSync {
+  const db = new DatabaseSync(path);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = FULL');
+  db.exec('PRAGMA foreign_keys = ON');
+  db.exec('PRAGMA busy_timeout = 5000');
+  db.exec(SCHEMA);
+  return db;
+}
+
+/** Runs `fn` in one transaction: all of it commits, or none of it. */
+export function inTransaction<T>(db: DatabaseSync, fn: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * A ledger for tests: a genesis naming the fixture admin and node keys, a
+ * data directory in a temp folder, and actors that sign real transactions.
+ */
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodePem, toBase64url, toHex, randomBytes, type JsonValue } from '../../src/crypto/index.ts';
+import { createTx, DEFAULT_GENESIS_PARAMS, txToJson, type Genesis, type SignedTx } from '../../src/ledger/index.ts';
+import { initDataDir, sha256 } from '../../src/node/index.ts';
+import { fixtureKey, fixtureKeyPath, type FixtureUser } from '../fixtures/keys.ts';
+
+export const T0 = 1795000000000;
+
+export async function spkiOf(user: FixtureUser, use: 'enc' | 'sig'): Promise<string> {
+  return toBase64url(decodePem('public', (await fixtureKey(user, use)).publicPem));
+}
+
+export async function testGenesis(time = T0): Promise<Genesis> {
+  return {
+    v: 1,
+    kind: 'genesis',
+    time,
+    salt: toBase64url(randomBytes(16)),
+    params: { ...DEFAULT_GENESIS_PARAMS },
+    orgs: [
+      {
+        org: 'city-hospital',
+        admins: [{ username: 'admin', sigSpki: await spkiOf('admin', 'sig'), encSpki: await spkiOf('admin', 'enc') }],
+        nodes: [{ nodeId: 'node1', sigSpki: await spkiOf('node1', 'sig') }],
+      },
+    ],
+  };
+}
+
+/** A fresh data directory initialised with the test genesis and node1's fixture key. */
+export async function testDataDir(genesis?: Genesis): Promise<{ dataDir: string; genesis: Genesis; chainId: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dhl-node-'));
+  const g = genesis ?? (await testGenesis());
+  const { chainId } = await initDataDir(dataDir, g);
+  copyFileSync(fixtureKeyPath('node1', 'sig', 'private'), join(dataDir, 'node-key.pem'));
+  copyFileSync(fixtureKeyPath('node1', 'sig', 'public'), join(dataDir, 'node-key.public.pem'));
+  return { dataDir, genesis: g, chainId };
+}
+
+/** Signs transactions as a fixture user. */
+export class Actor {
+  constructor(readonly user: FixtureUser, readonly chain: string) {}
+
+  async keys() {
+    return { sig: await fixtureKey(this.user, 'sig'), enc: await fixtureKey(this.user, 'enc') };
+  }
+
+  async tx(type: string, body: JsonValue, opts: { notAfter?: number; nonce?: string; time?: number } = {}): Promise<SignedTx> {
+    const { sig } = await this.keys();
+    const tx = await createTx(
+      sha256,
+      { chain: this.chain, type, actor: this.user, keyId: sig.keyId, body, notAfter: opts.notAfter ?? T0 + 3_600_000, time: opts.time ?? T0, nonce: opts.nonce ?? toHex(randomBytes(16)) },
+      sig.privateKey,
+    );
+    return txToJson(tx) as SignedTx;
+  }
+
+  async register(): Promise<SignedTx> {
+    const { sig, enc } = await this.keys();
+    return this.tx('RegisterUser', {
+      username: this.user, encSpki: await spkiOf(this.user, 'enc'), encKeyId: enc.keyId, sigSpki: await spkiOf(this.user, 'sig'), sigKeyId: sig.keyId,
+    });
+  }
+}

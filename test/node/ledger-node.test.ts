@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fromHex, isDhlError } from '../../src/crypto/index.ts';
+import { entryLeafHash, verifyInclusion } from '../../src/ledger/index.ts';
+import { LedgerNode, sha256 } from '../../src/node/index.ts';
+import { Actor, testDataDir, T0 } from '../helpers/ledger-fixture.ts';
+
+/** Block time is set by the test; batch-cut timers still fire (at once), so nothing sleeps. */
+const manualClock = (start = T0 + 1000) => {
+  let now = start;
+  return {
+    now: () => now,
+    advance: (ms: number) => (now += ms),
+    setTimeout: (fn: () => void) => setImmediate(fn),
+    clearTimeout: (h: unknown) => clearImmediate(h as NodeJS.Immediate),
+  };
+};
+
+async function openNode() {
+  const dir = await testDataDir();
+  const clock = manualClock();
+  const node = await LedgerNode.open(dir.dataDir, { clock, ordering: { maxItems: 50, maxDelayMs: 1 } });
+  return { ...dir, node, clock };
+}
+
+const submitNow = (node: LedgerNode, tx: unknown) => node.submit(tx);
+
+test('registrations commit as blocks whose inclusion proofs verify against the returned head', async () => {
+  const { node, chainId } = await openNode();
+  try {
+    const results = [];
+    for (const user of ['admin', 'raj', 'meera'] as const) results.push(await submitNow(node, await new Actor(user, chainId).register()));
+    for (const r of results) {
+      assert.equal(r.outcome, 'OK');
+      assert.equal(r.duplicate, false);
+      const leaf = entryLeafHash(sha256, { tx: r.txHash, outcome: r.outcome });
+      verifyInclusion(sha256, r.seq, r.treeSize, leaf, r.proof.map((h) => fromHex(h)), fromHex(r.treeRoot));
+    }
+    assert.equal(node.head.treeSize, 3);
+  } finally {
+    await node.close();
+  }
+});
+
+test('an identical resubmission returns the recorded outcome and adds nothing', async () => {
+  const { node, chainId } = await openNode();
+  try {
+    const tx = await new Actor('raj', chainId).register();
+    const first = await submitNow(node, tx);
+    const again = await node.submit(tx);
+    assert.equal(again.duplicate, true);
+    assert.equal(again.txHash, first.txHash);
+    assert.equal(again.seq, first.seq);
+    assert.equal(node.head.treeSize, 1);
+  } finally {
+    await node.close();
+  }
+});
+
+test('garbage is refused at the door with a typed error and never ledgered', async () => {
+  const { node, chainId } = await openNode();
+  try {
+    const raj = new Actor('raj', chainId);
+    const good = await raj.register();
+    const cases: [unknown, string][] = [
+      ['{not json', 'TX_NOT_JSON'],
+      [{ ...good, sig: good.sig.slice(0, -4) + 'AAAA' }, 'TX_SIGNATURE_INVALID'],
+      [{ ...good, body: { ...(good.body as object), username: 'rak' } }, 'TX_BODY_HASH_MISMATCH'],
+      [{ ...good, header: { ...good.header, chain: '00'.repeat(32) } }, 'TX_CHAIN_MISMATCH'],
+      [await new Actor('meera', chainId).tx('SetListing', { recordId: 'ab'.repeat(16), listed: true }), 'ADMISSION_KEY_UNKNOWN'],
+      ['x'.repeat(300_000), 'TX_TOO_LARGE'],
+    ];
+    for (const [input, code] of cases) {
+      await assert.rejects(node.submit(input), (e: unknown) => isDhlError(e, code), code);
+    }
+    assert.equal(node.head.treeSize, 0);
+  } finally {
+    await node.close();
+  }
+});
+
+test('a reopened node continues the same chain from its durable head', async () => {
+  const { node, chainId, dataDir } = await openNode();
+  await submitNow(node, await new Actor('admin', chainId).register());
+  const head = node.head;
+  await node.close();
+  const reopened = await LedgerNode.open(dataDir, { clock: manualClock(T0 + 5000) });
+  try {
+    assert.deepEqual(reopened.head, head);
+    const r = await submitNow(reopened, await new Actor('raj', chainId).register());
+    assert.equal(r.height, 2);
+    assert.equal(r.seq, 1);
+  } finally {
+    await reopened.close();
+  }
+});
+
+test('rejections are ledgered with their code: a replayed nonce is NONCE_REPLAYED', async () => {
+  const { node, chainId } = await openNode();
+  try {
+    const raj = new Actor('raj', chainId);
+    await submitNow(node, await raj.register());
+    const a = await raj.tx('SetListing', { recordId: 'ab'.repeat(16), listed: true }, { nonce: 'cd'.repeat(16) });
+    const b = await raj.tx('SetListing', { recordId: 'ab'.repeat(16), listed: false }, { nonce: 'cd'.repeat(16) });
+    const ra = await submitNow(node, a);
+    const rb = await submitNow(node, b);
+    assert.notEqual(ra.outcome, 'OK'); // the record is unknown
+    assert.equal(rb.outcome, 'NONCE_REPLAYED');
+  } finally {
+    await node.close();
+  }
+});
