@@ -1,0 +1,63 @@
+/**
+ * Chain export (DESIGN §5): a stream of JSON lines, first the genesis, then one
+ * line per block with its entries, writes and attestations. Bodies a reader is
+ * not entitled to are replaced by the withheld form; proofs and signatures
+ * still verify. Streamed block by block: memory stays flat in chain length.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { canonicalJson } from '../crypto/index.ts';
+import type { BlockHeader, ChainBlock, ChainEntry, Genesis, SignedAttestation, StateWrite, TxHeader } from '../ledger/index.ts';
+import type { JsonValue } from '../crypto/index.ts';
+
+export const EXPORT_FORMAT = 'dhl-export/v1';
+
+export interface ExportHeaderLine {
+  kind: typeof EXPORT_FORMAT;
+  chain: string;
+  genesis: Genesis;
+}
+
+export interface ExportOptions {
+  /** Whether the reader may see this body; others are exported withheld. Default: every body. */
+  mayReadBody?: (header: TxHeader, body: JsonValue) => boolean;
+  /** Include each block's state writes (default true). Without them a withheld body stops state replay. */
+  includeWrites?: boolean;
+  fromHeight?: number;
+}
+
+/** Reads one block of a data directory in the shape the chain verifier takes. */
+export function readBlock(db: DatabaseSync, height: number, options: Pick<ExportOptions, 'mayReadBody' | 'includeWrites'> = {}): ChainBlock | undefined {
+  const block = db.prepare('SELECT header FROM blocks WHERE height = ?').get(height) as { header: string } | undefined;
+  if (!block) return undefined;
+  const header = JSON.parse(block.header) as BlockHeader;
+  const rows = db
+    .prepare('SELECT e.seq, e.outcome, e.header, e.sig, b.body FROM entries e LEFT JOIN bodies b ON b.seq = e.seq WHERE e.height = ? ORDER BY e.seq')
+    .all(height) as { seq: number; outcome: string; header: string; sig: string; body: string | null }[];
+  const entries: ChainEntry[] = rows.map((r) => {
+    const txHeader = JSON.parse(r.header) as TxHeader;
+    if (r.body === null) return { tx: { header: txHeader, sig: r.sig } as never, outcome: r.outcome };
+    const body = JSON.parse(r.body) as JsonValue;
+    const visible = options.mayReadBody ? options.mayReadBody(txHeader, body) : true;
+    return { tx: visible ? { header: txHeader, body, sig: r.sig } : { header: txHeader, sig: r.sig, withheld: true }, outcome: r.outcome };
+  });
+  const attestations = (db.prepare('SELECT attestation FROM attestations WHERE height = ? ORDER BY node_id').all(height) as { attestation: string }[])
+    .map((r) => JSON.parse(r.attestation) as SignedAttestation);
+  const out: ChainBlock = { header, entries, attestations };
+  if (options.includeWrites ?? true) {
+    out.writes = (db.prepare('SELECT key, value FROM block_writes WHERE height = ? ORDER BY key').all(height) as { key: string; value: string | null }[])
+      .map((w) => [w.key, w.value === null ? null : (JSON.parse(w.value) as JsonValue)] as StateWrite);
+  }
+  return out;
+}
+
+/** The export as lines of canonical JSON (each ends in "\n"). */
+export function* exportLines(db: DatabaseSync, options: ExportOptions = {}): Generator<string> {
+  const meta = (key: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string }).value;
+  const first: ExportHeaderLine = { kind: EXPORT_FORMAT, chain: meta('chain'), genesis: JSON.parse(meta('genesis')) as Genesis };
+  yield canonicalJson(first) + '\n';
+  for (let height = options.fromHeight ?? 1; ; height++) {
+    const block = readBlock(db, height, options);
+    if (!block) return;
+    yield canonicalJson({ kind: 'block', ...block }, { allowNull: true }) + '\n';
+  }
+}

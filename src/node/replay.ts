@@ -1,0 +1,116 @@
+/**
+ * Replaying verification shared by `verify` over a data directory and over an
+ * export: the ledger's chain verifier, with the contract re-executed over an
+ * in-memory state wherever every body of a block is present. Where a body is
+ * withheld, the block's recorded writes (checked against changesHash) carry
+ * the state forward, so later signatures can still be checked.
+ */
+import { apply, genesisWrites, MemoryStateView, OverlayView, OK, type Json, type StateView } from '../contract/index.ts';
+import { ChainVerifier, type ChainBlock, type ChainHead, type ExecutionResult, type Genesis, type ParsedTx, type StateWrite } from '../ledger/index.ts';
+import { DhlError } from '../crypto/index.ts';
+import { genesisInput } from './genesis-input.ts';
+import { KeyCache, precheckTx } from './precheck.ts';
+import { sha256 } from './ledger-node.ts';
+import { nodeError } from './errors.ts';
+
+export interface ReplayOptions {
+  /** Whether bodies may be withheld (exports: yes; a node's own data directory: no). */
+  allowWithheld: boolean;
+  minAttestations?: number;
+}
+
+class WritesView implements StateView {
+  constructor(private readonly base: StateView, private readonly writes: Map<string, Json | null>) {}
+  get(key: string): Json | undefined {
+    if (this.writes.has(key)) return this.writes.get(key) ?? undefined;
+    return this.base.get(key);
+  }
+}
+
+export class ReplayVerifier {
+  readonly state: MemoryStateView;
+  private readonly keys = new KeyCache();
+  private current: ChainBlock | undefined;
+  private stash: ExecutionResult | undefined;
+
+  private constructor(private readonly chain: ChainVerifier, state: MemoryStateView) {
+    this.state = state;
+  }
+
+  static async create(trustedChainId: string, genesis: Genesis, options: ReplayOptions): Promise<ReplayVerifier> {
+    const state = new MemoryStateView(genesisWrites(await genesisInput(genesis)));
+    let self: ReplayVerifier | undefined;
+    const chain = await ChainVerifier.create(
+      sha256,
+      trustedChainId,
+      genesis,
+      {
+        signerKeys: (txs) => self!.signerKeys(txs),
+        execute: () => self!.stash!,
+        bodyMayBeWithheld: () => options.allowWithheld,
+      },
+      { minAttestations: options.minAttestations ?? 0 },
+    );
+    self = new ReplayVerifier(chain, state);
+    return self;
+  }
+
+  get head(): ChainHead {
+    return this.chain.head;
+  }
+
+  get genesis(): Genesis {
+    return this.chain.genesis;
+  }
+
+  async verifyBlock(block: ChainBlock): Promise<ChainHead> {
+    this.current = block;
+    this.stash = undefined;
+    const head = await this.chain.verifyBlock(block);
+    // The block verified: its writes (re-executed, or recorded and hashed) become the state.
+    const executed = this.stash as ExecutionResult | undefined;
+    this.state.apply((executed?.writes ?? block.writes ?? []) as unknown as Iterable<readonly [string, Json | null]>);
+    return head;
+  }
+
+  private async signerKeys(txs: readonly ParsedTx[]): Promise<(CryptoKey | undefined)[]> {
+    const height = this.chain.head.height + 1;
+    const keys: (CryptoKey | undefined)[] = [];
+    if (txs.every((tx) => !tx.withheld)) {
+      // Re-execute in order: each transaction's precheck sees the state its predecessors left.
+      const overlay = new OverlayView(this.state);
+      const outcomes: string[] = [];
+      for (const [i, tx] of txs.entries()) {
+        keys.push(await this.precheck(tx, overlay, height, i));
+        const result = apply(overlay, tx, { chain: this.chain.chainId, height, time: this.current!.header.time, params: this.genesis.params });
+        overlay.apply(result.writes);
+        outcomes.push(result.outcome.ok ? OK : result.outcome.code);
+      }
+      this.stash = { outcomes, writes: overlay.writes() as StateWrite[] };
+      return keys;
+    }
+    // Some body is withheld: keys come from the state and this block's recorded writes.
+    const recorded = new Map<string, Json | null>((this.current!.writes ?? []).map(([k, v]) => [k, v as Json | null]));
+    const view = new WritesView(this.state, recorded);
+    for (const [i, tx] of txs.entries()) {
+      keys.push(tx.withheld ? await this.keyFromState(view, tx) : await this.precheck(tx, view, height, i));
+    }
+    return keys;
+  }
+
+  private async precheck(tx: ParsedTx, view: StateView, height: number, entry: number): Promise<CryptoKey | undefined> {
+    try {
+      return await precheckTx(tx, view, this.keys);
+    } catch (err) {
+      if (err instanceof DhlError && err.code === 'ADMISSION_KEY_UNKNOWN') return undefined;
+      // A transaction admission would have refused is in the log: tampering.
+      throw nodeError('DATA_DIR_TAMPERED', { height, entry, reason: err instanceof DhlError ? err.code : 'precheck' }, err);
+    }
+  }
+
+  private async keyFromState(view: StateView, tx: ParsedTx): Promise<CryptoKey | undefined> {
+    const record = view.get(`key/${tx.header.keyId}`) as { use?: string; username?: string; spki?: string } | undefined;
+    if (!record || record.use !== 'sig' || record.username !== tx.header.actor || typeof record.spki !== 'string') return undefined;
+    return this.keys.get('sig', tx.header.keyId, record.spki);
+  }
+}

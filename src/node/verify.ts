@@ -1,0 +1,188 @@
+/**
+ * `verify` (DESIGN §5): replays a data directory or an export from a trusted
+ * chain id and checks every signature, hash, root, the state-digest chain, the
+ * contract's outcomes and writes, and, for a data directory, that every derived
+ * table (state, Merkle nodes, audit index, block columns, blobs) is exactly what
+ * the ledger implies. The first wrong place is named in the error's details:
+ * height and entry, or table, column and key.
+ */
+import { DatabaseSync } from 'node:sqlite';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { canonicalJson, toHex, DhlError } from '../crypto/index.ts';
+import { auditSubjects, OK } from '../contract/index.ts';
+import {
+  chainIdOf, entryLeafHash, ledgerError, MemoryNodeStore, MerkleTree, parseGenesis, parseTx, type ChainBlock, type ChainHead, type Genesis,
+} from '../ledger/index.ts';
+import { nodeError } from './errors.ts';
+import { EXPORT_FORMAT, readBlock } from './export.ts';
+import { DB_FILE, sha256 } from './ledger-node.ts';
+import { ReplayVerifier } from './replay.ts';
+
+export interface VerifyReport {
+  chain: string;
+  head: ChainHead;
+  blocks: number;
+  entries: number;
+  stateKeys: number;
+  blobs?: number;
+}
+
+function tampered(details: Record<string, string | number>): DhlError {
+  return nodeError('DATA_DIR_TAMPERED', details);
+}
+
+/** Something that can check every stored blob (the blob store); optional until blobs exist in the directory. */
+export interface BlobVerifier {
+  verifyAll(db: DatabaseSync): Promise<number>;
+}
+
+export async function verifyDataDir(dataDir: string, options: { trustedChainId?: string; blobs?: BlobVerifier } = {}): Promise<VerifyReport> {
+  const path = join(dataDir, DB_FILE);
+  if (!existsSync(path)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return await verifyDatabase(db, options);
+  } finally {
+    db.close();
+  }
+}
+
+async function verifyDatabase(db: DatabaseSync, options: { trustedChainId?: string; blobs?: BlobVerifier }): Promise<VerifyReport> {
+  const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+  let genesis: Genesis;
+  try {
+    genesis = parseGenesis(JSON.parse(meta.get('genesis') ?? 'null'));
+  } catch (err) {
+    throw tampered({ table: 'meta', column: 'value', key: 'genesis', reason: err instanceof DhlError ? err.code : 'json' });
+  }
+  const chainId = chainIdOf(sha256, genesis);
+  if (meta.get('chain') !== chainId) throw tampered({ table: 'meta', column: 'value', key: 'chain' });
+  if (meta.get('genesis') !== canonicalJson(genesis)) throw tampered({ table: 'meta', column: 'value', key: 'genesis' });
+  if (meta.get('schema') !== '1') throw tampered({ table: 'meta', column: 'value', key: 'schema' });
+  if (meta.size !== 3) throw tampered({ table: 'meta', column: 'key', reason: 'unexpected rows' });
+  if (options.trustedChainId !== undefined && options.trustedChainId !== chainId) {
+    throw nodeError('DATA_DIR_TAMPERED', { table: 'meta', key: 'chain', reason: 'not the trusted chain id' });
+  }
+
+  const replay = await ReplayVerifier.create(chainId, genesis, { allowWithheld: false, minAttestations: 1 });
+  const expectedNodes = new MemoryNodeStore();
+  const tree = new MerkleTree(sha256, { store: expectedNodes });
+  const audit: string[] = [];
+  const blockRow = db.prepare('SELECT hash, time, first_seq, entry_count, header FROM blocks WHERE height = ?');
+  const entryRows = db.prepare('SELECT seq, height, tx_hash, outcome, type, actor, header, sig FROM entries WHERE height = ? ORDER BY seq');
+  let height = 0;
+  for (;;) {
+    const next = height + 1;
+    let block: ChainBlock | undefined;
+    try {
+      block = readBlock(db, next);
+    } catch {
+      throw tampered({ table: 'blocks', height: next, reason: 'unreadable row' });
+    }
+    if (!block) break;
+    // A missing body: the entry has no bodies row. Report it before the chain verifier sees a malformed tx.
+    for (const [i, e] of block.entries.entries()) {
+      if (!('body' in e.tx) && !('withheld' in e.tx)) throw ledgerError('CHAIN_BODY_MISSING', { height: next, entry: i, table: 'bodies' });
+    }
+    await replay.verifyBlock(block);
+    const h = block.header;
+    const row = blockRow.get(next) as { hash: string; time: number; first_seq: number; entry_count: number; header: string };
+    const head = replay.head;
+    if (row.hash !== head.blockHash) throw tampered({ table: 'blocks', column: 'hash', height: next });
+    if (row.time !== h.time) throw tampered({ table: 'blocks', column: 'time', height: next });
+    if (row.first_seq !== h.firstSeq) throw tampered({ table: 'blocks', column: 'first_seq', height: next });
+    if (row.entry_count !== h.entryCount) throw tampered({ table: 'blocks', column: 'entry_count', height: next });
+    if (row.header !== canonicalJson(h)) throw tampered({ table: 'blocks', column: 'header', height: next });
+    const entries = entryRows.all(next) as { seq: number; height: number; tx_hash: string; outcome: string; type: string; actor: string; header: string; sig: string }[];
+    for (const [i, e] of entries.entries()) {
+      const tx = parseTx(sha256, block.entries[i]!.tx);
+      const at = { table: 'entries', height: next, entry: i };
+      if (e.seq !== h.firstSeq + i) throw tampered({ ...at, column: 'seq' });
+      if (e.tx_hash !== tx.hash) throw tampered({ ...at, column: 'tx_hash' });
+      if (e.type !== tx.header.type) throw tampered({ ...at, column: 'type' });
+      if (e.actor !== tx.header.actor) throw tampered({ ...at, column: 'actor' });
+      if (e.header !== canonicalJson(tx.header)) throw tampered({ ...at, column: 'header' });
+      tree.append(entryLeafHash(sha256, { tx: tx.hash, outcome: e.outcome }));
+      const subjects = auditSubjects(tx, e.outcome === OK ? { ok: true } : { ok: false, code: e.outcome as never });
+      for (const u of subjects.users) audit.push(`u:${u}\u0000${e.seq}`);
+      for (const r of subjects.records) audit.push(`r:${r}\u0000${e.seq}`);
+    }
+    for (const a of block.attestations) {
+      const nodeIds = db.prepare('SELECT node_id FROM attestations WHERE height = ? AND attestation = ?').all(next, canonicalJson(a)) as { node_id: string }[];
+      if (nodeIds.length !== 1 || nodeIds[0]!.node_id !== a.attestation.nodeId) throw tampered({ table: 'attestations', column: 'node_id', height: next });
+    }
+    height = next;
+  }
+  const head = replay.head;
+
+  // Rows beyond the chain, or outside it, are tampering too.
+  const count = (sql: string, ...args: number[]) => (db.prepare(sql).get(...args) as { n: number }).n;
+  if (count('SELECT COUNT(*) AS n FROM blocks') !== head.height) throw tampered({ table: 'blocks', reason: 'rows beyond the chain' });
+  if (count('SELECT COUNT(*) AS n FROM entries') !== head.treeSize) throw tampered({ table: 'entries', reason: 'rows outside any block' });
+  if (count('SELECT COUNT(*) AS n FROM bodies') !== head.treeSize) throw tampered({ table: 'bodies', reason: 'rows outside any entry' });
+  if (count('SELECT COUNT(*) AS n FROM block_writes WHERE height > ?', head.height) !== 0) throw tampered({ table: 'block_writes', reason: 'rows beyond the chain' });
+  if (count('SELECT COUNT(*) AS n FROM attestations WHERE height > ? OR height < 1', head.height) !== 0) throw tampered({ table: 'attestations', reason: 'rows beyond the chain' });
+
+  // Derived tables: exactly what the replay implies.
+  const expectedState = replay.state.entries();
+  const storedState = db.prepare('SELECT key, value FROM state ORDER BY key').all() as { key: string; value: string }[];
+  const expectedByKey = new Map(expectedState.map(([k, v]) => [k, canonicalJson(v)]));
+  for (const r of storedState) {
+    const want = expectedByKey.get(r.key);
+    if (want === undefined) throw tampered({ table: 'state', column: 'key', key: r.key.slice(0, 120) });
+    let got: string;
+    try {
+      got = canonicalJson(JSON.parse(r.value));
+    } catch {
+      throw tampered({ table: 'state', column: 'value', key: r.key.slice(0, 120) });
+    }
+    if (got !== want) throw tampered({ table: 'state', column: 'value', key: r.key.slice(0, 120) });
+  }
+  if (storedState.length !== expectedState.length) throw tampered({ table: 'state', reason: 'rows missing' });
+
+  const nodes = db.prepare('SELECT level, idx, hash FROM merkle_nodes').all() as { level: number; idx: number; hash: Uint8Array }[];
+  for (const n of nodes) {
+    const want = expectedNodes.get(n.level, n.idx);
+    if (!want || toHex(want) !== toHex(new Uint8Array(n.hash))) throw tampered({ table: 'merkle_nodes', column: 'hash', level: n.level, idx: n.idx });
+  }
+  let expectedNodeCount = 0;
+  for (let size = head.treeSize; size > 0; size = Math.floor(size / 2)) expectedNodeCount += size;
+  if (nodes.length !== expectedNodeCount) throw tampered({ table: 'merkle_nodes', reason: 'rows missing or extra' });
+  const storedAudit = (db.prepare('SELECT subject, seq FROM audit').all() as { subject: string; seq: number }[]).map((r) => `${r.subject}\u0000${r.seq}`).sort();
+  const wantAudit = [...new Set(audit)].sort();
+  const firstAudit = storedAudit.findIndex((a, i) => a !== wantAudit[i]);
+  if (firstAudit >= 0 || storedAudit.length !== wantAudit.length) {
+    const i = firstAudit >= 0 ? firstAudit : Math.min(storedAudit.length, wantAudit.length);
+    throw tampered({ table: 'audit', row: (storedAudit[i] ?? wantAudit[i] ?? '').replace('\u0000', ' ') });
+  }
+  const blobs = options.blobs ? await options.blobs.verifyAll(db) : undefined;
+  return { chain: chainId, head, blocks: head.height, entries: head.treeSize, stateKeys: expectedState.length, ...(blobs === undefined ? {} : { blobs }) };
+}
+
+/** Verifies an export stream (lines) from a trusted chain id. */
+export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>, trustedChainId: string): Promise<VerifyReport> {
+  let replay: ReplayVerifier | undefined;
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    let value: Record<string, unknown>;
+    try {
+      value = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      throw nodeError('EXPORT_INVALID', { line: n, reason: 'not JSON' });
+    }
+    if (!replay) {
+      if (value.kind !== EXPORT_FORMAT) throw nodeError('EXPORT_INVALID', { line: n, reason: 'not a dhl export' });
+      replay = await ReplayVerifier.create(trustedChainId, parseGenesis(value.genesis), { allowWithheld: true });
+      continue;
+    }
+    if (value.kind !== 'block') throw nodeError('EXPORT_INVALID', { line: n, reason: 'expected a block' });
+    const { kind: _kind, ...block } = value;
+    await replay.verifyBlock(block as unknown as ChainBlock);
+  }
+  if (!replay) throw nodeError('EXPORT_INVALID', { line: 0, reason: 'empty' });
+  const head = replay.head;
+  return { chain: trustedChainId, head, blocks: head.height, entries: head.treeSize, stateKeys: replay.state.size };
+}
