@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { openRecord, sealRecord } from '../client/index.ts';
 import { fingerprint, generateUserKeys, keyId, parseEnvelopeHeader, sha256, toHex, utf8 } from '../crypto/index.ts';
 import { Progress } from './progress.ts';
+import { runLedgerDemo } from './demo-ledger.ts';
 
 const SAMPLE = '2026-11-02 fever 39.2C, paracetamol 1 g.\n2026-11-03 fever 38.1C.\n2026-11-04 no fever.\n';
 
@@ -87,6 +88,16 @@ export async function runDemo(file: string | undefined, options: DemoOptions, ou
     if (!file) out(`content: ${JSON.stringify(await readFile(source, 'utf8'))}`);
     if (options.keep) out(`kept the stored blob at ${blobPath}`);
     if (!same) throw new Error('round trip mismatch');
+    // The same people and the sample record on an embedded ledger.
+    await runLedgerDemo(work, { raj, meera }, (ledgerChain) =>
+      sealRecord(
+        {
+          chain: ledgerChain, patient: 'raj', author: 'raj', authorSig: { keyId: rajSigId, privateKey: raj.sig.privateKey },
+          readers: [raj.enc.publicKey], title: 'Fevers, November', mediaType: 'text/plain', fileName: 'fevers.txt', createdAt: Date.now(),
+        },
+        [utf8.encode(SAMPLE)],
+        () => {},
+      ), out);
   } finally {
     if (!options.keep) await rm(work, { recursive: true, force: true });
   }

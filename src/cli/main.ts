@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { isDhlError } from '../crypto/index.ts';
 import { runDemo } from './demo.ts';
+import { adminInit, exportCommand, formatReport, verifyCommand } from './admin.ts';
 
 const program = new Command()
   .name('dhl')
@@ -29,10 +30,48 @@ program
     await runDemo(file, opts, (line) => console.log(line));
   });
 
+const admin = program.command('admin').description('operator commands for a node');
+admin
+  .command('init')
+  .description('create a new ledger in a data directory: node key, first admin key pairs, genesis (block 0)')
+  .requiredOption('--data-dir <dir>', 'data directory to create')
+  .option('--org <name>', 'organisation name', 'city-hospital')
+  .option('--node-id <id>', "this node's id", 'node1')
+  .option('--admin <username>', "the first admin's username", 'admin')
+  .option('--admin-keys-dir <dir>', "where to write the first admin's key pairs (default: <data-dir>/../admin-keys)")
+  .action(async (o: { dataDir: string; org: string; nodeId: string; admin: string; adminKeysDir?: string }) => {
+    await adminInit(
+      { dataDir: o.dataDir, org: o.org, nodeId: o.nodeId, admin: o.admin, adminKeysDir: o.adminKeysDir ?? `${o.dataDir.replace(/\/+$/, '')}-admin-keys`, now: Date.now() },
+      (line) => console.log(line),
+    );
+  });
+
+program
+  .command('verify')
+  .description('verify a data directory or an export: every signature, hash, root, outcome, state write and attestation, naming the first wrong place')
+  .option('--data-dir <dir>', 'a node data directory')
+  .option('--export <file>', "an export file ('-' for stdin)")
+  .option('--chain <id>', 'the chain id you trust (required for an export)')
+  .action(async (o: { dataDir?: string; export?: string; chain?: string }) => {
+    console.log(formatReport(await verifyCommand(o)));
+  });
+
+program
+  .command('export')
+  .description('write the chain as JSON lines (genesis, then one line per block) for offline verification')
+  .requiredOption('--data-dir <dir>', 'a node data directory')
+  .option('--out <file>', "output file ('-' for stdout)", '-')
+  .option('--withhold-bodies', 'replace every transaction body by its hash (for a party not entitled to bodies)')
+  .action(async (o: { dataDir: string; out: string; withholdBodies?: boolean }) => {
+    const lines = await exportCommand(o);
+    if (o.out !== '-') console.error(`wrote ${lines} lines to ${o.out}`);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (isDhlError(err)) {
+    // The code is stable and the details name the place (height, entry, table, column): never contents.
     console.error(`dhl: ${err.code}: ${err.message}`);
     process.exit(2);
   }
