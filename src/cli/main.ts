@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { isDhlError } from '../crypto/index.ts';
 import { runDemo } from './demo.ts';
 import { adminInit, exportCommand, formatReport, verifyCommand } from './admin.ts';
+import { rebuildDerivedTables } from '../node/index.ts';
 
 const program = new Command()
   .name('dhl')
@@ -44,6 +45,14 @@ admin
       { dataDir: o.dataDir, org: o.org, nodeId: o.nodeId, admin: o.admin, adminKeysDir: o.adminKeysDir ?? `${o.dataDir.replace(/\/+$/, '')}-admin-keys`, now: Date.now() },
       (line) => console.log(line),
     );
+  });
+
+admin
+  .command('rebuild-state')
+  .description('re-derive the state, audit index and Merkle nodes of a data directory by replaying its (verified) log')
+  .requiredOption('--data-dir <dir>', 'a node data directory (stop the node first)')
+  .action(async (o: { dataDir: string }) => {
+    console.log(formatReport(await rebuildDerivedTables(o.dataDir)));
   });
 
 program

@@ -4,7 +4,7 @@ export type { SubmitResult, NodeOptions } from './ledger-node.ts';
 export { NODE_ERRORS, nodeError } from './errors.ts';
 export type { NodeErrorCode } from './errors.ts';
 export { precheckTx, KeyCache } from './precheck.ts';
-export { verifyDataDir, verifyExport } from './verify.ts';
+export { verifyDataDir, verifyExport, rebuildDerivedTables } from './verify.ts';
 export type { VerifyReport, BlobVerifier } from './verify.ts';
 export { exportLines, readBlock, EXPORT_FORMAT } from './export.ts';
 export type { ExportOptions, ExportHeaderLine } from './export.ts';

@@ -48,7 +48,17 @@ export async function verifyDataDir(dataDir: string, options: { trustedChainId?:
   }
 }
 
-async function verifyDatabase(db: DatabaseSync, options: { trustedChainId?: string; blobs?: BlobVerifier }): Promise<VerifyReport> {
+/** What replaying a data directory's log implies for its derived tables. */
+interface Replayed {
+  chainId: string;
+  replay: ReplayVerifier;
+  expectedNodes: MemoryNodeStore;
+  /** Audit rows as "subject\0seq". */
+  audit: string[];
+}
+
+/** Replays the log of a data directory, checking the chain and every non-derived column on the way. */
+async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: string }): Promise<Replayed> {
   const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
   let genesis: Genesis;
   try {
@@ -114,6 +124,11 @@ async function verifyDatabase(db: DatabaseSync, options: { trustedChainId?: stri
     }
     height = next;
   }
+  return { chainId, replay, expectedNodes, audit };
+}
+
+async function verifyDatabase(db: DatabaseSync, options: { trustedChainId?: string; blobs?: BlobVerifier }): Promise<VerifyReport> {
+  const { chainId, replay, expectedNodes, audit } = await replayDatabase(db, options);
   const head = replay.head;
 
   // Rows beyond the chain, or outside it, are tampering too.
@@ -185,4 +200,41 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
   if (!replay) throw nodeError('EXPORT_INVALID', { line: 0, reason: 'empty' });
   const head = replay.head;
   return { chain: trustedChainId, head, blocks: head.height, entries: head.treeSize, stateKeys: replay.state.size };
+}
+
+/**
+ * Rebuilds the derived tables (state, audit index, Merkle nodes) of a data
+ * directory by replaying its log, after checking the log itself: the way back
+ * from a damaged or hand-edited derived table. Refuses if the log is wrong.
+ */
+export async function rebuildDerivedTables(dataDir: string): Promise<VerifyReport> {
+  const path = join(dataDir, DB_FILE);
+  if (!existsSync(path)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
+  const db = new DatabaseSync(path);
+  try {
+    const { replay, expectedNodes, audit } = await replayDatabase(db, {});
+    const head = replay.head;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec('DELETE FROM state; DELETE FROM audit; DELETE FROM merkle_nodes;');
+      const putState = db.prepare('INSERT INTO state (key, value) VALUES (?, ?)');
+      for (const [key, value] of replay.state.entries()) putState.run(key, JSON.stringify(value));
+      const putAudit = db.prepare('INSERT INTO audit (subject, seq) VALUES (?, ?)');
+      for (const row of new Set(audit)) {
+        const [subject, seq] = row.split('\u0000') as [string, string];
+        putAudit.run(subject, Number(seq));
+      }
+      const putNode = db.prepare('INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)');
+      for (let level = 0, count = head.treeSize; count > 0; level++, count = Math.floor(count / 2)) {
+        for (let idx = 0; idx < count; idx++) putNode.run(level, idx, expectedNodes.get(level, idx)!);
+      }
+      db.exec('COMMIT');
+    } catch (err) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw err;
+    }
+  } finally {
+    db.close();
+  }
+  return verifyDataDir(dataDir);
 }
