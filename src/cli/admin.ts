@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { DatabaseSync } from 'node:sqlite';
 import { decodePem, exportPem, fingerprint, generateUserKeys, keyId, randomBytes, toBase64url } from '../crypto/index.ts';
 import { DEFAULT_GENESIS_PARAMS, type Genesis } from '../ledger/index.ts';
-import { createNodeKey, DB_FILE, exportLines, initDataDir, verifyDataDir, verifyExport, type VerifyReport } from '../node/index.ts';
+import { createNodeKey, DB_FILE, exportLines, initDataDir, rebuildDerivedTables, verifyDataDir, verifyExport, type VerifyReport } from '../node/index.ts';
 
 export interface InitOptions {
   dataDir: string;
@@ -78,4 +78,8 @@ export async function exportCommand(o: { dataDir: string; out?: string; withhold
     }
   }
   return lines;
+}
+
+export function rebuildCommand(dataDir: string): Promise<VerifyReport> {
+  return rebuildDerivedTables(dataDir);
 }

@@ -2,8 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { isDhlError } from '../crypto/index.ts';
 import { runDemo } from './demo.ts';
-import { adminInit, exportCommand, formatReport, verifyCommand } from './admin.ts';
-import { rebuildDerivedTables } from '../node/index.ts';
+import { adminInit, exportCommand, formatReport, rebuildCommand, verifyCommand } from './admin.ts';
 
 const program = new Command()
   .name('dhl')
@@ -52,7 +51,7 @@ admin
   .description('re-derive the state, audit index and Merkle nodes of a data directory by replaying its (verified) log')
   .requiredOption('--data-dir <dir>', 'a node data directory (stop the node first)')
   .action(async (o: { dataDir: string }) => {
-    console.log(formatReport(await rebuildDerivedTables(o.dataDir)));
+    console.log(formatReport(await rebuildCommand(o.dataDir)));
   });
 
 program
