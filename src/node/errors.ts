@@ -6,6 +6,7 @@ export const NODE_ERRORS = defineErrors({
   NODE_ALREADY_INITIALISED: 'the data directory already holds a ledger',
   NODE_STOPPED: 'the node has stopped',
   NODE_OVERLOADED: 'the node is at capacity; retry later',
+  ACTOR_RATE_LIMITED: 'this user has too many transactions waiting; retry later',
   TX_TOO_LARGE: 'transaction exceeds the maximum size',
   TX_NOT_JSON: 'transaction is not JSON',
   ADMISSION_KEY_UNKNOWN: 'transaction is signed by a key not registered to its actor',

@@ -48,6 +48,8 @@ export interface NodeOptions {
   ordering?: Omit<SoloOptions, 'clock' | 'startSeq'>;
   /** Transactions admitted but not yet committed; past it, submit() is NODE_OVERLOADED. */
   maxInFlight?: number;
+  /** The same, per actor: one user cannot fill the queue for everyone (ACTOR_RATE_LIMITED). */
+  maxInFlightPerActor?: number;
 }
 
 interface Waiter {
@@ -105,6 +107,8 @@ export class LedgerNode {
   private failure: unknown;
   private readonly stmts: Record<string, StatementSync>;
   private readonly maxInFlight: number;
+  private readonly maxInFlightPerActor: number;
+  private readonly inFlightByActor = new Map<string, number>();
 
   private constructor(
     readonly db: DatabaseSync,
@@ -142,6 +146,7 @@ export class LedgerNode {
     }
     this.tree = new MerkleTree(sha256, { store: new SqliteMerkleStore(db), size: this.headState.treeSize });
     this.maxInFlight = options.maxInFlight ?? 10_000;
+    this.maxInFlightPerActor = options.maxInFlightPerActor ?? 1_000;
     this.orderer = new SoloOrderer({ ...options.ordering, clock: options.clock ?? systemClock, maxPending: this.maxInFlight, startSeq: 0 });
   }
 
@@ -210,14 +215,25 @@ export class LedgerNode {
     const again = this.recorded(tx.hash) ?? this.waiters.get(tx.hash)?.promise;
     if (again) return again;
     if (this.waiters.size >= this.maxInFlight) throw nodeError('NODE_OVERLOADED', { inFlight: this.waiters.size });
+    const actor = tx.header.actor;
+    const actorInFlight = this.inFlightByActor.get(actor) ?? 0;
+    if (actorInFlight >= this.maxInFlightPerActor) throw nodeError('ACTOR_RATE_LIMITED', { inFlight: actorInFlight });
+    this.inFlightByActor.set(actor, actorInFlight + 1);
+    const release = () => {
+      const n = (this.inFlightByActor.get(actor) ?? 1) - 1;
+      if (n <= 0) this.inFlightByActor.delete(actor);
+      else this.inFlightByActor.set(actor, n);
+    };
     let waiter!: Waiter;
     const promise = new Promise<SubmitResult>((resolve, reject) => (waiter = { resolve, reject, promise: undefined as never }));
     waiter.promise = promise;
     this.waiters.set(tx.hash, waiter);
+    promise.then(release, release);
     try {
       await this.orderer.propose(utf8.encode(canonicalJson({ header: tx.header, body: tx.body!, sig: tx.sig })));
     } catch (err) {
       this.waiters.delete(tx.hash);
+      release();
       if (isDhlError(err, 'ORDERING_OVERLOADED')) throw nodeError('NODE_OVERLOADED', { inFlight: this.waiters.size });
       throw err;
     }

@@ -110,3 +110,35 @@ test('rejections are ledgered with their code: a replayed nonce is NONCE_REPLAYE
     await node.close();
   }
 });
+
+test('overload is its own error from a bounded queue, per node and per actor, and nothing is lost', async () => {
+  const { dataDir, chainId } = await testDataDir();
+  // Timers never fire: batches are cut only by flush(), so submissions pile up.
+  const stuck = { now: () => T0 + 1000, setTimeout: () => 0, clearTimeout: () => {} };
+  const node = await LedgerNode.open(dataDir, { clock: stuck, maxInFlight: 3, maxInFlightPerActor: 2, ordering: { maxItems: 100 } });
+  try {
+    const admin = new Actor('admin', chainId);
+    const raj = new Actor('raj', chainId);
+    const meera = new Actor('meera', chainId);
+    /** Waits (without a fixed sleep) until admission has queued `n` transactions. */
+    const queued = async (n: number) => {
+      while (node.inFlight < n) await new Promise((r) => setImmediate(r));
+    };
+    const registrations = [admin, raj, meera].map(async (a) => node.submit(await a.register()));
+    await queued(3);
+    node.flush();
+    await Promise.all(registrations);
+    const listings = [raj, raj].map(async (a) => node.submit(await a.tx('SetListing', { recordId: 'ab'.repeat(16), listed: true })));
+    await queued(2);
+    await assert.rejects(node.submit(await raj.tx('SetListing', { recordId: 'cd'.repeat(16), listed: true })), (e: unknown) => isDhlError(e, 'ACTOR_RATE_LIMITED'));
+    const third = node.submit(await meera.tx('SetListing', { recordId: 'ef'.repeat(16), listed: true }));
+    await queued(3);
+    await assert.rejects(node.submit(await admin.tx('SetListing', { recordId: '01'.repeat(16), listed: true })), (e: unknown) => isDhlError(e, 'NODE_OVERLOADED'));
+    node.flush();
+    const settled = await Promise.all([...listings, third]);
+    assert.equal(settled.length, 3);
+    assert.equal(node.head.treeSize, 6);
+  } finally {
+    await node.close();
+  }
+});
