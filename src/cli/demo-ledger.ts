@@ -23,7 +23,7 @@ const spki = async (k: CryptoKey) => toBase64url(decodePem('public', await expor
 export async function runLedgerDemo(
   work: string,
   users: { raj: UserKeyPairs; meera: UserKeyPairs },
-  sealRecordFor: (chain: string) => Promise<SealedRecord>,
+  sealRecordFor: (chain: string, sink: (chunk: { bytes: Uint8Array }) => void) => Promise<SealedRecord>,
   out: (line: string) => void,
 ): Promise<void> {
   const dataDir = join(work, 'ledger');
@@ -49,8 +49,14 @@ export async function runLedgerDemo(
       await submit(p, 'RegisterUser', { username: p.name, encSpki: await spki(p.keys.enc.publicKey), encKeyId: await keyId(p.keys.enc.publicKey), sigSpki: await spki(p.keys.sig.publicKey), sigKeyId: p.signer.sigKeyId }, `keys ${fingerprint(p.signer.sigKeyId)}`);
     }
     await submit(admin, 'AssignRole', { username: 'meera', role: 'doctor', org: 'city-hospital', encKeyId: await keyId(meera.keys.enc.publicKey), sigKeyId: meera.signer.sigKeyId }, 'meera is a doctor of city-hospital');
-    const sealed = await sealRecordFor(chainId);
+    const stored: Uint8Array[] = [];
+    const sealed = await sealRecordFor(chainId, (chunk) => void stored.push(chunk.bytes));
     const recordId = sealed.signedManifest.manifest.recordId;
+    // The ciphertext goes up first, verified chunk by chunk against the announced hashes.
+    const blob = await ledger.putBlob({ cipherRoot: sealed.summary.cipherRoot, chunkHashes: sealed.summary.chunkHashes }, (async function* () {
+      yield* stored;
+    })());
+    out(`  upload   raj    ${blob.storedSize} bytes of ciphertext in ${blob.chunkCount} chunks, stored as ${blob.cipherRoot.slice(0, 16)}…`);
     const rajEncKeyId = await keyId(raj.keys.enc.publicKey);
     const rajWrap = sealed.wrappedKeys.find((w) => w.keyId === rajEncKeyId)!;
     await submit(raj, 'AddRecord', { manifest: sealed.signedManifest.manifest as unknown as JsonValue, manifestSig: sealed.signedManifest.signature as unknown as JsonValue, wrappedKeys: [rajWrap as unknown as JsonValue] }, `"${sealed.signedManifest.manifest.title}" cipherRoot ${sealed.summary.cipherRoot.slice(0, 16)}…`);

@@ -89,14 +89,14 @@ export async function runDemo(file: string | undefined, options: DemoOptions, ou
     if (options.keep) out(`kept the stored blob at ${blobPath}`);
     if (!same) throw new Error('round trip mismatch');
     // The same people and the sample record on an embedded ledger.
-    await runLedgerDemo(work, { raj, meera }, (ledgerChain) =>
+    await runLedgerDemo(work, { raj, meera }, (ledgerChain, sink) =>
       sealRecord(
         {
           chain: ledgerChain, patient: 'raj', author: 'raj', authorSig: { keyId: rajSigId, privateKey: raj.sig.privateKey },
           readers: [raj.enc.publicKey], title: 'Fevers, November', mediaType: 'text/plain', fileName: 'fevers.txt', createdAt: Date.now(),
         },
         [utf8.encode(SAMPLE)],
-        () => {},
+        sink,
       ), out);
   } finally {
     if (!options.keep) await rm(work, { recursive: true, force: true });

@@ -23,6 +23,7 @@ import { KeyCache, precheckTx } from './precheck.ts';
 import { inTransaction, openDatabase, SCHEMA_VERSION } from './sqlite.ts';
 import { SqliteMerkleStore, SqliteStateView } from './sqlite-stores.ts';
 import { genesisInput } from './genesis-input.ts';
+import { BlobStore, type ExpectedBlob, type PutOptions, type PutResult } from './blob-store.ts';
 
 export const sha256 = (data: Uint8Array): Uint8Array => createHash('sha256').update(data).digest();
 
@@ -93,6 +94,19 @@ export async function createNodeKey(dataDir: string): Promise<{ sigSpki: string;
   return { sigSpki: toBase64url(decodePem('public', await exportPem(pair.publicKey))), keyId: await keyIdOf(pair.publicKey) };
 }
 
+/** Chunk hashes as one BLOB of 32-byte values (a 1 GiB blob: 32 KiB). */
+export function packHashes(hashes: readonly string[]): Uint8Array {
+  const out = new Uint8Array(hashes.length * 32);
+  hashes.forEach((h, i) => out.set(Buffer.from(h, 'hex'), i * 32));
+  return out;
+}
+
+export function unpackHashes(packed: Uint8Array): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 32 <= packed.length; i += 32) out.push(Buffer.from(packed.subarray(i, i + 32)).toString('hex'));
+  return out;
+}
+
 export class LedgerNode {
   readonly chainId: string;
   readonly genesis: Genesis;
@@ -107,6 +121,8 @@ export class LedgerNode {
   private failure: unknown;
   private readonly stmts: Record<string, StatementSync>;
   private readonly maxInFlight: number;
+  /** Ciphertext blobs, content-addressed by cipherRoot (DESIGN §8). */
+  readonly blobs: BlobStore;
   private readonly maxInFlightPerActor: number;
   private readonly inFlightByActor = new Map<string, number>();
 
@@ -145,6 +161,8 @@ export class LedgerNode {
       };
     }
     this.tree = new MerkleTree(sha256, { store: new SqliteMerkleStore(db), size: this.headState.treeSize });
+    this.blobs = new BlobStore(dataDir);
+    this.stmts.insertBlob = db.prepare('INSERT OR IGNORE INTO blobs (cipher_root, stored_size, chunk_size, chunk_hashes) VALUES (?, ?, ?, ?)');
     this.maxInFlight = options.maxInFlight ?? 10_000;
     this.maxInFlightPerActor = options.maxInFlightPerActor ?? 1_000;
     this.orderer = new SoloOrderer({ ...options.ordering, clock: options.clock ?? systemClock, maxPending: this.maxInFlight, startSeq: 0 });
@@ -164,6 +182,7 @@ export class LedgerNode {
       const nodeId = genesis.orgs.flatMap((o) => o.nodes).find((n) => n.sigSpki === toBase64url(decodePem('public', publicPem)))?.nodeId;
       if (!nodeId) throw nodeError('NODE_NOT_INITIALISED', { reason: 'node key not in genesis' });
       const node = new LedgerNode(db, dataDir, { nodeId, keyId, privateKey }, options);
+      await node.blobs.sweepTmp();
       node.loop = node.applyLoop();
       return node;
     } catch (err) {
@@ -238,6 +257,17 @@ export class LedgerNode {
       throw err;
     }
     return promise;
+  }
+
+  /**
+   * Stores an uploaded envelope, verified chunk by chunk against the announced
+   * hashes, and records it (upload precedes AddRecord, DESIGN §8).
+   */
+  async putBlob(expected: ExpectedBlob, source: AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<PutResult> {
+    this.assertRunning();
+    const result = await this.blobs.put(expected, source, options);
+    this.stmts.insertBlob!.run(result.cipherRoot, result.storedSize, result.header.chunkSize, packHashes(result.chunkHashes));
+    return result;
   }
 
   /** The recorded outcome and proof of a transaction already in the log. */

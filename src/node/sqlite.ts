@@ -37,8 +37,7 @@ CREATE TABLE IF NOT EXISTS blobs (
   cipher_root TEXT PRIMARY KEY,
   stored_size INTEGER NOT NULL,
   chunk_size INTEGER NOT NULL,
-  chunk_hashes BLOB NOT NULL,
-  created_at INTEGER NOT NULL
+  chunk_hashes BLOB NOT NULL
 ) WITHOUT ROWID;
 `;
 

@@ -16,8 +16,9 @@ import {
 } from '../ledger/index.ts';
 import { nodeError } from './errors.ts';
 import { EXPORT_FORMAT, readBlock } from './export.ts';
-import { DB_FILE, sha256 } from './ledger-node.ts';
+import { DB_FILE, sha256, unpackHashes } from './ledger-node.ts';
 import { ReplayVerifier } from './replay.ts';
+import { BlobStore } from './blob-store.ts';
 
 export interface VerifyReport {
   chain: string;
@@ -32,15 +33,11 @@ function tampered(details: Record<string, string | number>): DhlError {
   return nodeError('DATA_DIR_TAMPERED', details);
 }
 
-/** Something that can check every stored blob (the blob store); optional until blobs exist in the directory. */
-export interface BlobVerifier {
-  verifyAll(db: DatabaseSync): Promise<number>;
-}
-
-export async function verifyDataDir(dataDir: string, options: { trustedChainId?: string; blobs?: BlobVerifier } = {}): Promise<VerifyReport> {
+export async function verifyDataDir(dataDir: string, options: { trustedChainId?: string } = {}): Promise<VerifyReport> {
   const path = join(dataDir, DB_FILE);
   if (!existsSync(path)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
   const db = new DatabaseSync(path, { readOnly: true });
+  dataDirs.set(db, dataDir);
   try {
     return await verifyDatabase(db, options);
   } finally {
@@ -127,7 +124,7 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
   return { chainId, replay, expectedNodes, audit };
 }
 
-async function verifyDatabase(db: DatabaseSync, options: { trustedChainId?: string; blobs?: BlobVerifier }): Promise<VerifyReport> {
+async function verifyDatabase(db: DatabaseSync, options: { trustedChainId?: string }): Promise<VerifyReport> {
   const { chainId, replay, expectedNodes, audit } = await replayDatabase(db, options);
   const head = replay.head;
 
@@ -171,8 +168,44 @@ async function verifyDatabase(db: DatabaseSync, options: { trustedChainId?: stri
     const i = firstAudit >= 0 ? firstAudit : Math.min(storedAudit.length, wantAudit.length);
     throw tampered({ table: 'audit', row: (storedAudit[i] ?? wantAudit[i] ?? '').replace('\u0000', ' ') });
   }
-  const blobs = options.blobs ? await options.blobs.verifyAll(db) : undefined;
-  return { chain: chainId, head, blocks: head.height, entries: head.treeSize, stateKeys: expectedState.length, ...(blobs === undefined ? {} : { blobs }) };
+  const blobs = await verifyBlobs(db, dataDirOf(db), replay);
+  return { chain: chainId, head, blocks: head.height, entries: head.treeSize, stateKeys: expectedState.length, blobs };
+}
+
+const dataDirs = new WeakMap<DatabaseSync, string>();
+const dataDirOf = (db: DatabaseSync) => dataDirs.get(db)!;
+
+/**
+ * Every blob row's file must hold exactly the chunks it lists, and every
+ * record version in the state must have its blob: the node stores the
+ * ciphertext of what it ledgers. Blob files without a row are uploads not yet
+ * recorded (orphans expire), not tampering.
+ */
+async function verifyBlobs(db: DatabaseSync, dataDir: string, replay: ReplayVerifier): Promise<number> {
+  const store = new BlobStore(dataDir);
+  const rows = db.prepare('SELECT cipher_root, stored_size, chunk_size, chunk_hashes FROM blobs ORDER BY cipher_root').all() as {
+    cipher_root: string; stored_size: number; chunk_size: number; chunk_hashes: Uint8Array;
+  }[];
+  const known = new Set<string>();
+  for (const row of rows) {
+    const at = { table: 'blobs', key: row.cipher_root };
+    let summary;
+    try {
+      summary = await store.verify(row.cipher_root, unpackHashes(new Uint8Array(row.chunk_hashes)));
+    } catch (err) {
+      const d = err instanceof DhlError ? err.details : {};
+      throw tampered({ ...at, column: 'cipher_root', reason: String(d.reason ?? (err instanceof DhlError ? err.code : 'error')), ...(d.chunk === undefined ? {} : { chunk: Number(d.chunk) }) });
+    }
+    if (summary.storedSize !== row.stored_size) throw tampered({ ...at, column: 'stored_size' });
+    if (summary.header.chunkSize !== row.chunk_size) throw tampered({ ...at, column: 'chunk_size' });
+    known.add(row.cipher_root);
+  }
+  for (const [key, value] of replay.state.entries()) {
+    if (!key.startsWith('version/')) continue;
+    const root = (value as { manifest?: { cipherRoot?: string } }).manifest?.cipherRoot;
+    if (typeof root === 'string' && !known.has(root)) throw tampered({ table: 'blobs', key: root, reason: `no blob for ${key}` });
+  }
+  return rows.length;
 }
 
 /** Verifies an export stream (lines) from a trusted chain id. */

@@ -42,6 +42,10 @@ export async function runScenario(node: LedgerNode, chainId: string): Promise<Sc
     (c) => void storedChunks.push(c.bytes),
   );
   const recordId = sealed.signedManifest.manifest.recordId;
+  // Upload precedes AddRecord (DESIGN §8).
+  await node.putBlob({ cipherRoot: sealed.summary.cipherRoot, chunkHashes: sealed.summary.chunkHashes }, (async function* () {
+    yield* storedChunks;
+  })());
   const add = await submit(
     await raj.tx('AddRecord', {
       manifest: sealed.signedManifest.manifest as unknown as JsonValue,
