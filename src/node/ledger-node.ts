@@ -125,6 +125,8 @@ export class LedgerNode {
   readonly blobs: BlobStore;
   private readonly maxInFlightPerActor: number;
   private readonly inFlightByActor = new Map<string, number>();
+  /** Proposal bytes → the transaction already parsed and checked at admission. */
+  private readonly proposed = new WeakMap<Uint8Array, ParsedTx>();
 
   private constructor(
     readonly db: DatabaseSync,
@@ -249,7 +251,9 @@ export class LedgerNode {
     this.waiters.set(tx.hash, waiter);
     promise.then(release, release);
     try {
-      await this.orderer.propose(utf8.encode(canonicalJson({ header: tx.header, body: tx.body!, sig: tx.sig })));
+      const item = utf8.encode(canonicalJson({ header: tx.header, body: tx.body!, sig: tx.sig }));
+      this.proposed.set(item, tx);
+      await this.orderer.propose(item);
     } catch (err) {
       this.waiters.delete(tx.hash);
       release();
@@ -277,11 +281,11 @@ export class LedgerNode {
     return this.resultFor(txHash, row.seq, row.height, row.outcome, true);
   }
 
-  private resultFor(txHash: string, seq: number, height: number, outcome: string, duplicate: boolean): SubmitResult {
+  private resultFor(txHash: string, seq: number, height: number, outcome: string, duplicate: boolean, blockHashKnown?: string): SubmitResult {
     const head = this.headState;
-    const block = this.stmts.blockByHeight!.get(height) as { hash: string };
+    const blockHashOf = blockHashKnown ?? (this.stmts.blockByHeight!.get(height) as { hash: string }).hash;
     return {
-      txHash, outcome, height, seq, blockHash: block.hash, treeSize: head.treeSize, treeRoot: head.treeRoot,
+      txHash, outcome, height, seq, blockHash: blockHashOf, treeSize: head.treeSize, treeRoot: head.treeRoot,
       proof: this.tree.inclusionProof(seq, head.treeSize).map(toHex), duplicate,
     };
   }
@@ -309,7 +313,8 @@ export class LedgerNode {
     const txs: ParsedTx[] = [];
     const seen = new Set<string>();
     for (const item of items) {
-      const tx = parseTx(sha256, JSON.parse(utf8.decode(item)), { chain: this.chainId });
+      // Items this node proposed come back as the same objects (solo): no need to parse them twice.
+      const tx = this.proposed.get(item) ?? parseTx(sha256, JSON.parse(utf8.decode(item)), { chain: this.chainId });
       // A transaction already logged (or twice in one batch) adds nothing.
       if (seen.has(tx.hash) || this.stmts.entryByHash!.get(tx.hash)) continue;
       seen.add(tx.hash);
@@ -364,7 +369,7 @@ export class LedgerNode {
       const waiter = this.waiters.get(tx.hash);
       if (!waiter) return;
       this.waiters.delete(tx.hash);
-      waiter.resolve(this.resultFor(tx.hash, built.header.firstSeq + i, built.header.height, outcomes[i]!, false));
+      waiter.resolve(this.resultFor(tx.hash, built.header.firstSeq + i, built.header.height, outcomes[i]!, false, built.blockHash));
     });
   }
 

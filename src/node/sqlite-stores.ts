@@ -14,18 +14,37 @@ export class SqliteStateView implements StateView {
   }
 }
 
+/**
+ * Merkle nodes in SQLite, with a bounded cache of recent nodes: every answer
+ * carries an inclusion proof, and proofs for recent entries read the same
+ * recent nodes again and again. Nodes never change once written, so the cache
+ * needs no invalidation; a rolled-back block's nodes are rewritten identically
+ * by its retry, or the node stops.
+ */
 export class SqliteMerkleStore implements MerkleNodeStore {
   private readonly select: StatementSync;
   private readonly insert: StatementSync;
-  constructor(db: DatabaseSync) {
+  private readonly cache = new Map<string, Uint8Array>();
+  constructor(db: DatabaseSync, private readonly cacheLimit = 262_144) {
     this.select = db.prepare('SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?');
     this.insert = db.prepare('INSERT OR REPLACE INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)');
   }
   get(level: number, index: number): Uint8Array | undefined {
+    const key = `${level}/${index}`;
+    const cached = this.cache.get(key);
+    if (cached) return new Uint8Array(cached);
     const row = this.select.get(level, index) as { hash: Uint8Array } | undefined;
-    return row ? new Uint8Array(row.hash) : undefined;
+    if (!row) return undefined;
+    this.remember(key, new Uint8Array(row.hash));
+    return new Uint8Array(row.hash);
   }
   set(level: number, index: number, hash: Uint8Array): void {
-    this.insert.run(level, index, new Uint8Array(hash));
+    const copy = new Uint8Array(hash);
+    this.insert.run(level, index, copy);
+    this.remember(`${level}/${index}`, copy);
+  }
+  private remember(key: string, hash: Uint8Array): void {
+    if (this.cache.size >= this.cacheLimit) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, hash);
   }
 }
