@@ -5,8 +5,8 @@
  * SHA-256(signed bytes ‖ raw signature).
  */
 import { ALG } from '../crypto/algorithms.ts';
-import { concatBytes, fromBase64url, randomBytes, toBase64url, toHex } from '../crypto/bytes.ts';
-import { canonicalBytes, taggedBytes, DOMAIN_TAGS, type JsonValue } from '../crypto/canonical.ts';
+import { concatBytes, fromBase64url, randomBytes, toBase64url, toHex, utf8 } from '../crypto/bytes.ts';
+import { canonicalBytes, canonicalJson, taggedBytes, DOMAIN_TAGS, type JsonValue } from '../crypto/canonical.ts';
 import { isDhlError } from '../crypto/errors.ts';
 import type { SyncHash } from '../crypto/hash.ts';
 import { signBytes, verifyBytes } from '../crypto/signature.ts';
@@ -53,6 +53,9 @@ export interface ParsedTx {
   readonly body?: JsonValue;
   readonly sig: string;
   readonly withheld: boolean;
+  /** JCS of the header and of the body, kept so storage and re-encoding never canonicalise twice. */
+  readonly headerJson: string;
+  readonly bodyJson?: string;
 }
 
 const HEADER_FIELDS = ['v', 'chain', 'type', 'actor', 'keyId', 'alg', 'nonce', 'notAfter', 'time', 'bodyHash'] as const;
@@ -85,6 +88,8 @@ export function txHashOf(hash: SyncHash, header: TxHeader, sig: string): string 
   return toHex(hash(concatBytes(txSigningBytes(header), fromBase64url(sig, 'sig'))));
 }
 
+const TX_TAG = utf8.encode(`${DOMAIN_TAGS.tx}\n`);
+
 export interface ParseTxOptions {
   /** The chain the reader trusts: a transaction naming another is refused. */
   chain?: string;
@@ -103,18 +108,22 @@ export function parseTx(hash: SyncHash, value: unknown, options: ParseTxOptions 
   const header = parseHeader(value.header, fail);
   if (options.chain !== undefined && header.chain !== options.chain) throw ledgerError('TX_CHAIN_MISMATCH', { chain: header.chain });
   const sig = str(value.sig, B64URL, 'sig', fail);
-  if (fromBase64url(sig).length !== TX_SIGNATURE_BYTES) throw fail('sig');
-  if (withheld) return Object.freeze({ hash: txHashOf(hash, header, sig), header, sig, withheld: true });
-  let bodyBytes: Uint8Array;
+  const sigBytes = fromBase64url(sig);
+  if (sigBytes.length !== TX_SIGNATURE_BYTES) throw fail('sig');
+  const headerJson = canonicalJson(header);
+  const txHash = toHex(hash(concatBytes(TX_TAG, utf8.encode(headerJson), sigBytes)));
+  if (withheld) return Object.freeze({ hash: txHash, header, sig, withheld: true, headerJson });
+  let bodyJson: string;
   try {
-    bodyBytes = canonicalBytes(value.body);
+    bodyJson = canonicalJson(value.body);
   } catch (err) {
     if (isDhlError(err, 'CANONICAL_JSON_INVALID')) throw fail(`body${String(err.details.path ?? '').slice(1)}`);
     throw err;
   }
-  if (toHex(hash(bodyBytes)) !== header.bodyHash) throw ledgerError('TX_BODY_HASH_MISMATCH', { bodyHash: header.bodyHash });
-  const body = structuredClone(value.body) as JsonValue;
-  return Object.freeze({ hash: txHashOf(hash, header, sig), header, body, sig, withheld: false });
+  if (toHex(hash(utf8.encode(bodyJson))) !== header.bodyHash) throw ledgerError('TX_BODY_HASH_MISMATCH', { bodyHash: header.bodyHash });
+  // The body is rebuilt from its canonical text: a private copy, with nothing the text does not say.
+  const body = JSON.parse(bodyJson) as JsonValue;
+  return Object.freeze({ hash: txHash, header, body, sig, withheld: false, headerJson, bodyJson });
 }
 
 /** The transaction's travelling form (body withheld when the parsed tx has none). */
@@ -125,7 +134,7 @@ export function txToJson(tx: ParsedTx): SignedTx | WithheldTx {
 }
 
 export function withhold(tx: ParsedTx): ParsedTx {
-  return Object.freeze({ hash: tx.hash, header: tx.header, sig: tx.sig, withheld: true });
+  return Object.freeze({ hash: tx.hash, header: tx.header, sig: tx.sig, withheld: true, headerJson: tx.headerJson });
 }
 
 export interface NewTx {

@@ -251,7 +251,8 @@ export class LedgerNode {
     this.waiters.set(tx.hash, waiter);
     promise.then(release, release);
     try {
-      const item = utf8.encode(canonicalJson({ header: tx.header, body: tx.body!, sig: tx.sig }));
+      // The proposal is the transaction's canonical JSON, assembled from the canonical parts parsed at admission.
+      const item = utf8.encode(`{"body":${tx.bodyJson!},"header":${tx.headerJson},"sig":"${tx.sig}"}`);
       this.proposed.set(item, tx);
       await this.orderer.propose(item);
     } catch (err) {
@@ -347,8 +348,8 @@ export class LedgerNode {
       s.insertBlock!.run(h.height, built.blockHash, h.time, h.firstSeq, h.entryCount, canonicalJson(h));
       txs.forEach((tx, i) => {
         const seq = h.firstSeq + i;
-        s.insertEntry!.run(seq, h.height, tx.hash, outcomes[i]!, tx.header.type, tx.header.actor, canonicalJson(tx.header), tx.sig);
-        s.insertBody!.run(seq, canonicalJson(tx.body!));
+        s.insertEntry!.run(seq, h.height, tx.hash, outcomes[i]!, tx.header.type, tx.header.actor, tx.headerJson, tx.sig);
+        s.insertBody!.run(seq, tx.bodyJson!);
         const subjects = auditSubjects(tx, outcomes[i] === OK ? { ok: true } : { ok: false, code: outcomes[i] as never });
         for (const u of subjects.users) s.insertAudit!.run(`u:${u}`, seq);
         for (const r of subjects.records) s.insertAudit!.run(`r:${r}`, seq);
