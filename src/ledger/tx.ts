@@ -171,7 +171,8 @@ export async function createTx(hash: SyncHash, input: NewTx, signer: CryptoKey):
 
 /** Throws TX_SIGNATURE_INVALID unless `publicKey` signed the header. */
 export async function verifyTxSignature(tx: ParsedTx, publicKey: CryptoKey): Promise<void> {
-  if (!(await verifyBytes(publicKey, fromBase64url(tx.sig), txSigningBytes(tx.header)))) {
+  // The canonical header text from parsing: signed bytes without a second canonicalisation.
+  if (!(await verifyBytes(publicKey, fromBase64url(tx.sig), concatBytes(TX_TAG, utf8.encode(tx.headerJson))))) {
     throw ledgerError('TX_SIGNATURE_INVALID', { tx: tx.hash });
   }
 }
