@@ -2,6 +2,8 @@
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<unknown> }>> = {
   crypto: () => import('./crypto.ts'),
   'ledger-formats': () => import('./ledger-formats.ts'),
+  ledger: () => import('./ledger.ts'),
+  scale: () => import('./scale.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);
