@@ -12,7 +12,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import {
   canonicalJson, decodePem, exportPem, generateKeyPair, importPem, keyId as keyIdOf, toBase64url, toHex, utf8, isDhlError,
 } from '../crypto/index.ts';
-import { apply, auditSubjects, genesisWrites, OverlayView, OK, type BlockContext, type ContractTx, type Json } from '../contract/index.ts';
+import { apply, auditSubjects, genesisWrites, OverlayView, OK, type BlockContext, type Json } from '../contract/index.ts';
 import {
   buildBlock, chainIdOf, MerkleTree, parseGenesis, parseTx, signAttestation, verifyTxSignature, type ChainHead, type Genesis, type ParsedTx,
   initialStateDigest, rootOf, type BlockHeader, type StateWrite,

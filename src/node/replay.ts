@@ -19,6 +19,12 @@ export interface ReplayOptions {
   minAttestations?: number;
 }
 
+/**
+ * Recorded writes over a state, for key look-ups only. Not the contract's
+ * OverlayView: that one validates what it is given and would throw an untyped
+ * error on a malformed export before the verifier reaches its typed check of
+ * the writes (step 5).
+ */
 class WritesView implements StateView {
   constructor(private readonly base: StateView, private readonly writes: Map<string, Json | null>) {}
   get(key: string): Json | undefined {

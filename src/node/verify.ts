@@ -37,9 +37,8 @@ export async function verifyDataDir(dataDir: string, options: { trustedChainId?:
   const path = join(dataDir, DB_FILE);
   if (!existsSync(path)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
   const db = new DatabaseSync(path, { readOnly: true });
-  dataDirs.set(db, dataDir);
   try {
-    return await verifyDatabase(db, options);
+    return await verifyDatabase(db, dataDir, options);
   } finally {
     db.close();
   }
@@ -77,6 +76,7 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
   const tree = new MerkleTree(sha256, { store: expectedNodes });
   const audit: string[] = [];
   const blockRow = db.prepare('SELECT hash, time, first_seq, entry_count, header FROM blocks WHERE height = ?');
+  const attestationRows = db.prepare('SELECT node_id FROM attestations WHERE height = ? AND attestation = ?');
   const entryRows = db.prepare('SELECT seq, height, tx_hash, outcome, type, actor, header, sig FROM entries WHERE height = ? ORDER BY seq');
   let height = 0;
   for (;;) {
@@ -116,7 +116,7 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
       for (const r of subjects.records) audit.push(`r:${r}\u0000${e.seq}`);
     }
     for (const a of block.attestations) {
-      const nodeIds = db.prepare('SELECT node_id FROM attestations WHERE height = ? AND attestation = ?').all(next, canonicalJson(a)) as { node_id: string }[];
+      const nodeIds = attestationRows.all(next, canonicalJson(a)) as { node_id: string }[];
       if (nodeIds.length !== 1 || nodeIds[0]!.node_id !== a.attestation.nodeId) throw tampered({ table: 'attestations', column: 'node_id', height: next });
     }
     height = next;
@@ -124,7 +124,7 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
   return { chainId, replay, expectedNodes, audit };
 }
 
-async function verifyDatabase(db: DatabaseSync, options: { trustedChainId?: string }): Promise<VerifyReport> {
+async function verifyDatabase(db: DatabaseSync, dataDir: string, options: { trustedChainId?: string }): Promise<VerifyReport> {
   const { chainId, replay, expectedNodes, audit } = await replayDatabase(db, options);
   const head = replay.head;
 
@@ -168,12 +168,10 @@ async function verifyDatabase(db: DatabaseSync, options: { trustedChainId?: stri
     const i = firstAudit >= 0 ? firstAudit : Math.min(storedAudit.length, wantAudit.length);
     throw tampered({ table: 'audit', row: (storedAudit[i] ?? wantAudit[i] ?? '').replace('\u0000', ' ') });
   }
-  const blobs = await verifyBlobs(db, dataDirOf(db), replay);
+  const blobs = await verifyBlobs(db, dataDir, replay);
   return { chain: chainId, head, blocks: head.height, entries: head.treeSize, stateKeys: expectedState.length, blobs };
 }
 
-const dataDirs = new WeakMap<DatabaseSync, string>();
-const dataDirOf = (db: DatabaseSync) => dataDirs.get(db)!;
 
 /**
  * Every blob row's file must hold exactly the chunks it lists, and every
