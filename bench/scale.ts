@@ -11,7 +11,7 @@
  * the real Merkle roots of their entries, attestations, block writes, state
  * (`user/`, `key/`, `role/`, `record/`, `version/`, `wrap/`, `chart/<p>`,
  * `chart/<p>/<i>`, `grant/`, `request/`, `pending/`, `nonce/`), blob rows, the audit index
- * (`u:<user>`, `r:<record>` → seq) and the Merkle nodes. Signatures are random
+ * (`u:<user>`, `r:<record>` → seq), the directory index and the Merkle nodes. Signatures are random
  * bytes: nothing here verifies. Queries then run on a connection opened the
  * way the node opens one (WAL, default page cache). The temp dir is removed
  * at the end unless --keep.
@@ -21,11 +21,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { canonicalJson, fromHex, toBase64url, toHex } from '../src/crypto/index.ts';
-import { directory, mayRead } from '../src/contract/index.ts';
+import { directory, directoryAccess, mayRead } from '../src/contract/index.ts';
 import { blockHash, entryLeafHash, MerkleTree, rootOf, verifyInclusion, type BlockHeader } from '../src/ledger/index.ts';
 import { DB_FILE, sha256 } from '../src/node/index.ts';
 import { openDatabase } from '../src/node/sqlite.ts';
 import { SqliteMerkleStore, SqliteStateView } from '../src/node/sqlite-stores.ts';
+import { DirectoryIndex } from '../src/node/directory-index.ts';
 import { log, machine, option, round } from './util.ts';
 
 // ---------------------------------------------------------------------------
@@ -210,6 +211,8 @@ function fill(db: DatabaseSync, pop: Population, perBlock: number, perCommit: nu
     audit: db.prepare('INSERT OR IGNORE INTO audit (subject, seq) VALUES (?, ?)'),
     meta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)'),
     blob: db.prepare('INSERT OR IGNORE INTO blobs (cipher_root, stored_size, chunk_size, chunk_hashes) VALUES (?, ?, ?, ?)'),
+    directory: db.prepare('INSERT INTO directory (patient, chart_index, record_id, listed, entry) VALUES (?, ?, ?, ?, ?)'),
+    listing: db.prepare("UPDATE directory SET listed = ?, entry = json_set(entry, '$.listed', json(?)) WHERE record_id = ?"),
   };
   const hashBytes = crypto.getRandomValues(new Uint8Array(32 * 64));
   db.exec('BEGIN');
@@ -250,6 +253,14 @@ function fill(db: DatabaseSync, pop: Population, perBlock: number, perCommit: nu
         const m = (tx.body as { manifest: { cipherRoot: string; size: number; chunkSize: number } }).manifest;
         const chunks = Math.max(1, Math.ceil(m.size / m.chunkSize));
         st.blob.run(m.cipherRoot, m.size + 16 * chunks + 200, m.chunkSize, hashBytes.subarray(0, 32 * Math.min(64, chunks)));
+        // The node's directory index row (src/node/directory-index.ts): the contract's directoryEntry line.
+        const record = tx.writes.find(([key]) => key.startsWith('record/'))![1] as { recordId: string; patient: string; listed: boolean };
+        const full = tx.body as { manifest: { title: string; mediaType: string; size: number; createdAt: number } };
+        const entry = {
+          recordId: record.recordId, owner: record.patient, title: full.manifest.title, mediaType: full.manifest.mediaType, size: full.manifest.size,
+          createdAt: full.manifest.createdAt, version: 1, listed: record.listed,
+        };
+        st.directory.run(record.patient, Number(tx.writes.find(([key]) => /^chart\/[^/]+\/\d+$/.test(key))![0].split('/')[2]), record.recordId, record.listed ? 1 : 0, canonicalJson(entry));
       }
       st.body.run(s, body);
       for (const u of tx.users) st.audit.run(`u:${userName(pop, u)}`, s);
@@ -257,6 +268,10 @@ function fill(db: DatabaseSync, pop: Population, perBlock: number, perCommit: nu
       for (const [key, value] of [...tx.writes, [`nonce/${actor}/${nonce}`, header.notAfter] as [string, unknown]]) {
         const json = JSON.stringify(value);
         st.state.run(key, json);
+        if (key.startsWith('record/')) {
+          const listed = (value as { listed: boolean }).listed;
+          st.listing.run(listed ? 1 : 0, String(listed), key.slice('record/'.length));
+        }
         blockWrites.set(key, json);
       }
       const leaf = entryLeafHash(sha256, { tx: txHash, outcome: tx.outcome });
@@ -439,11 +454,32 @@ export async function run(args: string[]) {
       for (const r of rows) view.get(`record/${JSON.parse(r.value) as string}`);
       return rows.length;
     }), { sql: sql.chartRange, plan: planOf(db, sql.chartRange, 'chart/a/', 'chart/a0'), note: '10% of samples are chronic patients (~100 records); keys sort as text (i = 0, 1, 10, 11, …)' });
-    add('doctorDirectory (contract directory(), listed records of one patient)', measure(samples, (i) => {
+    const directoryIndex = new DirectoryIndex(db);
+    for (let i = 0; i < 50; i++) {
+      // The synthetic index rows must say what the contract says of the synthetic state.
+      const patient = patientName(randomPatient(i));
+      const viewer = i % 2 ? patient : doctorName(pick(i, 5, doctors));
+      const want = directory(view, viewer, patient);
+      const got = directoryIndex.page(patient, viewer === patient, { limit: 500 }).entries;
+      if (!want.ok || canonicalJson(want.entries as never) !== canonicalJson(got as never)) throw new Error(`synthetic directory index disagrees with the contract for ${viewer} → ${patient}`);
+    }
+    add('doctorDirectory (node: contract directoryAccess + directory index page of 100)', measure(samples, (i) => {
+      const patient = patientName(randomPatient(i));
+      const access = directoryAccess(view, doctorName(pick(i, 5, doctors)), patient);
+      if (!access.ok) throw new Error(`directory: ${access.code}`);
+      return directoryIndex.page(patient, access.own, { limit: 100 }).entries.length;
+    }), { note: 'what LedgerNode.directory does: point reads user ×2, role, then one range read of directory rows (patient, chart_index)' });
+    add('patientDirectory (node: own records, directory index page of 100)', measure(samples, (i) => {
+      const patient = patientName(randomPatient(i));
+      const access = directoryAccess(view, patient, patient);
+      if (!access.ok) throw new Error(`directory: ${access.code}`);
+      return directoryIndex.page(patient, access.own, { limit: 100 }).entries.length;
+    }));
+    const contractDirectory = measure(samples, (i) => {
       const result = directory(view, doctorName(pick(i, 5, doctors)), patientName(randomPatient(i)));
       if (!result.ok) throw new Error(`directory: ${result.code}`);
       return result.entries.length;
-    }), { note: 'point reads: user ×2, role, chart count, chart/<p>/<i>, record and version per record' });
+    });
     add('auditPage user (50 newest, joined to entries)', measure(samples, (i) => {
       const u = pick(i, 6, 4) === 0 ? doctorUser(pick(i, 7, doctors)) : patientUser(pop, randomPatient(i));
       return stmt.auditPage.all(`u:${userName(pop, u)}`).length;
@@ -470,7 +506,7 @@ export async function run(args: string[]) {
     }), { note: 'a third owners, a third the doctor grants go to (granted for ~14% of records), a third other doctors; meanRows = share allowed' });
 
     const counts = Object.fromEntries(
-      ['entries', 'bodies', 'blocks', 'state', 'block_writes', 'audit', 'merkle_nodes', 'attestations', 'blobs'].map((t) => [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]),
+      ['entries', 'bodies', 'blocks', 'state', 'block_writes', 'audit', 'merkle_nodes', 'attestations', 'blobs', 'directory'].map((t) => [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]),
     );
     const stateCounts = Object.fromEntries(
       ['user/', 'key/', 'role/', 'record/', 'version/', 'wrap/', 'chart/', 'grant/', 'request/', 'pending/', 'nonce/'].map((p) => [
@@ -479,6 +515,12 @@ export async function run(args: string[]) {
       ]),
     );
     db.close();
+    // Not an API query: the contract's own directory() over the state (three point reads per record), kept as the reference the index replaced.
+    const sortedContract = [...contractDirectory.times].sort((a, b) => a - b);
+    const referenceContractDirectory = {
+      p50Ms: round(percentile(sortedContract, 50), 3), p99Ms: round(percentile(sortedContract, 99), 3), meanRows: round(contractDirectory.rows / samples, 1),
+      note: 'contract directory() over the state table, not used by the API: the node answers from its directory index',
+    };
     const worst = Object.entries(results).reduce((a, b) => (b[1].p99Ms > a[1].p99Ms ? b : a));
     return {
       bench: 'scale',
@@ -493,6 +535,7 @@ export async function run(args: string[]) {
       targetP99Ms: 20,
       samplesPerQuery: samples,
       queries: results,
+      referenceContractDirectory,
       worstP99: { query: worst[0], p99Ms: worst[1].p99Ms },
       allWithinTarget: Object.values(results).every((r) => r.withinTarget),
     };

@@ -49,27 +49,43 @@ export type DirectoryEntry = {
 
 export type DirectoryResult = { ok: true; entries: DirectoryEntry[] } | { ok: false; code: RejectCode };
 
+export type DirectoryAccess = { ok: true; own: boolean } | { ok: false; code: RejectCode };
+
 /**
- * The records of `patient` that `viewer` may see in the directory: a patient
- * sees all of their own; an active doctor sees only those the patient listed,
+ * May `viewer` look at `patient`'s directory, and as whom? A patient sees all
+ * of their own records; an active doctor sees only those the patient listed,
  * and only by asking for that exact username (there is no browsing of everyone).
  */
-export function directory(view: StateView, viewer: string, patient: string): DirectoryResult {
+export function directoryAccess(view: StateView, viewer: string, patient: string): DirectoryAccess {
   if (!read.user(view, viewer) || !read.user(view, patient)) return { ok: false, code: 'USER_UNKNOWN' };
-  const own = viewer === patient;
-  if (!own) {
-    const asDoctor = checkRole(view, viewer, 'doctor', 'DOCTOR_REQUIRED');
-    if (asDoctor) return { ok: false, code: asDoctor };
-  }
+  if (viewer === patient) return { ok: true, own: true };
+  const asDoctor = checkRole(view, viewer, 'doctor', 'DOCTOR_REQUIRED');
+  return asDoctor ? { ok: false, code: asDoctor } : { ok: true, own: false };
+}
+
+/**
+ * A record's directory line, from its state and its latest version's signed
+ * manifest. The node keeps these lines in an index table so a directory page
+ * is one range read; this function is what that table must agree with.
+ */
+export function directoryEntry(view: StateView, recordId: string): DirectoryEntry | undefined {
+  const record = read.record(view, recordId);
+  if (!record) return undefined;
+  const m = read.version(view, recordId, record.latestVersion)!.manifest;
+  return {
+    recordId, owner: record.patient, title: m.title, mediaType: m.mediaType, size: m.size, createdAt: m.createdAt,
+    version: record.latestVersion, listed: record.listed,
+  };
+}
+
+/** The records of `patient` that `viewer` may see in the directory, in chart order (see directoryAccess). */
+export function directory(view: StateView, viewer: string, patient: string): DirectoryResult {
+  const access = directoryAccess(view, viewer, patient);
+  if (!access.ok) return access;
   const entries: DirectoryEntry[] = [];
   for (const recordId of chartRecordIds(view, patient)) {
-    const record = read.record(view, recordId);
-    if (!record || (!own && !record.listed)) continue;
-    const m = read.version(view, recordId, record.latestVersion)!.manifest;
-    entries.push({
-      recordId, owner: record.patient, title: m.title, mediaType: m.mediaType, size: m.size, createdAt: m.createdAt,
-      version: record.latestVersion, listed: record.listed,
-    });
+    const entry = directoryEntry(view, recordId);
+    if (entry && (access.own || entry.listed)) entries.push(entry);
   }
   return { ok: true, entries };
 }

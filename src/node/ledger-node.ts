@@ -12,7 +12,9 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import {
   canonicalJson, decodePem, exportPem, generateKeyPair, importPem, keyId as keyIdOf, toBase64url, toHex, utf8, isDhlError,
 } from '../crypto/index.ts';
-import { apply, auditSubjects, genesisWrites, OverlayView, OK, type BlockContext, type Json } from '../contract/index.ts';
+import {
+  apply, auditSubjects, directoryAccess, genesisWrites, OverlayView, OK, type BlockContext, type DirectoryResult, type Json,
+} from '../contract/index.ts';
 import {
   buildBlock, chainIdOf, MerkleTree, parseGenesis, parseTx, signAttestation, verifyTxSignature, type ChainHead, type Genesis, type ParsedTx,
   initialStateDigest, rootOf, type BlockHeader, type StateWrite,
@@ -23,6 +25,7 @@ import { KeyCache, precheckTx } from './precheck.ts';
 import { inTransaction, openDatabase, SCHEMA_VERSION } from './sqlite.ts';
 import { SqliteMerkleStore, SqliteStateView } from './sqlite-stores.ts';
 import { genesisInput } from './genesis-input.ts';
+import { DirectoryIndex, type DirectoryPage } from './directory-index.ts';
 import { BlobStore, type ExpectedBlob, type PutOptions, type PutResult } from './blob-store.ts';
 
 export const sha256 = (data: Uint8Array): Uint8Array => createHash('sha256').update(data).digest();
@@ -111,6 +114,7 @@ export class LedgerNode {
   readonly chainId: string;
   readonly genesis: Genesis;
   private readonly state: SqliteStateView;
+  private readonly directoryIndex: DirectoryIndex;
   private readonly tree: MerkleTree;
   private readonly keys = new KeyCache();
   private readonly waiters = new Map<string, Waiter>();
@@ -140,6 +144,7 @@ export class LedgerNode {
     this.genesis = parseGenesis(JSON.parse(genesisText));
     this.chainId = chainIdOf(sha256, this.genesis);
     this.state = new SqliteStateView(db);
+    this.directoryIndex = new DirectoryIndex(db);
     this.stmts = {
       lastBlock: db.prepare('SELECT header, hash FROM blocks ORDER BY height DESC LIMIT 1'),
       entryByHash: db.prepare('SELECT seq, height, outcome FROM entries WHERE tx_hash = ?'),
@@ -275,6 +280,15 @@ export class LedgerNode {
     return result;
   }
 
+  /**
+   * One page of `patient`'s directory as `viewer` may see it (contract
+   * `directoryAccess`): all records for the patient, listed ones for a doctor.
+   */
+  directory(viewer: string, patient: string, page: { after?: number; limit?: number } = {}): (DirectoryResult & { ok: false }) | ({ ok: true } & DirectoryPage) {
+    const access = directoryAccess(this.state, viewer, patient);
+    return access.ok ? { ok: true, ...this.directoryIndex.page(patient, access.own, page) } : access;
+  }
+
   /** The recorded outcome and proof of a transaction already in the log. */
   recorded(txHash: string): SubmitResult | undefined {
     const row = this.stmts.entryByHash!.get(txHash) as { seq: number; height: number; outcome: string } | undefined;
@@ -359,6 +373,7 @@ export class LedgerNode {
         if (value === null) s.deleteState!.run(key);
         else s.upsertState!.run(key, JSON.stringify(value as Json));
       }
+      this.directoryIndex.applyWrites(overlay, built.writes);
       s.insertAttestation!.run(h.height, this.nodeKey.nodeId, canonicalJson(attestation));
       this.db.exec('COMMIT');
     } catch (err) {

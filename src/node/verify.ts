@@ -2,7 +2,7 @@
  * `verify` (DESIGN §5): replays a data directory or an export from a trusted
  * chain id and checks every signature, hash, root, the state-digest chain, the
  * contract's outcomes and writes, and, for a data directory, that every derived
- * table (state, Merkle nodes, audit index, block columns, blobs) is exactly what
+ * table (state, Merkle nodes, audit and directory indexes, block columns, blobs) is exactly what
  * the ledger implies. The first wrong place is named in the error's details:
  * height and entry, or table, column and key.
  */
@@ -19,6 +19,7 @@ import { EXPORT_FORMAT, readBlock } from './export.ts';
 import { DB_FILE, sha256, unpackHashes } from './ledger-node.ts';
 import { ReplayVerifier } from './replay.ts';
 import { BlobStore } from './blob-store.ts';
+import { directoryRowsOf, type DirectoryRow } from './directory-index.ts';
 
 export interface VerifyReport {
   chain: string;
@@ -168,10 +169,24 @@ async function verifyDatabase(db: DatabaseSync, dataDir: string, options: { trus
     const i = firstAudit >= 0 ? firstAudit : Math.min(storedAudit.length, wantAudit.length);
     throw tampered({ table: 'audit', row: (storedAudit[i] ?? wantAudit[i] ?? '').replace('\u0000', ' ') });
   }
+  verifyDirectory(db, replay);
   const blobs = await verifyBlobs(db, dataDir, replay);
   return { chain: chainId, head, blocks: head.height, entries: head.treeSize, stateKeys: expectedState.length, blobs };
 }
 
+/** The directory index must hold exactly one row per charted record, equal to the contract's line for it. */
+function verifyDirectory(db: DatabaseSync, replay: ReplayVerifier): void {
+  const want = directoryRowsOf(replay.state.entries(), replay.state);
+  const stored = db.prepare('SELECT patient, chart_index, record_id, listed, entry FROM directory ORDER BY patient, chart_index').all() as unknown as DirectoryRow[];
+  const columns = ['patient', 'chart_index', 'record_id', 'listed', 'entry'] as const;
+  for (let i = 0; i < Math.max(want.length, stored.length); i++) {
+    const got = stored[i];
+    const expected = want[i];
+    if (!got || !expected) throw tampered({ table: 'directory', reason: got ? 'extra rows' : 'rows missing', key: (got ?? expected)!.record_id });
+    const column = columns.find((c) => got[c] !== expected[c]);
+    if (column) throw tampered({ table: 'directory', column, key: expected.record_id });
+  }
+}
 
 /**
  * Every blob row's file must hold exactly the chunks it lists, and every
@@ -234,7 +249,7 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
 }
 
 /**
- * Rebuilds the derived tables (state, audit index, Merkle nodes) of a data
+ * Rebuilds the derived tables (state, audit index, directory index, Merkle nodes) of a data
  * directory by replaying its log, after checking the log itself: the way back
  * from a damaged or hand-edited derived table. Refuses if the log is wrong.
  */
@@ -247,7 +262,7 @@ export async function rebuildDerivedTables(dataDir: string): Promise<VerifyRepor
     const head = replay.head;
     db.exec('BEGIN IMMEDIATE');
     try {
-      db.exec('DELETE FROM state; DELETE FROM audit; DELETE FROM merkle_nodes;');
+      db.exec('DELETE FROM state; DELETE FROM audit; DELETE FROM merkle_nodes; DELETE FROM directory;');
       const putState = db.prepare('INSERT INTO state (key, value) VALUES (?, ?)');
       for (const [key, value] of replay.state.entries()) putState.run(key, JSON.stringify(value));
       const putAudit = db.prepare('INSERT INTO audit (subject, seq) VALUES (?, ?)');
@@ -255,6 +270,8 @@ export async function rebuildDerivedTables(dataDir: string): Promise<VerifyRepor
         const [subject, seq] = row.split('\u0000') as [string, string];
         putAudit.run(subject, Number(seq));
       }
+      const putDirectory = db.prepare('INSERT INTO directory (patient, chart_index, record_id, listed, entry) VALUES (?, ?, ?, ?, ?)');
+      for (const r of directoryRowsOf(replay.state.entries(), replay.state)) putDirectory.run(r.patient, r.chart_index, r.record_id, r.listed, r.entry);
       const putNode = db.prepare('INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)');
       for (let level = 0, count = head.treeSize; count > 0; level++, count = Math.floor(count / 2)) {
         for (let idx = 0; idx < count; idx++) putNode.run(level, idx, expectedNodes.get(level, idx)!);

@@ -114,11 +114,11 @@ test('changing one value in any column of any table makes verify fail, naming th
   assert.ok(checked >= 30, `only ${checked} columns checked`);
 });
 
-test('state, audit index and Merkle nodes are rebuilt by replay: after a rebuild a damaged copy verifies again', async () => {
+test('state, audit and directory indexes and Merkle nodes are rebuilt by replay: after a rebuild a damaged copy verifies again', async () => {
   const { dataDir } = await built;
   const copy = copyDir(dataDir);
   const w = new DatabaseSync(join(copy, DB_FILE));
-  w.exec("DELETE FROM state WHERE key LIKE 'grant/%'; DELETE FROM audit; UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 1;");
+  w.exec("DELETE FROM state WHERE key LIKE 'grant/%'; DELETE FROM audit; DELETE FROM directory; UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 1;");
   w.close();
   await assert.rejects(verifyDataDir(copy), (e: unknown) => isDhlError(e, 'DATA_DIR_TAMPERED'));
   const rebuilt = await rebuildDerivedTables(copy);

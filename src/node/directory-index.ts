@@ -1,0 +1,110 @@
+/**
+ * The directory index: one row per record, clustered by (patient, chart
+ * index), holding the contract's `directoryEntry` line for it. Answering
+ * "which records does this patient have" from the state costs three point
+ * reads per record, scattered over the state table by record id (measured at
+ * 1 M records: p99 27 ms for a chart of ~100); from this table a page is one
+ * range read. The table is derived: it is written in each block's SQLite
+ * transaction from that block's writes, checked row for row by `verify`, and
+ * rebuilt from the state by `rebuildDerivedTables`.
+ */
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { canonicalJson } from '../crypto/index.ts';
+import { directoryEntry, type DirectoryEntry, type Json, type StateView } from '../contract/index.ts';
+
+/** `chart/<patient>/<index>` → recordId: the write that puts a record in a chart. */
+const CHART_ENTRY = /^chart\/([a-z0-9._-]+)\/(\d+)$/;
+const RECORD = /^record\/([0-9a-f]+)$/;
+
+export interface DirectoryRow {
+  patient: string;
+  chart_index: number;
+  record_id: string;
+  /** 1 when the patient listed the record for doctors, else 0. */
+  listed: number;
+  /** The canonical JSON of the record's DirectoryEntry. */
+  entry: string;
+}
+
+export interface DirectoryPage {
+  entries: DirectoryEntry[];
+  /** Pass as `after` for the next page; absent on the last one. */
+  next?: number;
+}
+
+export const DIRECTORY_PAGE_MAX = 500;
+
+function rowOf(view: StateView, patient: string, chartIndex: number, recordId: string): DirectoryRow | undefined {
+  const entry = directoryEntry(view, recordId);
+  return entry && { patient, chart_index: chartIndex, record_id: recordId, listed: entry.listed ? 1 : 0, entry: canonicalJson(entry as unknown as Json) };
+}
+
+/** Every row the state implies, in (patient, chart index) order: what `verify` compares the table with. */
+export function directoryRowsOf(state: Iterable<readonly [string, Json]>, view: StateView): DirectoryRow[] {
+  const rows: DirectoryRow[] = [];
+  for (const [key, value] of state) {
+    const m = CHART_ENTRY.exec(key);
+    if (!m || typeof value !== 'string') continue;
+    const row = rowOf(view, m[1]!, Number(m[2]), value);
+    if (row) rows.push(row);
+  }
+  return rows.sort((a, b) => (a.patient < b.patient ? -1 : a.patient > b.patient ? 1 : a.chart_index - b.chart_index));
+}
+
+export class DirectoryIndex {
+  private readonly insert: StatementSync;
+  private readonly update: StatementSync;
+  private readonly remove: StatementSync;
+  private readonly pageAll: StatementSync;
+  private readonly pageListed: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.insert = db.prepare('INSERT OR REPLACE INTO directory (patient, chart_index, record_id, listed, entry) VALUES (?, ?, ?, ?, ?)');
+    this.update = db.prepare('UPDATE directory SET listed = ?, entry = ? WHERE record_id = ?');
+    this.remove = db.prepare('DELETE FROM directory WHERE record_id = ?');
+    this.pageAll = db.prepare('SELECT chart_index, entry FROM directory WHERE patient = ? AND chart_index > ? ORDER BY chart_index LIMIT ?');
+    this.pageListed = db.prepare('SELECT chart_index, entry FROM directory WHERE patient = ? AND chart_index > ? AND listed = 1 ORDER BY chart_index LIMIT ?');
+  }
+
+  /**
+   * Brings the rows of every record a block touched up to date. `view` is the
+   * state after the block; call inside the block's SQLite transaction.
+   */
+  applyWrites(view: StateView, writes: Iterable<readonly [string, unknown]>): void {
+    const placed = new Map<string, { patient: string; index: number }>();
+    const touched = new Set<string>();
+    for (const [key, value] of writes) {
+      const chart = CHART_ENTRY.exec(key);
+      if (chart && typeof value === 'string') {
+        placed.set(value, { patient: chart[1]!, index: Number(chart[2]) });
+        touched.add(value);
+      }
+      const record = RECORD.exec(key);
+      if (record) touched.add(record[1]!);
+    }
+    for (const recordId of touched) {
+      const at = placed.get(recordId);
+      const entry = directoryEntry(view, recordId);
+      if (!entry) this.remove.run(recordId);
+      else if (at) {
+        const row = rowOf(view, at.patient, at.index, recordId)!;
+        this.insert.run(row.patient, row.chart_index, row.record_id, row.listed, row.entry);
+      } else this.update.run(entry.listed ? 1 : 0, canonicalJson(entry as unknown as Json), recordId);
+    }
+  }
+
+  /**
+   * One page of `patient`'s directory in chart order: every record for the
+   * patient (`own`), listed ones only for a doctor. Authorisation is the
+   * caller's (contract `directoryAccess`).
+   */
+  page(patient: string, own: boolean, options: { after?: number; limit?: number } = {}): DirectoryPage {
+    const limit = Math.max(1, Math.min(DIRECTORY_PAGE_MAX, Math.floor(options.limit ?? 100)));
+    const after = Math.floor(options.after ?? -1);
+    const rows = (own ? this.pageAll : this.pageListed).all(patient, after, limit + 1) as { chart_index: number; entry: string }[];
+    const more = rows.length > limit;
+    if (more) rows.pop();
+    const entries = rows.map((r) => JSON.parse(r.entry) as DirectoryEntry);
+    return more ? { entries, next: rows[rows.length - 1]!.chart_index } : { entries };
+  }
+}
