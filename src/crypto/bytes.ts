@@ -9,17 +9,27 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
+/** Value of each character code as a hex digit (lowercase only), or -1. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+
 export function fromHex(hex: string, what = 'hex'): Uint8Array {
-  if (typeof hex !== 'string' || hex.length % 2 !== 0 || !/^[0-9a-f]*$/.test(hex)) {
-    throw cryptoError('ARGUMENT_INVALID', { argument: what, expected: 'lowercase hex' });
-  }
+  const invalid = () => cryptoError('ARGUMENT_INVALID', { argument: what, expected: 'lowercase hex' });
+  if (typeof hex !== 'string' || hex.length % 2 !== 0) throw invalid();
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const hi = HEX_VALUE[hex.charCodeAt(2 * i)] ?? -1;
+    const lo = HEX_VALUE[hex.charCodeAt(2 * i + 1)] ?? -1;
+    if (hi < 0 || lo < 0) throw invalid();
+    out[i] = (hi << 4) | lo;
+  }
   return out;
 }
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const B64URL_INDEX = new Map([...B64URL].map((c, i) => [c, i]));
+/** Value of each character code as a base64url digit, or -1. */
+const B64URL_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64URL_VALUE[B64URL.charCodeAt(i)] = i;
 
 export function toBase64url(bytes: Uint8Array): string {
   let out = '';
@@ -40,15 +50,16 @@ export function toBase64url(bytes: Uint8Array): string {
 }
 
 export function fromBase64url(text: string, what = 'base64url'): Uint8Array {
-  if (typeof text !== 'string' || !/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) {
-    throw cryptoError('ARGUMENT_INVALID', { argument: what, expected: 'base64url without padding' });
-  }
+  const invalid = (expected: string) => cryptoError('ARGUMENT_INVALID', { argument: what, expected });
+  if (typeof text !== 'string' || text.length % 4 === 1) throw invalid('base64url without padding');
   const out = new Uint8Array(Math.floor((text.length * 3) / 4));
   let bits = 0;
   let acc = 0;
   let o = 0;
-  for (const c of text) {
-    acc = (acc << 6) | B64URL_INDEX.get(c)!;
+  for (let i = 0; i < text.length; i++) {
+    const v = B64URL_VALUE[text.charCodeAt(i)] ?? -1;
+    if (v < 0) throw invalid('base64url without padding');
+    acc = ((acc << 6) | v) & 0xffff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
@@ -56,15 +67,16 @@ export function fromBase64url(text: string, what = 'base64url'): Uint8Array {
     }
   }
   // Non-canonical encodings (stray low bits) would give two texts for one value.
-  if ((acc & ((1 << bits) - 1)) !== 0) {
-    throw cryptoError('ARGUMENT_INVALID', { argument: what, expected: 'canonical base64url' });
-  }
+  if ((acc & ((1 << bits) - 1)) !== 0) throw invalid('canonical base64url');
   return out;
 }
 
+// Both are stateless for whole-buffer calls: one of each serves every call.
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder('utf-8', { fatal: true });
 export const utf8 = {
-  encode: (text: string): Uint8Array => new TextEncoder().encode(text),
-  decode: (bytes: Uint8Array): string => new TextDecoder('utf-8', { fatal: true }).decode(bytes),
+  encode: (text: string): Uint8Array => ENCODER.encode(text),
+  decode: (bytes: Uint8Array): string => DECODER.decode(bytes),
 };
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

@@ -14,7 +14,7 @@ export {
 export type { MerkleNodeStore, MerkleTreeOptions } from './merkle.ts';
 export { parseGenesis, genesisBytes, chainIdOf, DEFAULT_GENESIS_PARAMS } from './genesis.ts';
 export type { Genesis, GenesisParams, GenesisOrg, GenesisAdmin, GenesisNode } from './genesis.ts';
-export { parseTx, createTx, verifyTxSignature, txSigningBytes, txHashOf, bodyHashOf, txToJson, withhold, TX_VERSION } from './tx.ts';
+export { parseTx, createTx, verifyTxSignature, txSigningBytes, headerJsonOf, txHashOf, bodyHashOf, txToJson, withhold, TX_VERSION } from './tx.ts';
 export type { TxHeader, SignedTx, WithheldTx, ParsedTx, NewTx, ParseTxOptions } from './tx.ts';
 export { logEntry, entryLeafInput, entryLeafHash, OUTCOME_OK } from './log-entry.ts';
 export type { LogEntry } from './log-entry.ts';

@@ -24,6 +24,6 @@ export function str(x: unknown, pattern: RegExp, field: string, fail: Fail): str
 }
 
 export function int(x: unknown, field: string, fail: Fail, min = 0): number {
-  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < min) throw fail(field);
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < min || Object.is(x, -0)) throw fail(field);
   return x;
 }

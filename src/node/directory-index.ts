@@ -9,6 +9,7 @@
  * rebuilt from the state by `rebuildDerivedTables`.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { WriteBatch } from './sqlite-writer.ts';
 import { canonicalJson } from '../crypto/index.ts';
 import { directoryEntry, type DirectoryEntry, type Json, type StateView } from '../contract/index.ts';
 
@@ -51,26 +52,24 @@ export function directoryRowsOf(state: Iterable<readonly [string, Json]>, view: 
   return rows.sort((a, b) => (a.patient < b.patient ? -1 : a.patient > b.patient ? 1 : a.chart_index - b.chart_index));
 }
 
+const INSERT = 'INSERT OR REPLACE INTO directory (patient, chart_index, record_id, listed, entry) VALUES (?, ?, ?, ?, ?)';
+const UPDATE = 'UPDATE directory SET listed = ?, entry = ? WHERE record_id = ?';
+const REMOVE = 'DELETE FROM directory WHERE record_id = ?';
+
 export class DirectoryIndex {
-  private readonly insert: StatementSync;
-  private readonly update: StatementSync;
-  private readonly remove: StatementSync;
   private readonly pageAll: StatementSync;
   private readonly pageListed: StatementSync;
 
   constructor(db: DatabaseSync) {
-    this.insert = db.prepare('INSERT OR REPLACE INTO directory (patient, chart_index, record_id, listed, entry) VALUES (?, ?, ?, ?, ?)');
-    this.update = db.prepare('UPDATE directory SET listed = ?, entry = ? WHERE record_id = ?');
-    this.remove = db.prepare('DELETE FROM directory WHERE record_id = ?');
     this.pageAll = db.prepare('SELECT chart_index, entry FROM directory WHERE patient = ? AND chart_index > ? ORDER BY chart_index LIMIT ?');
     this.pageListed = db.prepare('SELECT chart_index, entry FROM directory WHERE patient = ? AND chart_index > ? AND listed = 1 ORDER BY chart_index LIMIT ?');
   }
 
   /**
-   * Brings the rows of every record a block touched up to date. `view` is the
-   * state after the block; call inside the block's SQLite transaction.
+   * Adds to a block's write batch what brings the rows of every record the
+   * block touched up to date. `view` is the state after the block.
    */
-  applyWrites(view: StateView, writes: Iterable<readonly [string, unknown]>): void {
+  applyWrites(view: StateView, writes: Iterable<readonly [string, unknown]>, batch: WriteBatch): void {
     const placed = new Map<string, { patient: string; index: number }>();
     const touched = new Set<string>();
     for (const [key, value] of writes) {
@@ -85,11 +84,11 @@ export class DirectoryIndex {
     for (const recordId of touched) {
       const at = placed.get(recordId);
       const entry = directoryEntry(view, recordId);
-      if (!entry) this.remove.run(recordId);
+      if (!entry) batch.run(REMOVE, recordId);
       else if (at) {
         const row = rowOf(view, at.patient, at.index, recordId)!;
-        this.insert.run(row.patient, row.chart_index, row.record_id, row.listed, row.entry);
-      } else this.update.run(entry.listed ? 1 : 0, canonicalJson(entry as unknown as Json), recordId);
+        batch.run(INSERT, row.patient, row.chart_index, row.record_id, row.listed, row.entry);
+      } else batch.run(UPDATE, entry.listed ? 1 : 0, canonicalJson(entry as unknown as Json), recordId);
     }
   }
 

@@ -5,6 +5,7 @@ export const NODE_ERRORS = defineErrors({
   NODE_NOT_INITIALISED: 'the data directory holds no ledger; run the init first',
   NODE_ALREADY_INITIALISED: 'the data directory already holds a ledger',
   NODE_STOPPED: 'the node has stopped',
+  NODE_STORAGE_FAILED: "writing to the node's database failed; the node stops",
   NODE_OVERLOADED: 'the node is at capacity; retry later',
   ACTOR_RATE_LIMITED: 'this user has too many transactions waiting; retry later',
   TX_TOO_LARGE: 'transaction exceeds the maximum size',

@@ -23,7 +23,8 @@ import { SoloOrderer, type Clock, type Orderer, type SoloOptions, systemClock } 
 import { nodeError } from './errors.ts';
 import { KeyCache, precheckTx } from './precheck.ts';
 import { inTransaction, openDatabase, SCHEMA_VERSION } from './sqlite.ts';
-import { SqliteMerkleStore, SqliteStateView } from './sqlite-stores.ts';
+import { MERKLE_NODE_INSERT, SqliteMerkleStore, SqliteStateView } from './sqlite-stores.ts';
+import { SqliteWriter, WriteBatch } from './sqlite-writer.ts';
 import { genesisInput } from './genesis-input.ts';
 import { DirectoryIndex, type DirectoryPage } from './directory-index.ts';
 import { BlobStore, type ExpectedBlob, type PutOptions, type PutResult } from './blob-store.ts';
@@ -31,6 +32,24 @@ import { BlobStore, type ExpectedBlob, type PutOptions, type PutResult } from '.
 export const sha256 = (data: Uint8Array): Uint8Array => createHash('sha256').update(data).digest();
 
 export const DB_FILE = 'ledger.sqlite';
+/** State rows the node keeps parsed-ready in memory, per cache generation (two generations). */
+const STATE_CACHE_GENERATION = 32_768;
+/** Blocks built ahead of the last durable one: the next block is built while the writer commits. */
+const MAX_BLOCKS_WRITING = 3;
+/** What a block writes; run by the writer thread. */
+const SQL = Object.freeze({
+  insertEntry: 'INSERT INTO entries (seq, height, tx_hash, outcome, type, actor, header, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  insertBody: 'INSERT INTO bodies (seq, body) VALUES (?, ?)',
+  insertBlock: 'INSERT INTO blocks (height, hash, time, first_seq, entry_count, header) VALUES (?, ?, ?, ?, ?, ?)',
+  insertWrite: 'INSERT INTO block_writes (height, key, value) VALUES (?, ?, ?)',
+  upsertState: 'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  deleteState: 'DELETE FROM state WHERE key = ?',
+  insertAttestation: 'INSERT INTO attestations (height, node_id, attestation) VALUES (?, ?, ?)',
+  insertAudit: 'INSERT OR IGNORE INTO audit (subject, seq) VALUES (?, ?)',
+  insertBlob: 'INSERT OR IGNORE INTO blobs (cipher_root, stored_size, chunk_size, chunk_hashes) VALUES (?, ?, ?, ?)',
+});
+/** Blocks whose transaction hashes admission can check in memory (at least this many, at most twice). */
+const RECENT_BLOCKS = 64;
 export const NODE_KEY_FILE = 'node-key.pem';
 
 export interface SubmitResult {
@@ -54,6 +73,8 @@ export interface NodeOptions {
   maxInFlight?: number;
   /** The same, per actor: one user cannot fill the queue for everyone (ACTOR_RATE_LIMITED). */
   maxInFlightPerActor?: number;
+  /** Instrumentation: a file descriptor that gets "B"/"C" lines around each write transaction (the crash test). */
+  traceWritesToFd?: number;
 }
 
 interface Waiter {
@@ -119,7 +140,14 @@ export class LedgerNode {
   private readonly keys = new KeyCache();
   private readonly waiters = new Map<string, Waiter>();
   private readonly orderer: Orderer & { flush?: () => void };
+  /** The head of the last block built; blocks after `committedHead` are still being written. */
   private headState: ChainHead;
+  /** The head of the last durable block: what answers and `head` report. */
+  private committedHead: ChainHead;
+  private readonly merkleStore: SqliteMerkleStore;
+  private readonly writer: SqliteWriter;
+  /** Blocks handed to the writer and not yet durable, oldest first. */
+  private readonly writing: Promise<void>[] = [];
   private stopped = false;
   private loop: Promise<void> | undefined;
   private failure: unknown;
@@ -131,6 +159,11 @@ export class LedgerNode {
   private readonly inFlightByActor = new Map<string, number>();
   /** Proposal bytes → the transaction already parsed and checked at admission. */
   private readonly proposed = new WeakMap<Uint8Array, ParsedTx>();
+  /** Hashes of the transactions of the last RECENT_BLOCKS or more committed blocks. */
+  private recent = { young: new Set<string>(), old: new Set<string>(), youngBlocks: 0 };
+  private committedBlocks = 0;
+  /** Hashes of the transactions in blocks built but not yet durable. */
+  private readonly unwritten = new Set<string>();
 
   private constructor(
     readonly db: DatabaseSync,
@@ -143,20 +176,12 @@ export class LedgerNode {
     if (!genesisText) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
     this.genesis = parseGenesis(JSON.parse(genesisText));
     this.chainId = chainIdOf(sha256, this.genesis);
-    this.state = new SqliteStateView(db);
+    this.state = new SqliteStateView(db, { cacheGeneration: STATE_CACHE_GENERATION });
     this.directoryIndex = new DirectoryIndex(db);
     this.stmts = {
       lastBlock: db.prepare('SELECT header, hash FROM blocks ORDER BY height DESC LIMIT 1'),
       entryByHash: db.prepare('SELECT seq, height, outcome FROM entries WHERE tx_hash = ?'),
       blockByHeight: db.prepare('SELECT header, hash FROM blocks WHERE height = ?'),
-      insertEntry: db.prepare('INSERT INTO entries (seq, height, tx_hash, outcome, type, actor, header, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      insertBody: db.prepare('INSERT INTO bodies (seq, body) VALUES (?, ?)'),
-      insertBlock: db.prepare('INSERT INTO blocks (height, hash, time, first_seq, entry_count, header) VALUES (?, ?, ?, ?, ?, ?)'),
-      insertWrite: db.prepare('INSERT INTO block_writes (height, key, value) VALUES (?, ?, ?)'),
-      upsertState: db.prepare('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-      deleteState: db.prepare('DELETE FROM state WHERE key = ?'),
-      insertAttestation: db.prepare('INSERT INTO attestations (height, node_id, attestation) VALUES (?, ?, ?)'),
-      insertAudit: db.prepare('INSERT OR IGNORE INTO audit (subject, seq) VALUES (?, ?)'),
     };
     const last = this.stmts.lastBlock!.get() as { header: string; hash: string } | undefined;
     if (last) {
@@ -167,9 +192,11 @@ export class LedgerNode {
         height: 0, blockHash: this.chainId, time: this.genesis.time, treeSize: 0, treeRoot: toHex(rootOf(sha256, [])), stateDigest: initialStateDigest(sha256, this.chainId),
       };
     }
-    this.tree = new MerkleTree(sha256, { store: new SqliteMerkleStore(db), size: this.headState.treeSize });
+    this.committedHead = this.headState;
+    this.merkleStore = new SqliteMerkleStore(db, { deferred: true });
+    this.tree = new MerkleTree(sha256, { store: this.merkleStore, size: this.headState.treeSize });
     this.blobs = new BlobStore(dataDir);
-    this.stmts.insertBlob = db.prepare('INSERT OR IGNORE INTO blobs (cipher_root, stored_size, chunk_size, chunk_hashes) VALUES (?, ?, ?, ?)');
+    this.writer = new SqliteWriter(join(dataDir, DB_FILE), { traceFd: options.traceWritesToFd });
     this.maxInFlight = options.maxInFlight ?? 10_000;
     this.maxInFlightPerActor = options.maxInFlightPerActor ?? 1_000;
     this.orderer = new SoloOrderer({ ...options.ordering, clock: options.clock ?? systemClock, maxPending: this.maxInFlight, startSeq: 0 });
@@ -198,8 +225,9 @@ export class LedgerNode {
     }
   }
 
+  /** The head of the last durable block. */
   get head(): ChainHead {
-    return { ...this.headState };
+    return { ...this.committedHead };
   }
 
   get inFlight(): number {
@@ -234,12 +262,14 @@ export class LedgerNode {
     if (pending) return pending.promise;
     if (this.waiters.size >= this.maxInFlight) throw nodeError('NODE_OVERLOADED', { inFlight: this.waiters.size });
 
+    const blocksBefore = this.committedBlocks;
     const signer = await precheckTx(tx, this.state, this.keys);
     await verifyTxSignature(tx, signer);
     this.assertRunning();
     // Re-check after the awaits: another submission of the same bytes may have won.
-    const again = this.recorded(tx.hash) ?? this.waiters.get(tx.hash)?.promise;
-    if (again) return again;
+    const waiting = this.waiters.get(tx.hash)?.promise;
+    if (waiting) return waiting;
+    if (this.committedSince(tx.hash, blocksBefore)) return this.recorded(tx.hash)!;
     if (this.waiters.size >= this.maxInFlight) throw nodeError('NODE_OVERLOADED', { inFlight: this.waiters.size });
     const actor = tx.header.actor;
     const actorInFlight = this.inFlightByActor.get(actor) ?? 0;
@@ -276,7 +306,9 @@ export class LedgerNode {
   async putBlob(expected: ExpectedBlob, source: AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<PutResult> {
     this.assertRunning();
     const result = await this.blobs.put(expected, source, options);
-    this.stmts.insertBlob!.run(result.cipherRoot, result.storedSize, result.header.chunkSize, packHashes(result.chunkHashes));
+    const batch = new WriteBatch();
+    batch.run(SQL.insertBlob, result.cipherRoot, result.storedSize, result.header.chunkSize, packHashes(result.chunkHashes));
+    await this.writer.write(batch);
     return result;
   }
 
@@ -289,6 +321,20 @@ export class LedgerNode {
     return access.ok ? { ok: true, ...this.directoryIndex.page(patient, access.own, page) } : access;
   }
 
+  /** Was `txHash` committed in a block after the first `blocksBefore`? In memory while those blocks are recent. */
+  private committedSince(txHash: string, blocksBefore: number): boolean {
+    if (this.committedBlocks === blocksBefore) return false;
+    if (this.committedBlocks - blocksBefore <= RECENT_BLOCKS) return this.recent.young.has(txHash) || this.recent.old.has(txHash);
+    return this.stmts.entryByHash!.get(txHash) !== undefined;
+  }
+
+  private rememberCommitted(txs: readonly ParsedTx[]): void {
+    if (this.recent.youngBlocks >= RECENT_BLOCKS) this.recent = { young: new Set(), old: this.recent.young, youngBlocks: 0 };
+    for (const tx of txs) this.recent.young.add(tx.hash);
+    this.recent.youngBlocks++;
+    this.committedBlocks++;
+  }
+
   /** The recorded outcome and proof of a transaction already in the log. */
   recorded(txHash: string): SubmitResult | undefined {
     const row = this.stmts.entryByHash!.get(txHash) as { seq: number; height: number; outcome: string } | undefined;
@@ -297,7 +343,7 @@ export class LedgerNode {
   }
 
   private resultFor(txHash: string, seq: number, height: number, outcome: string, duplicate: boolean, blockHashKnown?: string): SubmitResult {
-    const head = this.headState;
+    const head = this.committedHead;
     const blockHashOf = blockHashKnown ?? (this.stmts.blockByHeight!.get(height) as { hash: string }).hash;
     return {
       txHash, outcome, height, seq, blockHash: blockHashOf, treeSize: head.treeSize, treeRoot: head.treeRoot,
@@ -313,31 +359,49 @@ export class LedgerNode {
   private async applyLoop(): Promise<void> {
     try {
       for await (const batch of this.orderer.batches(0)) {
+        if (this.failure) break;
         await this.commitBatch(batch.time, batch.items);
       }
+      await Promise.all(this.writing);
     } catch (err) {
-      // A failed commit leaves the in-memory tree ahead of the database: stop
-      // and let a restart reopen from what is durable.
-      this.failure = err;
-      for (const waiter of this.waiters.values()) waiter.reject(nodeError('NODE_STOPPED', { reason: 'commit failed' }, err));
-      this.waiters.clear();
+      this.fail(err);
     }
   }
 
+  /**
+   * A failed write leaves the in-memory tree and state ahead of the database:
+   * stop, and let a restart reopen from what is durable.
+   */
+  private fail(err: unknown): void {
+    this.failure ??= err;
+    for (const waiter of this.waiters.values()) waiter.reject(nodeError('NODE_STOPPED', { reason: 'commit failed' }, err));
+    this.waiters.clear();
+  }
+
+  /**
+   * Applies a batch through the contract, builds its block and hands the rows
+   * to the writer thread; the submitters' promises settle when it is durable.
+   * Building the next block overlaps this one's COMMIT (at most
+   * MAX_BLOCKS_WRITING at a time); the next block reads this one's writes from
+   * the state view's and Merkle store's unflushed values.
+   */
   private async commitBatch(time: number, items: readonly Uint8Array[]): Promise<void> {
     const txs: ParsedTx[] = [];
     const seen = new Set<string>();
     for (const item of items) {
-      // Items this node proposed come back as the same objects (solo): no need to parse them twice.
-      const tx = this.proposed.get(item) ?? parseTx(sha256, JSON.parse(utf8.decode(item)), { chain: this.chainId });
-      // A transaction already logged (or twice in one batch) adds nothing.
-      if (seen.has(tx.hash) || this.stmts.entryByHash!.get(tx.hash)) continue;
+      // Items this node proposed come back as the same objects: no need to parse them twice, and admission
+      // saw them neither logged nor waiting (a waiting hash is never proposed again; solo orders only ours).
+      const own = this.proposed.get(item);
+      const tx = own ?? parseTx(sha256, JSON.parse(utf8.decode(item)), { chain: this.chainId });
+      // A transaction already in the log, durable or still being written (or twice in one batch), adds nothing.
+      if (seen.has(tx.hash) || (!own && (this.unwritten.has(tx.hash) || this.stmts.entryByHash!.get(tx.hash)))) continue;
       seen.add(tx.hash);
       txs.push(tx);
     }
     if (txs.length === 0) return;
     const prev = this.headState;
-    const context: BlockContext = { chain: this.chainId, height: prev.height + 1, time: Math.max(time, prev.time), params: this.genesis.params };
+    const height = prev.height + 1;
+    const context: BlockContext = { chain: this.chainId, height, time: Math.max(time, prev.time), params: this.genesis.params };
     const overlay = new OverlayView(this.state);
     const outcomes: string[] = [];
     for (const tx of txs) {
@@ -347,46 +411,60 @@ export class LedgerNode {
     }
     const writes = overlay.writes() as StateWrite[];
     const entries = txs.map((tx, i) => ({ tx: tx.hash, outcome: outcomes[i]! }));
-    // The attestation is signed inside the transaction so the block and it land together.
-    let built: ReturnType<typeof buildBlock>;
-    let attestation: Awaited<ReturnType<typeof signAttestation>>;
-    try {
-      this.db.exec('BEGIN IMMEDIATE');
-      built = buildBlock(sha256, this.tree, prev, { chain: this.chainId, time: context.time, entries, writes });
-      attestation = await signAttestation(
-        { chain: this.chainId, height: built.header.height, blockHash: built.blockHash, stateDigest: built.header.stateDigest, nodeId: this.nodeKey.nodeId, keyId: this.nodeKey.keyId, alg: 'PS256' },
-        this.nodeKey.privateKey,
-      );
-      const s = this.stmts;
-      const h = built.header;
-      s.insertBlock!.run(h.height, built.blockHash, h.time, h.firstSeq, h.entryCount, canonicalJson(h));
-      txs.forEach((tx, i) => {
-        const seq = h.firstSeq + i;
-        s.insertEntry!.run(seq, h.height, tx.hash, outcomes[i]!, tx.header.type, tx.header.actor, tx.headerJson, tx.sig);
-        s.insertBody!.run(seq, tx.bodyJson!);
-        const subjects = auditSubjects(tx, outcomes[i] === OK ? { ok: true } : { ok: false, code: outcomes[i] as never });
-        for (const u of subjects.users) s.insertAudit!.run(`u:${u}`, seq);
-        for (const r of subjects.records) s.insertAudit!.run(`r:${r}`, seq);
-      });
-      for (const [key, value] of built.writes) {
-        s.insertWrite!.run(h.height, key, value === null ? null : canonicalJson(value, { allowNull: true }));
-        if (value === null) s.deleteState!.run(key);
-        else s.upsertState!.run(key, JSON.stringify(value as Json));
-      }
-      this.directoryIndex.applyWrites(overlay, built.writes);
-      s.insertAttestation!.run(h.height, this.nodeKey.nodeId, canonicalJson(attestation));
-      this.db.exec('COMMIT');
-    } catch (err) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK');
-      throw err;
-    }
+    this.merkleStore.height = height;
+    const built = buildBlock(sha256, this.tree, prev, { chain: this.chainId, time: context.time, entries, writes });
+    const h = built.header;
     this.headState = built.head;
+    for (const tx of txs) this.unwritten.add(tx.hash);
+    for (const [key, value] of built.writes) this.state.written(key, value === null ? null : JSON.stringify(value as Json), height);
+    const attestation = await signAttestation(
+      { chain: this.chainId, height, blockHash: built.blockHash, stateDigest: h.stateDigest, nodeId: this.nodeKey.nodeId, keyId: this.nodeKey.keyId, alg: 'PS256' },
+      this.nodeKey.privateKey,
+    );
+
+    // One write transaction: the block, its entries, bodies, audit rows, writes, state, indexes and attestation.
+    const batch = new WriteBatch();
+    batch.run(SQL.insertBlock, height, built.blockHash, h.time, h.firstSeq, h.entryCount, canonicalJson(h));
     txs.forEach((tx, i) => {
-      const waiter = this.waiters.get(tx.hash);
-      if (!waiter) return;
-      this.waiters.delete(tx.hash);
-      waiter.resolve(this.resultFor(tx.hash, built.header.firstSeq + i, built.header.height, outcomes[i]!, false, built.blockHash));
+      const seq = h.firstSeq + i;
+      batch.run(SQL.insertEntry, seq, height, tx.hash, outcomes[i]!, tx.header.type, tx.header.actor, tx.headerJson, tx.sig);
+      batch.run(SQL.insertBody, seq, tx.bodyJson!);
     });
+    txs.forEach((tx, i) => {
+      const seq = h.firstSeq + i;
+      const subjects = auditSubjects(tx, outcomes[i] === OK ? { ok: true } : { ok: false, code: outcomes[i] as never });
+      for (const u of subjects.users) batch.run(SQL.insertAudit, `u:${u}`, seq);
+      for (const r of subjects.records) batch.run(SQL.insertAudit, `r:${r}`, seq);
+    });
+    for (const [key, value] of built.writes) batch.run(SQL.insertWrite, height, key, value === null ? null : canonicalJson(value, { allowNull: true }));
+    for (const [key, value] of built.writes) {
+      if (value === null) batch.run(SQL.deleteState, key);
+      else batch.run(SQL.upsertState, key, JSON.stringify(value as Json));
+    }
+    for (const row of this.merkleStore.takeNewRows()) batch.run(MERKLE_NODE_INSERT, ...row);
+    this.directoryIndex.applyWrites(overlay, built.writes, batch);
+    batch.run(SQL.insertAttestation, height, this.nodeKey.nodeId, canonicalJson(attestation));
+
+    const durable = this.writer.write(batch).then(() => {
+      this.state.flushed(height);
+      this.merkleStore.flushed(height);
+      this.committedHead = built.head;
+      this.rememberCommitted(txs);
+      for (const tx of txs) this.unwritten.delete(tx.hash);
+      txs.forEach((tx, i) => {
+        const waiter = this.waiters.get(tx.hash);
+        if (!waiter) return;
+        this.waiters.delete(tx.hash);
+        waiter.resolve(this.resultFor(tx.hash, h.firstSeq + i, height, outcomes[i]!, false, built.blockHash));
+      });
+    });
+    this.writing.push(durable);
+    durable.then(
+      () => void this.writing.splice(this.writing.indexOf(durable), 1),
+      (err) => this.fail(err),
+    );
+    while (this.writing.length >= MAX_BLOCKS_WRITING && !this.failure) await Promise.race(this.writing).catch(() => undefined);
+    if (this.failure) throw this.failure;
   }
 
   /** Cuts any waiting batch now (tests use it with a manual clock). */
@@ -402,6 +480,7 @@ export class LedgerNode {
     await this.loop;
     for (const waiter of this.waiters.values()) waiter.reject(nodeError('NODE_STOPPED'));
     this.waiters.clear();
+    await this.writer.close();
     this.db.close();
   }
 }

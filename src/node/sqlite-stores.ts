@@ -3,14 +3,83 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Json, StateView } from '../contract/index.ts';
 import type { MerkleNodeStore } from '../ledger/index.ts';
 
+export const MERKLE_NODE_INSERT = 'INSERT OR REPLACE INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)';
+
+/**
+ * A bounded cache in two generations: when the young one is full it becomes
+ * the old one and the old one is dropped. Evicting one key at a time from the
+ * front of a Map degrades badly in V8 (measured: ~80 µs per eviction past
+ * 262 k entries, as the map skips deleted slots).
+ */
+class GenerationalCache<V> {
+  private young = new Map<string, V>();
+  private old = new Map<string, V>();
+  constructor(private readonly generationSize: number) {}
+  get(key: string): V | undefined {
+    return this.young.get(key) ?? this.old.get(key);
+  }
+  set(key: string, value: V): void {
+    if (this.generationSize <= 0) return;
+    if (this.young.size >= this.generationSize) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(key, value);
+  }
+}
+
+/**
+ * Values written for blocks whose COMMIT has not returned yet (the writer
+ * thread commits behind the node): read before the table, which does not have
+ * them yet, and dropped once their block is durable unless a later block wrote
+ * the key again.
+ */
+class Unflushed<V> {
+  private readonly entries = new Map<string, { value: V; height: number }>();
+  get(key: string): { value: V } | undefined {
+    return this.entries.get(key);
+  }
+  set(key: string, value: V, height: number): void {
+    this.entries.set(key, { value, height });
+  }
+  /** Blocks up to `height` are committed. */
+  flushed(height: number): void {
+    for (const [key, entry] of this.entries) if (entry.height <= height) this.entries.delete(key);
+  }
+}
+
+/**
+ * The contract's state from the `state` table. With a cache, the owner must
+ * be the table's only writer and report each write through `written`: the
+ * node is, and every transaction reads the same few rows (the signer's key and
+ * user, the record it names) again and again.
+ */
 export class SqliteStateView implements StateView {
   private readonly select: StatementSync;
-  constructor(db: DatabaseSync) {
+  /** The row's JSON text, or null for a key known to be absent. */
+  private readonly cache: GenerationalCache<string | null>;
+  private readonly unflushed = new Unflushed<string | null>();
+  constructor(db: DatabaseSync, options: { cacheGeneration?: number } = {}) {
     this.select = db.prepare('SELECT value FROM state WHERE key = ?');
+    this.cache = new GenerationalCache(options.cacheGeneration ?? 0);
   }
   get(key: string): Json | undefined {
-    const row = this.select.get(key) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as Json) : undefined;
+    let text = this.unflushed.get(key)?.value ?? this.cache.get(key);
+    if (text === undefined) {
+      text = (this.select.get(key) as { value: string } | undefined)?.value ?? null;
+      this.cache.set(key, text);
+    }
+    // Parsed afresh each time: callers get a private copy, as from the table.
+    return text === null ? undefined : (JSON.parse(text) as Json);
+  }
+  /** Reports a write of `key` (JSON text, or null for a deletion) the owner makes in block `height`, not yet committed. */
+  written(key: string, text: string | null, height: number): void {
+    this.unflushed.set(key, text, height);
+    this.cache.set(key, text);
+  }
+  /** Blocks up to `height` are committed: the table has their writes. */
+  flushed(height: number): void {
+    this.unflushed.flushed(height);
   }
 }
 
@@ -23,35 +92,49 @@ export class SqliteStateView implements StateView {
  */
 export class SqliteMerkleStore implements MerkleNodeStore {
   private readonly select: StatementSync;
-  private readonly insert: StatementSync;
-  // Two generations: when the young one is full it becomes the old one. Evicting
-  // one key at a time from the front of a Map degrades badly in V8 (measured:
-  // ~80 µs per eviction past 262 k entries, as the map skips deleted slots).
-  private young = new Map<string, Uint8Array>();
-  private old = new Map<string, Uint8Array>();
-  constructor(db: DatabaseSync, private readonly generationSize = 131_072) {
+  private readonly insert: StatementSync | undefined;
+  private readonly cache: GenerationalCache<Uint8Array>;
+  private readonly unflushed = new Unflushed<Uint8Array>();
+  private newRows: [number, number, Uint8Array][] = [];
+  /** The block new nodes belong to, when writes are deferred. */
+  height = 0;
+
+  /**
+   * With `deferred`, new nodes are not written: the owner takes them with
+   * `takeNewRows` into its block's write batch and reports `flushed` after
+   * the COMMIT.
+   */
+  constructor(db: DatabaseSync, options: { generationSize?: number; deferred?: boolean } = {}) {
     this.select = db.prepare('SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?');
-    this.insert = db.prepare('INSERT OR REPLACE INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)');
+    this.insert = options.deferred ? undefined : db.prepare(MERKLE_NODE_INSERT);
+    this.cache = new GenerationalCache(options.generationSize ?? 131_072);
   }
   get(level: number, index: number): Uint8Array | undefined {
     const key = `${level}/${index}`;
-    const cached = this.young.get(key) ?? this.old.get(key);
+    const cached = this.cache.get(key) ?? this.unflushed.get(key)?.value;
     if (cached) return new Uint8Array(cached);
     const row = this.select.get(level, index) as { hash: Uint8Array } | undefined;
     if (!row) return undefined;
-    this.remember(key, new Uint8Array(row.hash));
+    this.cache.set(key, new Uint8Array(row.hash));
     return new Uint8Array(row.hash);
   }
   set(level: number, index: number, hash: Uint8Array): void {
     const copy = new Uint8Array(hash);
-    this.insert.run(level, index, copy);
-    this.remember(`${level}/${index}`, copy);
-  }
-  private remember(key: string, hash: Uint8Array): void {
-    if (this.young.size >= this.generationSize) {
-      this.old = this.young;
-      this.young = new Map();
+    const key = `${level}/${index}`;
+    if (this.insert) this.insert.run(level, index, copy);
+    else {
+      this.unflushed.set(key, copy, this.height);
+      this.newRows.push([level, index, copy]);
     }
-    this.young.set(key, hash);
+    this.cache.set(key, copy);
+  }
+  /** The nodes set since the last call, as (level, idx, hash) rows for MERKLE_NODE_INSERT. */
+  takeNewRows(): [number, number, Uint8Array][] {
+    const rows = this.newRows;
+    this.newRows = [];
+    return rows;
+  }
+  flushed(height: number): void {
+    this.unflushed.flushed(height);
   }
 }

@@ -63,19 +63,9 @@ process.on('unhandledRejection', die);
 // whatever today's date is; the batch-cut timers are real.
 const clock = { now: () => T0 + 10_000, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
 
-const node = await LedgerNode.open(dataDir, { clock, ordering: { maxItems: 16, maxDelayMs: 1 } });
-
-// Instrumentation only: mark the start and end of each block's SQLite
-// transaction on stdout. The node's own calls go through unchanged. (If the
-// engine stops opening block transactions with db.exec, no markers appear and
-// the parent says so.)
-const exec = node.db.exec.bind(node.db);
-node.db.exec = (sql: string) => {
-  const word = sql.trim().split(/\s+/)[0]!.toUpperCase();
-  if (word === 'BEGIN') out('B');
-  exec(sql);
-  if (word === 'COMMIT' || word === 'END') out('C');
-};
+// Instrumentation only: the writer thread marks the start and end of each
+// block's SQLite transaction on stdout (fd 1, written synchronously from that thread).
+const node = await LedgerNode.open(dataDir, { clock, ordering: { maxItems: 16, maxDelayMs: 1 }, traceWritesToFd: 1 });
 
 // The same signed bytes every run, so from the second run on this is an
 // identical resubmission and returns the recorded outcome.

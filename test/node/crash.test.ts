@@ -9,15 +9,15 @@
  *
  * Why the kills land inside block commits: the child keeps 64 transactions in
  * flight against blocks of at most 16 (cut after 1 ms), with its transactions
- * signed before the load starts, so the apply loop hardly waits for work. Each
- * block is one SQLite write transaction held open across the node's RSA
- * attestation signature and ended by a synchronous=FULL COMMIT (an fsync), and
- * that is where the loop spends most of its time (~60% early in a run, ~75%
- * later, measured on 2 cores); so a moment picked at random (N
- * acknowledgements in, plus 0–15 ms) mostly falls inside one. The child
- * marks each block's BEGIN and COMMIT on stdout, so the test counts how many
- * kills did (last marker a BEGIN with no COMMIT after it) and keeps killing
- * until at least MIN_IN_COMMIT of them have, rather than hoping.
+ * signed before the load starts, so the node hardly waits for work. Each
+ * block is one SQLite write transaction on the node's writer thread, ended by
+ * a synchronous=FULL COMMIT (an fsync), while the main thread builds the next
+ * block; the writer thread is busy most of the time, so a moment picked at
+ * random (N acknowledgements in, plus 0–15 ms) often falls inside one. The
+ * writer thread marks each transaction's BEGIN and COMMIT on the child's
+ * stdout, so the test counts how many kills did (last marker a BEGIN with no
+ * COMMIT after it) and keeps killing until at least MIN_IN_COMMIT of them
+ * have, rather than hoping.
  *
  * Timing only decides where a kill lands; pass or fail does not depend on it:
  * the runs continue until every minimum is met (bounded by MAX_RUNS), and each
@@ -170,7 +170,7 @@ test('after SIGKILL at random moments under load, 20+ times, the chain verifies 
     assert.equal(run.signal, 'SIGKILL', `${where}: the child ended on its own (code ${run.code})\n${run.stderr}`);
     assert.ok(!run.stderr.includes('unexpected stdout lines'), `${where}: ${run.stderr}`);
     assert.ok(run.acks.length >= target, `${where}: killed after only ${run.acks.length} acknowledgements`);
-    assert.ok(run.begun > 0, `${where}: no block commit markers from the child (does the engine still open block transactions with db.exec?)`);
+    assert.ok(run.begun > 0, `${where}: no block commit markers from the child (does the writer thread still trace its transactions?)`);
     kills++;
     if (run.lastMarker === 'B') inCommit++;
     if (run.partial.length > 0) tornLines++;
