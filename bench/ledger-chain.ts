@@ -13,7 +13,7 @@ import {
   ChainVerifier, chainIdOf, leafHash, MerkleTree, parseGenesis, verifyInclusion, type ChainBlock, type Genesis, type ParsedTx, type StateWrite,
   type SignedAttestation,
 } from '../src/ledger/index.ts';
-import { DB_FILE, KeyCache, sha256 } from '../src/node/index.ts';
+import { DB_FILE, ENTRIES_OF_BLOCK, KeyCache, sha256 } from '../src/node/index.ts';
 import { genesisInput } from '../src/node/genesis-input.ts';
 import { inTransaction, openDatabase } from '../src/node/sqlite.ts';
 import { SqliteMerkleStore } from '../src/node/sqlite-stores.ts';
@@ -30,14 +30,14 @@ export function latencyStats(samplesMs: number[]) {
 
 /** Blocks of a data directory, read straight from its tables. */
 function* blocksOf(db: DatabaseSync): Generator<ChainBlock> {
-  const blocks = db.prepare('SELECT height, header FROM blocks ORDER BY height');
-  const entries = db.prepare('SELECT e.outcome, e.header, e.sig, b.body FROM entries e LEFT JOIN bodies b ON b.seq = e.seq WHERE e.height = ? ORDER BY e.seq');
+  const blocks = db.prepare('SELECT height, first_seq, entry_count, header FROM blocks ORDER BY height');
+  const entries = db.prepare(ENTRIES_OF_BLOCK);
   const writes = db.prepare('SELECT key, value FROM block_writes WHERE height = ? ORDER BY key');
   const attestations = db.prepare('SELECT attestation FROM attestations WHERE height = ? ORDER BY node_id');
-  for (const b of blocks.iterate() as Iterable<{ height: number; header: string }>) {
+  for (const b of blocks.iterate() as Iterable<{ height: number; first_seq: number; entry_count: number; header: string }>) {
     yield {
       header: JSON.parse(b.header),
-      entries: (entries.all(b.height) as { outcome: string; header: string; sig: string; body: string | null }[]).map((e) => ({
+      entries: (entries.all(b.first_seq, b.first_seq + b.entry_count) as { outcome: string; header: string; sig: string; body: string | null }[]).map((e) => ({
         tx: e.body === null ? { header: JSON.parse(e.header), sig: e.sig, withheld: true as const } : { header: JSON.parse(e.header), body: JSON.parse(e.body), sig: e.sig },
         outcome: e.outcome,
       })),

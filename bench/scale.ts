@@ -407,7 +407,7 @@ export async function run(args: string[]) {
       entryWithBody: 'SELECT e.seq, e.height, e.tx_hash, e.outcome, e.header, e.sig, b.body FROM entries e LEFT JOIN bodies b ON b.seq = e.seq WHERE e.seq = ?',
       blockByHeight: 'SELECT header, hash FROM blocks WHERE height = ?',
       latestBlock: 'SELECT header, hash FROM blocks ORDER BY height DESC LIMIT 1',
-      blockEntries: 'SELECT seq, tx_hash, outcome, type, actor FROM entries WHERE height = ? ORDER BY seq',
+      blockEntries: 'SELECT e.seq, e.tx_hash, e.outcome, e.type, e.actor FROM blocks b JOIN entries e ON e.seq >= b.first_seq AND e.seq < b.first_seq + b.entry_count WHERE b.height = ? ORDER BY e.seq',
       chartRange: "SELECT key, value FROM state WHERE key >= ? AND key < ? ORDER BY key LIMIT 50",
       auditPage:
         'SELECT e.seq, e.height, e.tx_hash, e.outcome, e.type, e.actor, e.header FROM audit a JOIN entries e ON e.seq = a.seq WHERE a.subject = ? ORDER BY a.seq DESC LIMIT 50',

@@ -25,14 +25,22 @@ export interface ExportOptions {
   fromHeight?: number;
 }
 
-/** Reads one block of a data directory in the shape the chain verifier takes. */
+/** A block's entries with their bodies, by the seq range its header names: [firstSeq, firstSeq + entryCount). */
+export const ENTRIES_OF_BLOCK =
+  'SELECT e.seq, e.height, e.outcome, e.header, e.sig, b.body FROM entries e LEFT JOIN bodies b ON b.seq = e.seq WHERE e.seq >= ? AND e.seq < ? ORDER BY e.seq';
+
+/**
+ * Reads one block of a data directory in the shape the chain verifier takes.
+ * Entries come by the seq range of the header (not by their height column,
+ * which `verify` checks separately).
+ */
 export function readBlock(db: DatabaseSync, height: number, options: Pick<ExportOptions, 'mayReadBody' | 'includeWrites'> = {}): ChainBlock | undefined {
   const block = db.prepare('SELECT header FROM blocks WHERE height = ?').get(height) as { header: string } | undefined;
   if (!block) return undefined;
   const header = JSON.parse(block.header) as BlockHeader;
   const rows = db
-    .prepare('SELECT e.seq, e.outcome, e.header, e.sig, b.body FROM entries e LEFT JOIN bodies b ON b.seq = e.seq WHERE e.height = ? ORDER BY e.seq')
-    .all(height) as { seq: number; outcome: string; header: string; sig: string; body: string | null }[];
+    .prepare(ENTRIES_OF_BLOCK)
+    .all(header.firstSeq, header.firstSeq + header.entryCount) as { seq: number; outcome: string; header: string; sig: string; body: string | null }[];
   const entries: ChainEntry[] = rows.map((r) => {
     const txHeader = JSON.parse(r.header) as TxHeader;
     if (r.body === null) return { tx: { header: txHeader, sig: r.sig } as never, outcome: r.outcome };

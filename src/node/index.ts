@@ -6,7 +6,7 @@ export type { NodeErrorCode } from './errors.ts';
 export { precheckTx, KeyCache } from './precheck.ts';
 export { verifyDataDir, verifyExport, rebuildDerivedTables } from './verify.ts';
 export type { VerifyReport } from './verify.ts';
-export { exportLines, readBlock, EXPORT_FORMAT } from './export.ts';
+export { exportLines, readBlock, EXPORT_FORMAT, ENTRIES_OF_BLOCK } from './export.ts';
 export type { ExportOptions, ExportHeaderLine } from './export.ts';
 export { ReplayVerifier } from './replay.ts';
 export { BlobStore, BLOBS_DIR, BLOBS_TMP_DIR, BLOB_FAULTS } from './blob-store.ts';

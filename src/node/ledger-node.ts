@@ -247,7 +247,9 @@ export class LedgerNode {
   async submit(input: unknown): Promise<SubmitResult> {
     this.assertRunning();
     const text = typeof input === 'string' ? input : JSON.stringify(input);
-    if (utf8.encode(text).length > this.genesis.params.maxTxBytes) throw nodeError('TX_TOO_LARGE', { max: this.genesis.params.maxTxBytes });
+    const max = this.genesis.params.maxTxBytes;
+    // UTF-8 takes 1 to 3 bytes per UTF-16 unit: encode only when the length alone does not decide.
+    if (text.length > max || (text.length * 3 > max && utf8.encode(text).length > max)) throw nodeError('TX_TOO_LARGE', { max });
     let json: unknown;
     try {
       json = typeof input === 'string' ? JSON.parse(input) : input;

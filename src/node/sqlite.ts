@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS entries (
   header TEXT NOT NULL,
   sig TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS entries_by_height ON entries (height, seq);
+-- A block's entries are the seq range [first_seq, first_seq + entry_count): no index by height is kept.
+DROP INDEX IF EXISTS entries_by_height;
 CREATE TABLE IF NOT EXISTS bodies (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;

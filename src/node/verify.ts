@@ -78,7 +78,7 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
   const audit: string[] = [];
   const blockRow = db.prepare('SELECT hash, time, first_seq, entry_count, header FROM blocks WHERE height = ?');
   const attestationRows = db.prepare('SELECT node_id FROM attestations WHERE height = ? AND attestation = ?');
-  const entryRows = db.prepare('SELECT seq, height, tx_hash, outcome, type, actor, header, sig FROM entries WHERE height = ? ORDER BY seq');
+  const entryRows = db.prepare('SELECT seq, height, tx_hash, outcome, type, actor, header, sig FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq');
   let height = 0;
   for (;;) {
     const next = height + 1;
@@ -102,11 +102,12 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
     if (row.first_seq !== h.firstSeq) throw tampered({ table: 'blocks', column: 'first_seq', height: next });
     if (row.entry_count !== h.entryCount) throw tampered({ table: 'blocks', column: 'entry_count', height: next });
     if (row.header !== canonicalJson(h)) throw tampered({ table: 'blocks', column: 'header', height: next });
-    const entries = entryRows.all(next) as { seq: number; height: number; tx_hash: string; outcome: string; type: string; actor: string; header: string; sig: string }[];
+    const entries = entryRows.all(h.firstSeq, h.firstSeq + h.entryCount) as { seq: number; height: number; tx_hash: string; outcome: string; type: string; actor: string; header: string; sig: string }[];
     for (const [i, e] of entries.entries()) {
       const tx = parseTx(sha256, block.entries[i]!.tx);
       const at = { table: 'entries', height: next, entry: i };
       if (e.seq !== h.firstSeq + i) throw tampered({ ...at, column: 'seq' });
+      if (e.height !== next) throw tampered({ ...at, column: 'height' });
       if (e.tx_hash !== tx.hash) throw tampered({ ...at, column: 'tx_hash' });
       if (e.type !== tx.header.type) throw tampered({ ...at, column: 'type' });
       if (e.actor !== tx.header.actor) throw tampered({ ...at, column: 'actor' });

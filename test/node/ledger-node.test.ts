@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, isDhlError } from '../../src/crypto/index.ts';
 import { entryLeafHash, verifyInclusion } from '../../src/ledger/index.ts';
-import { LedgerNode, sha256 } from '../../src/node/index.ts';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { DB_FILE, LedgerNode, sha256, verifyDataDir } from '../../src/node/index.ts';
 import { Actor, testDataDir, T0 } from '../helpers/ledger-fixture.ts';
 
 /** Block time is set by the test; batch-cut timers still fire (at once), so nothing sleeps. */
@@ -141,4 +143,40 @@ test('overload is its own error from a bounded queue, per node and per actor, an
   } finally {
     await node.close();
   }
+});
+
+test('a block the database refuses stops the node: its submitters get NODE_STOPPED, nothing of it is written, and a restart continues from the durable head', async () => {
+  const { dataDir, chainId } = await testDataDir();
+  const raj = new Actor('raj', chainId);
+  const meera = new Actor('meera', chainId);
+  let node = await LedgerNode.open(dataDir, { clock: manualClock(), ordering: { maxItems: 50, maxDelayMs: 1 } });
+  const rajTx = await raj.register();
+  try {
+    assert.equal((await node.submit(rajTx)).outcome, 'OK');
+    // A real failure inside the writer's transaction: the database itself refuses the second entry.
+    const side = new DatabaseSync(join(dataDir, DB_FILE));
+    side.exec("CREATE TRIGGER refuse BEFORE INSERT ON entries WHEN NEW.seq >= 1 BEGIN SELECT RAISE(ABORT, 'injected'); END");
+    side.close();
+    const meeraTx = await meera.register();
+    await assert.rejects(node.submit(meeraTx), (e: unknown) => isDhlError(e, 'NODE_STOPPED'));
+    await assert.rejects(node.submit(await raj.tx('SetListing', { recordId: 'ab'.repeat(16), listed: true })), (e: unknown) => isDhlError(e, 'NODE_STOPPED'));
+    assert.equal(node.head.treeSize, 1);
+  } finally {
+    await node.close();
+  }
+  const side = new DatabaseSync(join(dataDir, DB_FILE));
+  assert.equal((side.prepare('SELECT COUNT(*) AS n FROM entries').get() as { n: number }).n, 1);
+  assert.equal((side.prepare('SELECT COUNT(*) AS n FROM blocks').get() as { n: number }).n, 1);
+  side.exec('DROP TRIGGER refuse');
+  side.close();
+  await verifyDataDir(dataDir);
+  node = await LedgerNode.open(dataDir, { clock: manualClock(), ordering: { maxItems: 50, maxDelayMs: 1 } });
+  try {
+    assert.equal((await node.submit(rajTx)).duplicate, true, "raj's registration is still recorded");
+    assert.equal((await node.submit(await meera.register())).outcome, 'OK');
+    assert.equal(node.head.treeSize, 2);
+  } finally {
+    await node.close();
+  }
+  await verifyDataDir(dataDir);
 });
