@@ -57,14 +57,24 @@ export function blockHash(hash: SyncHash, header: BlockHeader): string {
 /** A state write: a key and its new value, or null for deletion. */
 export type StateWrite = readonly [string, JsonValue | null];
 
-const encoder = new TextEncoder();
-
-function compareUtf8(a: string, b: string): number {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return x.length - y.length;
+/**
+ * Compares two strings by their UTF-8 bytes without encoding them: UTF-8 byte
+ * order is code point order, which UTF-16 code unit order matches except that
+ * surrogates (astral code points) must sort above U+E000..U+FFFF.
+ */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x < 0xe000 ? x + 0x2000 : x - 0x800;
+      y = y < 0xe000 ? y + 0x2000 : y - 0x800;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 /** Sorts writes by the UTF-8 bytes of their keys (DESIGN §13); a key may appear once. */

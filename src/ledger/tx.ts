@@ -124,8 +124,9 @@ export function parseTx(hash: SyncHash, value: unknown, options: ParseTxOptions 
   const sigBytes = fromBase64url(sig);
   if (sigBytes.length !== TX_SIGNATURE_BYTES) throw fail('sig');
   const headerJson = headerJsonOf(header);
-  const txHash = toHex(hash(concatBytes(TX_TAG, utf8.encode(headerJson), sigBytes)));
-  if (withheld) return Object.freeze({ hash: txHash, header, sig, withheld: true, headerJson });
+  const hashed = concatBytes(TX_TAG, utf8.encode(headerJson), sigBytes);
+  const txHash = toHex(hash(hashed));
+  if (withheld) return remember(Object.freeze({ hash: txHash, header, sig, withheld: true, headerJson }), hashed);
   let bodyJson: string;
   try {
     bodyJson = canonicalJson(value.body);
@@ -136,7 +137,17 @@ export function parseTx(hash: SyncHash, value: unknown, options: ParseTxOptions 
   if (toHex(hash(utf8.encode(bodyJson))) !== header.bodyHash) throw ledgerError('TX_BODY_HASH_MISMATCH', { bodyHash: header.bodyHash });
   // The body is rebuilt from its canonical text: a private copy, with nothing the text does not say.
   const body = JSON.parse(bodyJson) as JsonValue;
-  return Object.freeze({ hash: txHash, header, body, sig, withheld: false, headerJson, bodyJson });
+  return remember(Object.freeze({ hash: txHash, header, body, sig, withheld: false, headerJson, bodyJson }), hashed);
+}
+
+/**
+ * The bytes parseTx already built, kept for the signature check that follows
+ * it on every admitted transaction: signed bytes ‖ raw signature.
+ */
+const parsedBytes = new WeakMap<ParsedTx, Uint8Array>();
+function remember(tx: ParsedTx, hashed: Uint8Array): ParsedTx {
+  parsedBytes.set(tx, hashed);
+  return tx;
 }
 
 /** The transaction's travelling form (body withheld when the parsed tx has none). */
@@ -185,7 +196,9 @@ export async function createTx(hash: SyncHash, input: NewTx, signer: CryptoKey):
 /** Throws TX_SIGNATURE_INVALID unless `publicKey` signed the header. */
 export async function verifyTxSignature(tx: ParsedTx, publicKey: CryptoKey): Promise<void> {
   // The canonical header text from parsing: signed bytes without a second canonicalisation.
-  if (!(await verifyBytes(publicKey, fromBase64url(tx.sig), concatBytes(TX_TAG, utf8.encode(tx.headerJson))))) {
+  const hashed = parsedBytes.get(tx) ?? concatBytes(TX_TAG, utf8.encode(tx.headerJson), fromBase64url(tx.sig));
+  const split = hashed.length - TX_SIGNATURE_BYTES;
+  if (!(await verifyBytes(publicKey, hashed.subarray(split), hashed.subarray(0, split)))) {
     throw ledgerError('TX_SIGNATURE_INVALID', { tx: tx.hash });
   }
 }

@@ -5,7 +5,7 @@
  * nodes, block, attestation, state writes, audit index). A submitter's promise
  * settles only after that commit, with the outcome and an inclusion proof.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
@@ -29,7 +29,7 @@ import { genesisInput } from './genesis-input.ts';
 import { DirectoryIndex, type DirectoryPage } from './directory-index.ts';
 import { BlobStore, type ExpectedBlob, type PutOptions, type PutResult } from './blob-store.ts';
 
-export const sha256 = (data: Uint8Array): Uint8Array => createHash('sha256').update(data).digest();
+export const sha256 = (data: Uint8Array): Uint8Array => hash('sha256', data, 'buffer');
 
 export const DB_FILE = 'ledger.sqlite';
 /** State rows the node keeps parsed-ready in memory, per cache generation (two generations). */

@@ -11,14 +11,14 @@ export const MERKLE_NODE_INSERT = 'INSERT OR REPLACE INTO merkle_nodes (level, i
  * front of a Map degrades badly in V8 (measured: ~80 µs per eviction past
  * 262 k entries, as the map skips deleted slots).
  */
-class GenerationalCache<V> {
-  private young = new Map<string, V>();
-  private old = new Map<string, V>();
+class GenerationalCache<K, V> {
+  private young = new Map<K, V>();
+  private old = new Map<K, V>();
   constructor(private readonly generationSize: number) {}
-  get(key: string): V | undefined {
+  get(key: K): V | undefined {
     return this.young.get(key) ?? this.old.get(key);
   }
-  set(key: string, value: V): void {
+  set(key: K, value: V): void {
     if (this.generationSize <= 0) return;
     if (this.young.size >= this.generationSize) {
       this.old = this.young;
@@ -34,17 +34,26 @@ class GenerationalCache<V> {
  * them yet, and dropped once their block is durable unless a later block wrote
  * the key again.
  */
-class Unflushed<V> {
-  private readonly entries = new Map<string, { value: V; height: number }>();
-  get(key: string): { value: V } | undefined {
+class Unflushed<K, V> {
+  private readonly entries = new Map<K, { value: V; height: number }>();
+  /** Keys written per block, oldest first: flushing visits only those. */
+  private readonly byHeight = new Map<number, K[]>();
+  get(key: K): { value: V } | undefined {
     return this.entries.get(key);
   }
-  set(key: string, value: V, height: number): void {
+  set(key: K, value: V, height: number): void {
     this.entries.set(key, { value, height });
+    const keys = this.byHeight.get(height);
+    if (keys) keys.push(key);
+    else this.byHeight.set(height, [key]);
   }
   /** Blocks up to `height` are committed. */
   flushed(height: number): void {
-    for (const [key, entry] of this.entries) if (entry.height <= height) this.entries.delete(key);
+    for (const [h, keys] of this.byHeight) {
+      if (h > height) continue;
+      for (const key of keys) if (this.entries.get(key)?.height === h) this.entries.delete(key);
+      this.byHeight.delete(h);
+    }
   }
 }
 
@@ -57,8 +66,8 @@ class Unflushed<V> {
 export class SqliteStateView implements StateView {
   private readonly select: StatementSync;
   /** The row's JSON text, or null for a key known to be absent. */
-  private readonly cache: GenerationalCache<string | null>;
-  private readonly unflushed = new Unflushed<string | null>();
+  private readonly cache: GenerationalCache<string, string | null>;
+  private readonly unflushed = new Unflushed<string, string | null>();
   constructor(db: DatabaseSync, options: { cacheGeneration?: number } = {}) {
     this.select = db.prepare('SELECT value FROM state WHERE key = ?');
     this.cache = new GenerationalCache(options.cacheGeneration ?? 0);
@@ -90,11 +99,17 @@ export class SqliteStateView implements StateView {
  * needs no invalidation; a rolled-back block's nodes are rewritten identically
  * by its retry, or the node stops.
  */
+/** (level, index) as one number: indexes stay below 2^40 and levels below 64, so the key is exact (< 2^53). */
+function nodeKey(level: number, index: number): number {
+  if (index >= 2 ** 40) throw new RangeError('Merkle index beyond 2^40');
+  return level * 2 ** 40 + index;
+}
+
 export class SqliteMerkleStore implements MerkleNodeStore {
   private readonly select: StatementSync;
   private readonly insert: StatementSync | undefined;
-  private readonly cache: GenerationalCache<Uint8Array>;
-  private readonly unflushed = new Unflushed<Uint8Array>();
+  private readonly cache: GenerationalCache<number, Uint8Array>;
+  private readonly unflushed = new Unflushed<number, Uint8Array>();
   private newRows: [number, number, Uint8Array][] = [];
   /** The block new nodes belong to, when writes are deferred. */
   height = 0;
@@ -110,7 +125,7 @@ export class SqliteMerkleStore implements MerkleNodeStore {
     this.cache = new GenerationalCache(options.generationSize ?? 131_072);
   }
   get(level: number, index: number): Uint8Array | undefined {
-    const key = `${level}/${index}`;
+    const key = nodeKey(level, index);
     const cached = this.cache.get(key) ?? this.unflushed.get(key)?.value;
     if (cached) return new Uint8Array(cached);
     const row = this.select.get(level, index) as { hash: Uint8Array } | undefined;
@@ -120,7 +135,7 @@ export class SqliteMerkleStore implements MerkleNodeStore {
   }
   set(level: number, index: number, hash: Uint8Array): void {
     const copy = new Uint8Array(hash);
-    const key = `${level}/${index}`;
+    const key = nodeKey(level, index);
     if (this.insert) this.insert.run(level, index, copy);
     else {
       this.unflushed.set(key, copy, this.height);
