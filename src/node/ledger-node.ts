@@ -2,8 +2,10 @@
  * The embedded ledger engine (DESIGN §5, §7, §8): transactions go in through
  * admission, an orderer cuts them into batches, and each batch becomes one
  * block committed in one durable SQLite transaction (entries, bodies, Merkle
- * nodes, block, attestation, state writes, audit index). A submitter's promise
- * settles only after that commit, with the outcome and an inclusion proof.
+ * nodes, block, attestation, state writes, audit and directory indexes) by the
+ * writer thread, while this thread builds the next block. A submitter's
+ * promise settles only after that commit, with the outcome and an inclusion
+ * proof.
  */
 import { hash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,6 +34,7 @@ import { BlobStore, type ExpectedBlob, type PutOptions, type PutResult } from '.
 export const sha256 = (data: Uint8Array): Uint8Array => hash('sha256', data, 'buffer');
 
 export const DB_FILE = 'ledger.sqlite';
+export const NODE_KEY_FILE = 'node-key.pem';
 /** State rows the node keeps parsed-ready in memory, per cache generation (two generations). */
 const STATE_CACHE_GENERATION = 32_768;
 /** Blocks built ahead of the last durable one: the next block is built while the writer commits. */
@@ -50,7 +53,6 @@ const SQL = Object.freeze({
 });
 /** Blocks whose transaction hashes admission can check in memory (at least this many, at most twice). */
 const RECENT_BLOCKS = 64;
-export const NODE_KEY_FILE = 'node-key.pem';
 
 export interface SubmitResult {
   txHash: string;
@@ -166,7 +168,8 @@ export class LedgerNode {
   private readonly unwritten = new Set<string>();
 
   private constructor(
-    readonly db: DatabaseSync,
+    /** This thread's connection: reads only (the writer thread has its own). */
+    private readonly db: DatabaseSync,
     readonly dataDir: string,
     private readonly nodeKey: { nodeId: string; keyId: string; privateKey: CryptoKey },
     options: NodeOptions,
@@ -207,6 +210,7 @@ export class LedgerNode {
     const dbPath = join(dataDir, DB_FILE);
     if (!existsSync(dbPath)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
     const db = openDatabase(dbPath);
+    let node: LedgerNode | undefined;
     try {
       const genesis = parseGenesis(JSON.parse((db.prepare("SELECT value FROM meta WHERE key = 'genesis'").get() as { value: string }).value));
       const pem = readFileSync(join(dataDir, NODE_KEY_FILE), 'utf8');
@@ -215,12 +219,14 @@ export class LedgerNode {
       const keyId = await keyIdOf(await importPem('sig', publicPem));
       const nodeId = genesis.orgs.flatMap((o) => o.nodes).find((n) => n.sigSpki === toBase64url(decodePem('public', publicPem)))?.nodeId;
       if (!nodeId) throw nodeError('NODE_NOT_INITIALISED', { reason: 'node key not in genesis' });
-      const node = new LedgerNode(db, dataDir, { nodeId, keyId, privateKey }, options);
+      node = new LedgerNode(db, dataDir, { nodeId, keyId, privateKey }, options);
       await node.blobs.sweepTmp();
       node.loop = node.applyLoop();
       return node;
     } catch (err) {
-      db.close();
+      // Once constructed, the node owns the connection and the writer thread.
+      if (node) await node.close();
+      else db.close();
       throw err;
     }
   }
