@@ -180,3 +180,36 @@ test('a block the database refuses stops the node: its submitters get NODE_STOPP
   }
   await verifyDataDir(dataDir);
 });
+
+test('with blocks queued behind the writer thread, every answer is durable when it arrives and its proof verifies against the head it names', async () => {
+  const { dataDir, chainId } = await testDataDir();
+  const node = await LedgerNode.open(dataDir, { clock: manualClock(), ordering: { maxItems: 4, maxDelayMs: 1 } });
+  try {
+    const raj = new Actor('raj', chainId);
+    await node.submit(await raj.register());
+    const txs = await Promise.all(Array.from({ length: 120 }, () => raj.tx('SetListing', { recordId: 'ab'.repeat(16), listed: true })));
+    const reader = new DatabaseSync(join(dataDir, DB_FILE), { readOnly: true });
+    const durable = reader.prepare('SELECT e.height, b.hash FROM entries e JOIN blocks b ON b.height = e.height WHERE e.tx_hash = ?');
+    try {
+      const results = await Promise.all(
+        txs.map(async (tx) => {
+          const r = await node.submit(tx);
+          // At the moment of the answer, another connection already sees the entry and its block.
+          const row = durable.get(r.txHash) as { height: number; hash: string } | undefined;
+          assert.deepEqual(row && { ...row }, { height: r.height, hash: r.blockHash });
+          assert.ok(r.treeSize <= node.head.treeSize);
+          return r;
+        }),
+      );
+      for (const r of results) {
+        verifyInclusion(sha256, r.seq, r.treeSize, entryLeafHash(sha256, { tx: r.txHash, outcome: r.outcome }), r.proof.map((h) => fromHex(h)), fromHex(r.treeRoot));
+      }
+      assert.ok(node.head.height >= 30, `${node.head.height} blocks for 121 transactions in blocks of at most 4`);
+    } finally {
+      reader.close();
+    }
+  } finally {
+    await node.close();
+  }
+  await verifyDataDir(dataDir);
+});
