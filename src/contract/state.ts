@@ -46,6 +46,12 @@ function assertKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) throw new TypeError('state key must be a non-empty string');
 }
 
+/** Throws a TypeError unless every write has a non-empty key and a state JSON value or null (deletion). */
+export function assertStateWrite(key: unknown, value: unknown): void {
+  assertKey(key);
+  if (value !== null) assertStateJson(value, key as string);
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -121,13 +127,9 @@ export class MemoryStateView implements StateView {
 
   apply(writes: Iterable<StateWrite>): void {
     for (const [key, value] of writes) {
-      assertKey(key);
-      if (value === null) {
-        this.data.delete(key);
-      } else {
-        assertStateJson(value, key);
-        this.data.set(key, structuredClone(value));
-      }
+      assertStateWrite(key, value);
+      if (value === null) this.data.delete(key);
+      else this.data.set(key, structuredClone(value));
     }
   }
 

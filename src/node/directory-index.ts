@@ -40,16 +40,14 @@ function rowOf(view: StateView, patient: string, chartIndex: number, recordId: s
   return entry && { patient, chart_index: chartIndex, record_id: recordId, listed: entry.listed ? 1 : 0, entry: canonicalJson(entry as unknown as Json) };
 }
 
-/** Every row the state implies, in (patient, chart index) order: what `verify` compares the table with. */
-export function directoryRowsOf(state: Iterable<readonly [string, Json]>, view: StateView): DirectoryRow[] {
-  const rows: DirectoryRow[] = [];
-  for (const [key, value] of state) {
+/** Every row the state implies (unordered): from each `chart/<patient>/<index>` entry of `chartEntries`. */
+export function* directoryRowsOf(chartEntries: Iterable<readonly [string, Json]>, view: StateView): Generator<DirectoryRow> {
+  for (const [key, value] of chartEntries) {
     const m = CHART_ENTRY.exec(key);
     if (!m || typeof value !== 'string') continue;
     const row = rowOf(view, m[1]!, Number(m[2]), value);
-    if (row) rows.push(row);
+    if (row) yield row;
   }
-  return rows.sort((a, b) => (a.patient < b.patient ? -1 : a.patient > b.patient ? 1 : a.chart_index - b.chart_index));
 }
 
 const INSERT = 'INSERT OR REPLACE INTO directory (patient, chart_index, record_id, listed, entry) VALUES (?, ?, ?, ?, ?)';

@@ -1,7 +1,8 @@
 /**
  * Replaying verification shared by `verify` over a data directory and over an
- * export: the ledger's chain verifier, with the contract re-executed over an
- * in-memory state wherever every body of a block is present. Where a body is
+ * export: the ledger's chain verifier, with the contract re-executed over the
+ * replayed state (in memory, or a scratch database for a whole data directory
+ * or export) wherever every body of a block is present. Where a body is
  * withheld, the block's recorded writes (checked against changesHash) carry
  * the state forward, so later signatures can still be checked.
  */
@@ -17,6 +18,14 @@ export interface ReplayOptions {
   /** Whether bodies may be withheld (exports: yes; a node's own data directory: no). */
   allowWithheld: boolean;
   minAttestations?: number;
+  /** Where the replayed state lives; empty when given. Default: in memory. */
+  state?: ReplayState;
+}
+
+/** A state the replay can read and apply each verified block's writes to. */
+export interface ReplayState extends StateView {
+  apply(writes: Iterable<StateWrite>): void;
+  readonly size: number;
 }
 
 /**
@@ -34,17 +43,18 @@ class WritesView implements StateView {
 }
 
 export class ReplayVerifier {
-  readonly state: MemoryStateView;
+  readonly state: ReplayState;
   private readonly keys = new KeyCache();
   private current: ChainBlock | undefined;
   private stash: ExecutionResult | undefined;
 
-  private constructor(private readonly chain: ChainVerifier, state: MemoryStateView) {
+  private constructor(private readonly chain: ChainVerifier, state: ReplayState) {
     this.state = state;
   }
 
   static async create(trustedChainId: string, genesis: Genesis, options: ReplayOptions): Promise<ReplayVerifier> {
-    const state = new MemoryStateView(genesisWrites(await genesisInput(genesis)));
+    const state = options.state ?? new MemoryStateView();
+    state.apply(genesisWrites(await genesisInput(genesis)));
     let self: ReplayVerifier | undefined;
     const chain = await ChainVerifier.create(
       sha256,
@@ -75,7 +85,7 @@ export class ReplayVerifier {
     const head = await this.chain.verifyBlock(block);
     // The block verified: its writes (re-executed, or recorded and hashed) become the state.
     const executed = this.stash as ExecutionResult | undefined;
-    this.state.apply((executed?.writes ?? block.writes ?? []) as unknown as Iterable<readonly [string, Json | null]>);
+    this.state.apply((executed?.writes ?? block.writes ?? []) as StateWrite[]);
     return head;
   }
 

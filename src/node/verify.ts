@@ -6,13 +6,13 @@
  * the ledger implies. The first wrong place is named in the error's details:
  * height and entry, or table, column and key.
  */
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson, toHex, DhlError } from '../crypto/index.ts';
 import { auditSubjects, OK } from '../contract/index.ts';
 import {
-  chainIdOf, entryLeafHash, ledgerError, MemoryNodeStore, MerkleTree, parseGenesis, parseTx, type ChainBlock, type ChainHead, type Genesis,
+  chainIdOf, compareUtf8, entryLeafHash, ledgerError, MerkleTree, parseGenesis, parseTx, type ChainBlock, type ChainHead, type Genesis,
 } from '../ledger/index.ts';
 import { nodeError } from './errors.ts';
 import { EXPORT_FORMAT, readBlock } from './export.ts';
@@ -20,6 +20,7 @@ import { DB_FILE, sha256, unpackHashes } from './ledger-node.ts';
 import { ReplayVerifier } from './replay.ts';
 import { BlobStore } from './blob-store.ts';
 import { directoryRowsOf, type DirectoryRow } from './directory-index.ts';
+import { ReplayScratch } from './replay-scratch.ts';
 
 export interface VerifyReport {
   chain: string;
@@ -45,17 +46,18 @@ export async function verifyDataDir(dataDir: string, options: { trustedChainId?:
   }
 }
 
-/** What replaying a data directory's log implies for its derived tables. */
+/** What replaying a data directory's log implies for its derived tables, kept in scratch tables. */
 interface Replayed {
   chainId: string;
   replay: ReplayVerifier;
-  expectedNodes: MemoryNodeStore;
-  /** Audit rows as "subject\0seq". */
-  audit: string[];
+  scratch: ReplayScratch;
 }
 
-/** Replays the log of a data directory, checking the chain and every non-derived column on the way. */
-async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: string }): Promise<Replayed> {
+/**
+ * Replays the log of a data directory, checking the chain and every non-derived
+ * column on the way. The caller closes `scratch`.
+ */
+async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: string }, scratch: ReplayScratch): Promise<Replayed> {
   const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
   let genesis: Genesis;
   try {
@@ -72,10 +74,8 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
     throw nodeError('DATA_DIR_TAMPERED', { table: 'meta', key: 'chain', reason: 'not the trusted chain id' });
   }
 
-  const replay = await ReplayVerifier.create(chainId, genesis, { allowWithheld: false, minAttestations: 1 });
-  const expectedNodes = new MemoryNodeStore();
-  const tree = new MerkleTree(sha256, { store: expectedNodes });
-  const audit: string[] = [];
+  const replay = await ReplayVerifier.create(chainId, genesis, { allowWithheld: false, minAttestations: 1, state: scratch.state });
+  const tree = new MerkleTree(sha256, { store: scratch.nodes });
   const blockRow = db.prepare('SELECT hash, time, first_seq, entry_count, header FROM blocks WHERE height = ?');
   const attestationRows = db.prepare('SELECT node_id FROM attestations WHERE height = ? AND attestation = ?');
   const entryRows = db.prepare('SELECT seq, height, tx_hash, outcome, type, actor, header, sig FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq');
@@ -103,89 +103,119 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
     if (row.entry_count !== h.entryCount) throw tampered({ table: 'blocks', column: 'entry_count', height: next });
     if (row.header !== canonicalJson(h)) throw tampered({ table: 'blocks', column: 'header', height: next });
     const entries = entryRows.all(h.firstSeq, h.firstSeq + h.entryCount) as { seq: number; height: number; tx_hash: string; outcome: string; type: string; actor: string; header: string; sig: string }[];
-    for (const [i, e] of entries.entries()) {
-      const tx = parseTx(sha256, block.entries[i]!.tx);
-      const at = { table: 'entries', height: next, entry: i };
-      if (e.seq !== h.firstSeq + i) throw tampered({ ...at, column: 'seq' });
-      if (e.height !== next) throw tampered({ ...at, column: 'height' });
-      if (e.tx_hash !== tx.hash) throw tampered({ ...at, column: 'tx_hash' });
-      if (e.type !== tx.header.type) throw tampered({ ...at, column: 'type' });
-      if (e.actor !== tx.header.actor) throw tampered({ ...at, column: 'actor' });
-      if (e.header !== canonicalJson(tx.header)) throw tampered({ ...at, column: 'header' });
-      tree.append(entryLeafHash(sha256, { tx: tx.hash, outcome: e.outcome }));
-      const subjects = auditSubjects(tx, e.outcome === OK ? { ok: true } : { ok: false, code: e.outcome as never });
-      for (const u of subjects.users) audit.push(`u:${u}\u0000${e.seq}`);
-      for (const r of subjects.records) audit.push(`r:${r}\u0000${e.seq}`);
-    }
+    scratch.batch(() => {
+      for (const [i, e] of entries.entries()) {
+        const tx = parseTx(sha256, block.entries[i]!.tx);
+        const at = { table: 'entries', height: next, entry: i };
+        if (e.seq !== h.firstSeq + i) throw tampered({ ...at, column: 'seq' });
+        if (e.height !== next) throw tampered({ ...at, column: 'height' });
+        if (e.tx_hash !== tx.hash) throw tampered({ ...at, column: 'tx_hash' });
+        if (e.type !== tx.header.type) throw tampered({ ...at, column: 'type' });
+        if (e.actor !== tx.header.actor) throw tampered({ ...at, column: 'actor' });
+        if (e.header !== canonicalJson(tx.header)) throw tampered({ ...at, column: 'header' });
+        tree.append(entryLeafHash(sha256, { tx: tx.hash, outcome: e.outcome }));
+        const subjects = auditSubjects(tx, e.outcome === OK ? { ok: true } : { ok: false, code: e.outcome as never });
+        for (const u of subjects.users) scratch.addAudit(`u:${u}`, e.seq);
+        for (const r of subjects.records) scratch.addAudit(`r:${r}`, e.seq);
+      }
+    });
     for (const a of block.attestations) {
       const nodeIds = attestationRows.all(next, canonicalJson(a)) as { node_id: string }[];
       if (nodeIds.length !== 1 || nodeIds[0]!.node_id !== a.attestation.nodeId) throw tampered({ table: 'attestations', column: 'node_id', height: next });
     }
     height = next;
   }
-  return { chainId, replay, expectedNodes, audit };
+  scratch.batch(() => {
+    for (const r of directoryRowsOf(scratch.state.entries('chart/'), scratch.state)) scratch.addDirectoryRow(r);
+  });
+  return { chainId, replay, scratch };
+}
+
+/**
+ * Walks two row streams ordered by the same key together: yields
+ * [stored, expected] for each key, with undefined on the side that lacks it.
+ */
+function* zipOrdered<T>(stored: Iterable<T>, expected: Iterable<T>, compare: (a: T, b: T) => number): Generator<[T | undefined, T | undefined]> {
+  const a = stored[Symbol.iterator]();
+  const b = expected[Symbol.iterator]();
+  let x = a.next();
+  let y = b.next();
+  while (!x.done || !y.done) {
+    const c = x.done ? 1 : y.done ? -1 : compare(x.value, y.value);
+    if (c === 0) {
+      yield [x.value, y.value];
+      x = a.next();
+      y = b.next();
+    } else if (c < 0) {
+      yield [x.value, undefined];
+      x = a.next();
+    } else {
+      yield [undefined, y.value];
+      y = b.next();
+    }
+  }
+}
+
+/** Rows of `sql` from both databases: the data directory's and the replay's, in the same order. */
+function bothRows<T>(db: DatabaseSync, scratch: ReplayScratch, sql: string): [Iterable<T>, Iterable<T>] {
+  return [db.prepare(sql).iterate() as Iterable<T>, scratch.db.prepare(sql).iterate() as Iterable<T>];
 }
 
 async function verifyDatabase(db: DatabaseSync, dataDir: string, options: { trustedChainId?: string }): Promise<VerifyReport> {
-  const { chainId, replay, expectedNodes, audit } = await replayDatabase(db, options);
-  const head = replay.head;
+  const scratch = new ReplayScratch();
+  try {
+    const { chainId, replay } = await replayDatabase(db, options, scratch);
+    const head = replay.head;
 
-  // Rows beyond the chain, or outside it, are tampering too.
-  const count = (sql: string, ...args: number[]) => (db.prepare(sql).get(...args) as { n: number }).n;
-  if (count('SELECT COUNT(*) AS n FROM blocks') !== head.height) throw tampered({ table: 'blocks', reason: 'rows beyond the chain' });
-  if (count('SELECT COUNT(*) AS n FROM entries') !== head.treeSize) throw tampered({ table: 'entries', reason: 'rows outside any block' });
-  if (count('SELECT COUNT(*) AS n FROM bodies') !== head.treeSize) throw tampered({ table: 'bodies', reason: 'rows outside any entry' });
-  if (count('SELECT COUNT(*) AS n FROM block_writes WHERE height > ?', head.height) !== 0) throw tampered({ table: 'block_writes', reason: 'rows beyond the chain' });
-  if (count('SELECT COUNT(*) AS n FROM attestations WHERE height > ? OR height < 1', head.height) !== 0) throw tampered({ table: 'attestations', reason: 'rows beyond the chain' });
+    // Rows beyond the chain, or outside it, are tampering too.
+    const count = (sql: string, ...args: number[]) => (db.prepare(sql).get(...args) as { n: number }).n;
+    if (count('SELECT COUNT(*) AS n FROM blocks') !== head.height) throw tampered({ table: 'blocks', reason: 'rows beyond the chain' });
+    if (count('SELECT COUNT(*) AS n FROM entries') !== head.treeSize) throw tampered({ table: 'entries', reason: 'rows outside any block' });
+    if (count('SELECT COUNT(*) AS n FROM bodies') !== head.treeSize) throw tampered({ table: 'bodies', reason: 'rows outside any entry' });
+    if (count('SELECT COUNT(*) AS n FROM block_writes WHERE height > ?', head.height) !== 0) throw tampered({ table: 'block_writes', reason: 'rows beyond the chain' });
+    if (count('SELECT COUNT(*) AS n FROM attestations WHERE height > ? OR height < 1', head.height) !== 0) throw tampered({ table: 'attestations', reason: 'rows beyond the chain' });
 
-  // Derived tables: exactly what the replay implies.
-  const expectedState = replay.state.entries();
-  const storedState = db.prepare('SELECT key, value FROM state ORDER BY key').all() as { key: string; value: string }[];
-  const expectedByKey = new Map(expectedState.map(([k, v]) => [k, canonicalJson(v)]));
-  for (const r of storedState) {
-    const want = expectedByKey.get(r.key);
-    if (want === undefined) throw tampered({ table: 'state', column: 'key', key: r.key.slice(0, 120) });
-    let got: string;
-    try {
-      got = canonicalJson(JSON.parse(r.value));
-    } catch {
-      throw tampered({ table: 'state', column: 'value', key: r.key.slice(0, 120) });
+    // Derived tables: exactly what the replay implies, compared row by row in key order.
+    type KV = { key: string; value: string };
+    for (const [got, want] of zipOrdered(...bothRows<KV>(db, scratch, 'SELECT key, value FROM state ORDER BY key'), (a, b) => compareUtf8(a.key, b.key))) {
+      if (!want) throw tampered({ table: 'state', column: 'key', key: got!.key.slice(0, 120) });
+      if (!got) throw tampered({ table: 'state', reason: 'rows missing', key: want.key.slice(0, 120) });
+      let same: boolean;
+      try {
+        same = got.value === want.value || canonicalJson(JSON.parse(got.value)) === canonicalJson(JSON.parse(want.value));
+      } catch {
+        same = false;
+      }
+      if (!same) throw tampered({ table: 'state', column: 'value', key: got.key.slice(0, 120) });
     }
-    if (got !== want) throw tampered({ table: 'state', column: 'value', key: r.key.slice(0, 120) });
-  }
-  if (storedState.length !== expectedState.length) throw tampered({ table: 'state', reason: 'rows missing' });
 
-  const nodes = db.prepare('SELECT level, idx, hash FROM merkle_nodes').all() as { level: number; idx: number; hash: Uint8Array }[];
-  for (const n of nodes) {
-    const want = expectedNodes.get(n.level, n.idx);
-    if (!want || toHex(want) !== toHex(new Uint8Array(n.hash))) throw tampered({ table: 'merkle_nodes', column: 'hash', level: n.level, idx: n.idx });
-  }
-  let expectedNodeCount = 0;
-  for (let size = head.treeSize; size > 0; size = Math.floor(size / 2)) expectedNodeCount += size;
-  if (nodes.length !== expectedNodeCount) throw tampered({ table: 'merkle_nodes', reason: 'rows missing or extra' });
-  const storedAudit = (db.prepare('SELECT subject, seq FROM audit').all() as { subject: string; seq: number }[]).map((r) => `${r.subject}\u0000${r.seq}`).sort();
-  const wantAudit = [...new Set(audit)].sort();
-  const firstAudit = storedAudit.findIndex((a, i) => a !== wantAudit[i]);
-  if (firstAudit >= 0 || storedAudit.length !== wantAudit.length) {
-    const i = firstAudit >= 0 ? firstAudit : Math.min(storedAudit.length, wantAudit.length);
-    throw tampered({ table: 'audit', row: (storedAudit[i] ?? wantAudit[i] ?? '').replace('\u0000', ' ') });
-  }
-  verifyDirectory(db, replay);
-  const blobs = await verifyBlobs(db, dataDir, replay);
-  return { chain: chainId, head, blocks: head.height, entries: head.treeSize, stateKeys: expectedState.length, blobs };
-}
+    type NodeRow = { level: number; idx: number; hash: Uint8Array };
+    const nodeOrder = (a: NodeRow, b: NodeRow) => a.level - b.level || a.idx - b.idx;
+    for (const [got, want] of zipOrdered(...bothRows<NodeRow>(db, scratch, 'SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx'), nodeOrder)) {
+      if (!got || !want) throw tampered({ table: 'merkle_nodes', reason: got ? 'extra rows' : 'rows missing', level: (got ?? want)!.level, idx: (got ?? want)!.idx });
+      if (toHex(new Uint8Array(got.hash)) !== toHex(new Uint8Array(want.hash))) throw tampered({ table: 'merkle_nodes', column: 'hash', level: got.level, idx: got.idx });
+    }
 
-/** The directory index must hold exactly one row per charted record, equal to the contract's line for it. */
-function verifyDirectory(db: DatabaseSync, replay: ReplayVerifier): void {
-  const want = directoryRowsOf(replay.state.entries(), replay.state);
-  const stored = db.prepare('SELECT patient, chart_index, record_id, listed, entry FROM directory ORDER BY patient, chart_index').all() as unknown as DirectoryRow[];
-  const columns = ['patient', 'chart_index', 'record_id', 'listed', 'entry'] as const;
-  for (let i = 0; i < Math.max(want.length, stored.length); i++) {
-    const got = stored[i];
-    const expected = want[i];
-    if (!got || !expected) throw tampered({ table: 'directory', reason: got ? 'extra rows' : 'rows missing', key: (got ?? expected)!.record_id });
-    const column = columns.find((c) => got[c] !== expected[c]);
-    if (column) throw tampered({ table: 'directory', column, key: expected.record_id });
+    type AuditRow = { subject: string; seq: number };
+    const auditOrder = (a: AuditRow, b: AuditRow) => compareUtf8(a.subject, b.subject) || a.seq - b.seq;
+    for (const [got, want] of zipOrdered(...bothRows<AuditRow>(db, scratch, 'SELECT subject, seq FROM audit ORDER BY subject, seq'), auditOrder)) {
+      if (!got || !want) throw tampered({ table: 'audit', row: `${(got ?? want)!.subject} ${(got ?? want)!.seq}`, reason: got ? 'extra row' : 'row missing' });
+    }
+
+    // The directory index: one row per charted record, equal to the contract's line for it.
+    const columns = ['patient', 'chart_index', 'record_id', 'listed', 'entry'] as const;
+    const directoryOrder = (a: DirectoryRow, b: DirectoryRow) => compareUtf8(a.patient, b.patient) || a.chart_index - b.chart_index;
+    const directorySql = 'SELECT patient, chart_index, record_id, listed, entry FROM directory ORDER BY patient, chart_index';
+    for (const [got, want] of zipOrdered(...bothRows<DirectoryRow>(db, scratch, directorySql), directoryOrder)) {
+      if (!got || !want) throw tampered({ table: 'directory', reason: got ? 'extra rows' : 'rows missing', key: (got ?? want)!.record_id });
+      const column = columns.find((c) => got[c] !== want[c]);
+      if (column) throw tampered({ table: 'directory', column, key: want.record_id });
+    }
+
+    const blobs = await verifyBlobs(db, dataDir, scratch);
+    return { chain: chainId, head, blocks: head.height, entries: head.treeSize, stateKeys: scratch.state.size, blobs };
+  } finally {
+    scratch.close();
   }
 }
 
@@ -195,7 +225,7 @@ function verifyDirectory(db: DatabaseSync, replay: ReplayVerifier): void {
  * ciphertext of what it ledgers. Blob files without a row are uploads not yet
  * recorded (orphans expire), not tampering.
  */
-async function verifyBlobs(db: DatabaseSync, dataDir: string, replay: ReplayVerifier): Promise<number> {
+async function verifyBlobs(db: DatabaseSync, dataDir: string, scratch: ReplayScratch): Promise<number> {
   const store = new BlobStore(dataDir);
   const rows = db.prepare('SELECT cipher_root, stored_size, chunk_size, chunk_hashes FROM blobs ORDER BY cipher_root').all() as {
     cipher_root: string; stored_size: number; chunk_size: number; chunk_hashes: Uint8Array;
@@ -214,8 +244,7 @@ async function verifyBlobs(db: DatabaseSync, dataDir: string, replay: ReplayVeri
     if (summary.header.chunkSize !== row.chunk_size) throw tampered({ ...at, column: 'chunk_size' });
     known.add(row.cipher_root);
   }
-  for (const [key, value] of replay.state.entries()) {
-    if (!key.startsWith('version/')) continue;
+  for (const [key, value] of scratch.state.entries('version/')) {
     const root = (value as { manifest?: { cipherRoot?: string } }).manifest?.cipherRoot;
     if (typeof root === 'string' && !known.has(root)) throw tampered({ table: 'blobs', key: root, reason: `no blob for ${key}` });
   }
@@ -224,6 +253,15 @@ async function verifyBlobs(db: DatabaseSync, dataDir: string, replay: ReplayVeri
 
 /** Verifies an export stream (lines) from a trusted chain id. */
 export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>, trustedChainId: string): Promise<VerifyReport> {
+  const scratch = new ReplayScratch();
+  try {
+    return await verifyExportLines(lines, trustedChainId, scratch);
+  } finally {
+    scratch.close();
+  }
+}
+
+async function verifyExportLines(lines: AsyncIterable<string> | Iterable<string>, trustedChainId: string, scratch: ReplayScratch): Promise<VerifyReport> {
   let replay: ReplayVerifier | undefined;
   let n = 0;
   for await (const line of lines) {
@@ -237,7 +275,7 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
     }
     if (!replay) {
       if (value.kind !== EXPORT_FORMAT) throw nodeError('EXPORT_INVALID', { line: n, reason: 'not a dhl export' });
-      replay = await ReplayVerifier.create(trustedChainId, parseGenesis(value.genesis), { allowWithheld: true });
+      replay = await ReplayVerifier.create(trustedChainId, parseGenesis(value.genesis), { allowWithheld: true, state: scratch.state });
       continue;
     }
     if (value.kind !== 'block') throw nodeError('EXPORT_INVALID', { line: n, reason: 'expected a block' });
@@ -258,24 +296,23 @@ export async function rebuildDerivedTables(dataDir: string): Promise<VerifyRepor
   const path = join(dataDir, DB_FILE);
   if (!existsSync(path)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
   const db = new DatabaseSync(path);
+  const scratch = new ReplayScratch();
   try {
-    const { replay, expectedNodes, audit } = await replayDatabase(db, {});
-    const head = replay.head;
+    await replayDatabase(db, {}, scratch);
     db.exec('BEGIN IMMEDIATE');
     try {
       db.exec('DELETE FROM state; DELETE FROM audit; DELETE FROM merkle_nodes; DELETE FROM directory;');
-      const putState = db.prepare('INSERT INTO state (key, value) VALUES (?, ?)');
-      for (const [key, value] of replay.state.entries()) putState.run(key, JSON.stringify(value));
-      const putAudit = db.prepare('INSERT INTO audit (subject, seq) VALUES (?, ?)');
-      for (const row of new Set(audit)) {
-        const [subject, seq] = row.split('\u0000') as [string, string];
-        putAudit.run(subject, Number(seq));
-      }
-      const putDirectory = db.prepare('INSERT INTO directory (patient, chart_index, record_id, listed, entry) VALUES (?, ?, ?, ?, ?)');
-      for (const r of directoryRowsOf(replay.state.entries(), replay.state)) putDirectory.run(r.patient, r.chart_index, r.record_id, r.listed, r.entry);
-      const putNode = db.prepare('INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)');
-      for (let level = 0, count = head.treeSize; count > 0; level++, count = Math.floor(count / 2)) {
-        for (let idx = 0; idx < count; idx++) putNode.run(level, idx, expectedNodes.get(level, idx)!);
+      // The replay's tables, streamed across: the same columns in both schemas.
+      for (const [table, columns] of [
+        ['state', 'key, value'],
+        ['audit', 'subject, seq'],
+        ['merkle_nodes', 'level, idx, hash'],
+        ['directory', 'patient, chart_index, record_id, listed, entry'],
+      ] as const) {
+        const put = db.prepare(`INSERT INTO ${table} (${columns}) VALUES (${columns.split(', ').map(() => '?').join(', ')})`);
+        for (const row of scratch.db.prepare(`SELECT ${columns} FROM ${table}`).iterate() as Iterable<Record<string, SQLInputValue>>) {
+          put.run(...columns.split(', ').map((c) => row[c]!));
+        }
       }
       db.exec('COMMIT');
     } catch (err) {
@@ -283,6 +320,7 @@ export async function rebuildDerivedTables(dataDir: string): Promise<VerifyRepor
       throw err;
     }
   } finally {
+    scratch.close();
     db.close();
   }
   return verifyDataDir(dataDir);
