@@ -16,6 +16,7 @@ test('dhl demo encrypts, decrypts, runs the scenario on a ledger and verifies it
   assert.match(r.stdout, /cipherRoot: [0-9a-f]{64}/);
   assert.match(r.stdout, /identical to the original/);
   assert.match(r.stdout, /RecordRead\s+READ_NOT_PERMITTED/);
+  assert.match(r.stdout, /meera looks up raj's directory: "Fevers, November"/);
   assert.match(r.stdout, /verified from the chain id: 11 blocks/);
 });
 
