@@ -8,6 +8,7 @@
 import { ALG } from './algorithms.ts';
 import { canonicalJson, DOMAIN_TAGS } from './canonical.ts';
 import { asBufferSource, concatBytes, readU32be, toHex, u32be, utf8 } from './bytes.ts';
+import { ByteReader, type ByteSource } from './byte-reader.ts';
 import { CipherRootBuilder, chunkLeafInput } from './cipher-root.ts';
 import { cryptoError } from './errors.ts';
 import { sha256 } from './hash.ts';
@@ -53,7 +54,7 @@ export interface EnvelopeSummary {
   contentSize: number;
 }
 
-export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+export type { ByteSource };
 
 export function generateDek(): Uint8Array<ArrayBuffer> {
   const dek = new Uint8Array(DEK_BYTES);
@@ -275,60 +276,6 @@ export async function encryptEnvelope(options: EncryptOptions, source: ByteSourc
   return { header, cipherRoot: toHex(await rootBuilder.root()), chunkHashes, storedSize, contentSize };
 }
 
-/** Reads exact byte counts from an arbitrarily cut stream, with one look-ahead. */
-class ByteReader {
-  private readonly iterator: AsyncIterator<Uint8Array>;
-  private buffered: Uint8Array[] = [];
-  private bufferedLength = 0;
-  private done = false;
-
-  constructor(source: ByteSource) {
-    const it = source as AsyncIterable<Uint8Array> & Iterable<Uint8Array>;
-    this.iterator = (typeof it[Symbol.asyncIterator] === 'function'
-      ? it[Symbol.asyncIterator]()
-      : (async function* () {
-          yield* it;
-        })()) as AsyncIterator<Uint8Array>;
-  }
-
-  private async fill(n: number): Promise<void> {
-    while (this.bufferedLength < n && !this.done) {
-      const next = await this.iterator.next();
-      if (next.done) {
-        this.done = true;
-        break;
-      }
-      if (!(next.value instanceof Uint8Array)) throw cryptoError('ARGUMENT_INVALID', { argument: 'source', expected: 'Uint8Array pieces' });
-      if (next.value.length === 0) continue;
-      this.buffered.push(next.value);
-      this.bufferedLength += next.value.length;
-    }
-  }
-
-  /** Up to `n` bytes; fewer only at the end of the stream. */
-  async read(n: number): Promise<Uint8Array> {
-    await this.fill(n);
-    const take = Math.min(n, this.bufferedLength);
-    const out = new Uint8Array(take);
-    let filled = 0;
-    while (filled < take) {
-      const head = this.buffered[0]!;
-      const m = Math.min(head.length, take - filled);
-      out.set(head.subarray(0, m), filled);
-      filled += m;
-      if (m === head.length) this.buffered.shift();
-      else this.buffered[0] = head.subarray(m);
-    }
-    this.bufferedLength -= take;
-    return out;
-  }
-
-  async atEnd(): Promise<boolean> {
-    await this.fill(1);
-    return this.bufferedLength === 0;
-  }
-}
-
 export interface DecryptOptions {
   dek: Uint8Array;
   /** The chain, record and version the caller expects; a header naming others is refused. */
@@ -423,7 +370,7 @@ export async function decryptEnvelope(
   sink: (content: Uint8Array) => void | Promise<void>,
 ): Promise<DecryptResult> {
   const key = await importDek(options.dek, 'decrypt');
-  const reader = new ByteReader(source);
+  const reader = new ByteReader(source, { notBytes: () => cryptoError('ARGUMENT_INVALID', { argument: 'source', expected: 'Uint8Array pieces' }) });
   const { header, bytes: headerBytes } = await readEnvelopeHeader(reader);
   if (options.expect) {
     checkContext(options.expect);

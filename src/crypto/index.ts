@@ -17,6 +17,8 @@ export {
   exportJwk, importJwk, exportPem, importPem, encodePem, decodePem,
 } from './keys.ts';
 export type { KeyUse, UserKeyPairs } from './keys.ts';
+export { ByteReader } from './byte-reader.ts';
+export type { ByteReaderOptions } from './byte-reader.ts';
 export { CipherRootBuilder, ChunkVerifier, cipherRootOfLeafInputs, chunkLeafInput } from './cipher-root.ts';
 export {
   encryptEnvelope, decryptEnvelope, generateDek, encodeEnvelopeHeader, parseEnvelopeHeader, readEnvelopeHeader, chunkNonce,

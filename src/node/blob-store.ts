@@ -22,7 +22,7 @@ import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 
 import type { ReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  ChunkVerifier, CipherRootBuilder, GCM_TAG_BYTES, cryptoError, isDhlError, readEnvelopeHeader, toHex,
+  ByteReader, ChunkVerifier, CipherRootBuilder, GCM_TAG_BYTES, cryptoError, isDhlError, readEnvelopeHeader, toHex,
 } from '../crypto/index.ts';
 import type { EnvelopeHeader } from '../crypto/index.ts';
 import { nodeError } from './errors.ts';
@@ -172,77 +172,12 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
-/**
- * Reads exact byte counts from a stream cut anywhere. Bytes handed out are
- * copies, so what was hashed is what gets written even if the source reuses
- * its buffers. Counts what it pulls, refusing more than `maxBytes`.
- */
-class SourceReader {
-  private readonly iterator: AsyncIterator<Uint8Array>;
-  private readonly pieces: Uint8Array[] = [];
-  private buffered = 0;
-  private ended = false;
-
-  constructor(
-    source: AsyncIterable<Uint8Array>,
-    private readonly maxBytes: number | undefined,
-  ) {
-    if (source === null || typeof source !== 'object' || typeof source[Symbol.asyncIterator] !== 'function') {
-      throw new TypeError('source must be an AsyncIterable of Uint8Array');
-    }
-    this.iterator = source[Symbol.asyncIterator]();
-  }
-
-  /** Bytes pulled from the source so far. */
-  total = 0;
-
-  private async fill(n: number): Promise<void> {
-    while (this.buffered < n && !this.ended) {
-      const next = await this.iterator.next();
-      if (next.done) {
-        this.ended = true;
-        break;
-      }
-      const piece: unknown = next.value;
-      if (!(piece instanceof Uint8Array)) throw new TypeError('source must yield Uint8Array pieces');
-      if (piece.length === 0) continue;
-      this.total += piece.length;
-      // Refused as soon as the excess arrives, not once a chunk is complete.
-      if (this.maxBytes !== undefined && this.total > this.maxBytes) throw new BlobFault('tooLarge');
-      this.pieces.push(piece);
-      this.buffered += piece.length;
-    }
-  }
-
-  /** Up to `n` bytes; fewer only at the end of the stream. */
-  async read(n: number): Promise<Uint8Array> {
-    await this.fill(n);
-    const take = Math.min(n, this.buffered);
-    const out = new Uint8Array(take);
-    let filled = 0;
-    while (filled < take) {
-      const head = this.pieces[0]!;
-      const m = Math.min(head.length, take - filled);
-      out.set(head.subarray(0, m), filled);
-      filled += m;
-      if (m === head.length) this.pieces.shift();
-      else this.pieces[0] = head.subarray(m);
-    }
-    this.buffered -= take;
-    return out;
-  }
-
-  /** Stops the source early (as `for await` would on a break): files close, requests end. */
-  async cancel(): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    this.pieces.length = 0;
-    try {
-      await this.iterator.return?.();
-    } catch {
-      // The source's own clean-up failure does not change why we stopped.
-    }
-  }
+/** A reader of a blob source or file: Uint8Array pieces, optionally refused past `maxBytes`. */
+function blobReader(source: AsyncIterable<Uint8Array>, maxBytes: number | undefined): ByteReader {
+  return new ByteReader(source, {
+    notBytes: () => new TypeError('source must yield Uint8Array pieces'),
+    limit: maxBytes === undefined ? undefined : { maxBytes, tooLarge: () => new BlobFault('tooLarge') },
+  });
 }
 
 interface SplitPlan {
@@ -261,7 +196,7 @@ interface SplitPlan {
  * bytes, the last shorter. Chunk 0 is hash-checked before its chunkSize is
  * trusted to cut the rest.
  */
-async function splitStoredChunks(reader: SourceReader, plan: SplitPlan): Promise<{ header: EnvelopeHeader; storedSize: number; chunkCount: number }> {
+async function splitStoredChunks(reader: ByteReader, plan: SplitPlan): Promise<{ header: EnvelopeHeader; storedSize: number; chunkCount: number }> {
   let header: EnvelopeHeader;
   let headerBytes: Uint8Array;
   try {
@@ -338,7 +273,10 @@ export class BlobStore implements BlobStorage {
     if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < 0)) {
       throw new RangeError('maxBytes must be a non-negative safe integer');
     }
-    const reader = new SourceReader(source, maxBytes);
+    if (source === null || typeof source !== 'object' || typeof source[Symbol.asyncIterator] !== 'function') {
+      throw new TypeError('source must be an AsyncIterable of Uint8Array');
+    }
+    const reader = blobReader(source, maxBytes);
     try {
       const root = checkRoot(expected?.cipherRoot);
       const chunkHashes = checkChunkHashes(expected.chunkHashes);
@@ -366,7 +304,7 @@ export class BlobStore implements BlobStorage {
     root: string,
     chunkHashes: string[],
     verifier: ChunkVerifier,
-    reader: SourceReader,
+    reader: ByteReader,
     maxBytes: number | undefined,
   ): Promise<PutResult> {
     const check = async (index: number, bytes: Uint8Array) => {
@@ -527,7 +465,7 @@ export class BlobStore implements BlobStorage {
       }
       throw err;
     }
-    const reader = new SourceReader(handle.createReadStream({ highWaterMark: VERIFY_READ_BYTES, autoClose: false }), undefined);
+    const reader = blobReader(handle.createReadStream({ highWaterMark: VERIFY_READ_BYTES, autoClose: false }), undefined);
     const builder = new CipherRootBuilder();
     const hashes: string[] = [];
     try {
