@@ -3,6 +3,7 @@
  * ledger's parsed transaction and the node's state view fit without importing
  * each other.
  */
+import type { Manifest } from '../crypto/manifest.ts';
 import type { RejectCode } from './codes.ts';
 
 /** A JSON value as DESIGN §13 allows it in state: no floats, no negative numbers, no null (null means "delete" in a write). */
@@ -112,21 +113,8 @@ export type RotateKeysBody = { encSpki: string; encKeyId: string; sigSpki: strin
 export type AssignRoleBody = { username: string; role: AssignableRole; org: string; encKeyId: string; sigKeyId: string };
 export type RevokeRoleBody = { username: string; role: AssignableRole; org: string };
 
-/** The signed manifest of one record version (DESIGN §4); the same shape as crypto's `Manifest`. */
-export type Manifest = {
-  chain: string;
-  recordId: string;
-  version: number;
-  patient: string;
-  author: string;
-  authorKeyId: string;
-  title: string;
-  mediaType: string;
-  size: number;
-  chunkSize: number;
-  cipherRoot: string;
-  createdAt: number;
-};
+/** The signed manifest of one record version (DESIGN §4): crypto's own type. */
+export type { Manifest };
 /** A detached signature as crypto's `signDetached` makes it. */
 export type DetachedSig = { alg: string; keyId: string; sig: string };
 /** A DEK wrapped for one recipient's `enc` key (crypto's `WrappedKey`). */

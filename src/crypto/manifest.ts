@@ -8,7 +8,8 @@ import { cryptoError } from './errors.ts';
 import { keyId as keyIdOf } from './keys.ts';
 import { assertDetached, signDetached, type DetachedSignature } from './signature.ts';
 
-export interface Manifest {
+/** A type alias (not an interface) so it fits structural JSON types, e.g. the contract's state values. */
+export type Manifest = {
   chain: string;
   recordId: string;
   version: number;
@@ -21,7 +22,7 @@ export interface Manifest {
   chunkSize: number;
   cipherRoot: string;
   createdAt: number;
-}
+};
 
 export interface SignedManifest {
   manifest: Manifest;
