@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import type { SQLInputValue, StatementSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { canonicalJson, concatBytes, fromBase64url, importPem, keyId as keyIdOf, toHex, utf8, canonicalBytes } from '../src/crypto/index.ts';
-import { apply, auditSubjects, OverlayView, OK, type Json, type StateView } from '../src/contract/index.ts';
+import { applyBatch, auditSubjects, OK, type Json, type StateView } from '../src/contract/index.ts';
 import {
   buildBlock, MerkleTree, MemoryNodeStore, parseGenesis, parseTx, signAttestation, txSigningBytes, verifyTxSignature, chainIdOf,
   type BlockHeader, type ChainHead, type MerkleNodeStore, type ParsedTx, type StateWrite,
@@ -164,22 +164,10 @@ export async function breakdown(dataDir: string, texts: string[], blockSize: num
       const context = { chain: chainId, height: prev.height + 1, time: Math.max(Date.now(), prev.time), params: genesis.params };
       // The contract over an in-memory copy of the keys it reads (warmed untimed), then for real over SQLite.
       const cached = new CachedView(state);
-      const warm = new OverlayView(cached);
-      for (const tx of txs) warm.apply(apply(warm, tx, context).writes);
-      const memOverlay = new OverlayView(cached);
-      t.time('contract: apply over memory view', () => {
-        for (const tx of txs) memOverlay.apply(apply(memOverlay, tx, context).writes);
-      });
-      const overlay = new OverlayView(state);
-      const outcomes: string[] = [];
-      t.time('contract: apply over SQLite view', () => {
-        for (const tx of txs) {
-          const result = apply(overlay, tx, context);
-          overlay.apply(result.writes);
-          outcomes.push(result.outcome.ok ? OK : result.outcome.code);
-        }
-      });
-      const writes = overlay.writes() as StateWrite[];
+      applyBatch(cached, txs, context);
+      t.time('contract: apply over memory view', () => applyBatch(cached, txs, context));
+      const { outcomes, writes: batchWrites } = t.time('contract: apply over SQLite view', () => applyBatch(state, txs, context));
+      const writes = batchWrites as StateWrite[];
       const entries = txs.map((tx, i) => ({ tx: tx.hash, outcome: outcomes[i]! }));
       t.time('block: buildBlock without Merkle writes', () => buildBlock(sha256, shadow, prev, { chain: chainId, time: context.time, entries, writes }));
       db.exec('BEGIN IMMEDIATE');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
 import { toHex, utf8 } from '../src/crypto/index.ts';
-import { apply, genesisWrites, MemoryStateView, OverlayView, OK, type Json } from '../src/contract/index.ts';
+import { applyBatch, genesisWrites, MemoryStateView, type Json } from '../src/contract/index.ts';
 import {
   ChainVerifier, chainIdOf, leafHash, MerkleTree, parseGenesis, verifyInclusion, type ChainBlock, type Genesis, type ParsedTx, type StateWrite,
   type SignedAttestation,
@@ -77,14 +77,8 @@ export async function verifyChainOfDataDir(dataDir: string) {
             }),
           ),
         execute: (txs, header) => {
-          const overlay = new OverlayView(state);
-          const outcomes: string[] = [];
-          for (const tx of txs) {
-            const result = apply(overlay, tx, { chain: chainId, height: header.height, time: header.time, params: genesis.params });
-            overlay.apply(result.writes);
-            outcomes.push(result.outcome.ok ? OK : result.outcome.code);
-          }
-          pending = overlay.writes() as StateWrite[];
+          const { outcomes, writes } = applyBatch(state, txs, { chain: chainId, height: header.height, time: header.time, params: genesis.params });
+          pending = writes as StateWrite[];
           return { outcomes, writes: pending };
         },
         bodyMayBeWithheld: () => false,

@@ -13,6 +13,7 @@ import { addRecord, addRecordVersion, setListing } from './rules/records.ts';
 import { denyRequest, grantAccess, recordRead, requestAccess, revokeAccess } from './rules/access.ts';
 import { reject, type Rule, type Scope } from './rules/scope.ts';
 import { assignRole, registerUser, revokeRole, rotateKeys } from './rules/users.ts';
+import { OK, type OutcomeCode } from './codes.ts';
 import { OverlayView } from './state.ts';
 import type { ActiveTxType, ApplyResult, BlockContext, BodyOf, ContractTx, Outcome, Rejected, StateView, StateWrite, TxType } from './types.ts';
 import { RESERVED_TX_TYPES, TX_TYPES } from './types.ts';
@@ -125,4 +126,25 @@ export function apply(view: StateView, tx: ContractTx, block: BlockContext): App
   if (!outcome.ok) return { outcome, writes: [nonceWrite] };
   state.set(nonceWrite[0], nonceWrite[1] as number);
   return { outcome, writes: state.writes() };
+}
+
+export interface BatchResult {
+  /** Each transaction's outcome code, in order. */
+  outcomes: OutcomeCode[];
+  /** The batch's final writes, one per key, sorted. */
+  writes: StateWrite[];
+  /** The state after the batch: `view` with the writes applied. */
+  after: StateView;
+}
+
+/** Applies a block's transactions in order over one overlay: each sees the writes of those before it. */
+export function applyBatch(view: StateView, txs: readonly ContractTx[], block: BlockContext): BatchResult {
+  const overlay = new OverlayView(view);
+  const outcomes: OutcomeCode[] = [];
+  for (const tx of txs) {
+    const result = apply(overlay, tx, block);
+    overlay.apply(result.writes);
+    outcomes.push(result.outcome.ok ? OK : result.outcome.code);
+  }
+  return { outcomes, writes: overlay.writes(), after: overlay };
 }

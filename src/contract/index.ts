@@ -3,7 +3,8 @@
  * state machine run identically by every node and by offline verifiers. No
  * `node:` imports: it runs unchanged in browsers (clients replay it read-only).
  */
-export { apply, PRECHECKED } from './apply.ts';
+export { apply, applyBatch, PRECHECKED } from './apply.ts';
+export type { BatchResult } from './apply.ts';
 export { REJECT_CODES, RESERVED_CODES, OK, isRejectCode, rejectMessage } from './codes.ts';
 export type { RejectCode, OutcomeCode } from './codes.ts';
 export { genesisWrites } from './genesis.ts';

@@ -15,7 +15,7 @@ import {
   canonicalJson, decodePem, exportPem, generateKeyPair, importPem, keyId as keyIdOf, toBase64url, toHex, utf8, isDhlError,
 } from '../crypto/index.ts';
 import {
-  apply, auditSubjects, directoryAccess, genesisWrites, OverlayView, OK, type BlockContext, type DirectoryResult, type Json,
+  applyBatch, auditSubjects, directoryAccess, genesisWrites, OK, type BlockContext, type DirectoryResult, type Json,
 } from '../contract/index.ts';
 import {
   buildBlock, chainIdOf, MerkleTree, parseGenesis, parseTx, signAttestation, verifyTxSignature, type ChainHead, type Genesis, type ParsedTx,
@@ -410,17 +410,10 @@ export class LedgerNode {
     const prev = this.headState;
     const height = prev.height + 1;
     const context: BlockContext = { chain: this.chainId, height, time: Math.max(time, prev.time), params: this.genesis.params };
-    const overlay = new OverlayView(this.state);
-    const outcomes: string[] = [];
-    for (const tx of txs) {
-      const result = apply(overlay, tx, context);
-      overlay.apply(result.writes);
-      outcomes.push(result.outcome.ok ? OK : result.outcome.code);
-    }
-    const writes = overlay.writes() as StateWrite[];
+    const { outcomes, writes, after } = applyBatch(this.state, txs, context);
     const entries = txs.map((tx, i) => ({ tx: tx.hash, outcome: outcomes[i]! }));
     this.merkleStore.height = height;
-    const built = buildBlock(sha256, this.tree, prev, { chain: this.chainId, time: context.time, entries, writes });
+    const built = buildBlock(sha256, this.tree, prev, { chain: this.chainId, time: context.time, entries, writes: writes as StateWrite[] });
     const h = built.header;
     this.headState = built.head;
     for (const tx of txs) this.unwritten.add(tx.hash);
@@ -450,7 +443,7 @@ export class LedgerNode {
       else batch.run(SQL.upsertState, key, JSON.stringify(value as Json));
     }
     for (const row of this.merkleStore.takeNewRows()) batch.run(MERKLE_NODE_INSERT, ...row);
-    this.directoryIndex.applyWrites(overlay, built.writes, batch);
+    this.directoryIndex.applyWrites(after, built.writes, batch);
     batch.run(SQL.insertAttestation, height, this.nodeKey.nodeId, canonicalJson(attestation));
 
     const durable = this.writer.write(batch).then(() => {
