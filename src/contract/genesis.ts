@@ -7,7 +7,7 @@
  */
 import { KEY } from './keys.ts';
 import { PATTERNS } from './parse.ts';
-import { compareUtf8 } from './state.ts';
+import { compareUtf8 } from '../crypto/bytes.ts';
 import type { KeyState, OrgState, RoleState, StateWrite } from './types.ts';
 
 /** A first admin, with key ids computed by the caller (SHA-256 of each SPKI, DESIGN §4). */

@@ -16,6 +16,6 @@ export { read as readState, chartRecordIds } from './model.ts';
 export { parseBody } from './bodies.ts';
 export { LIMITS, PATTERNS } from './parse.ts';
 export { WRAP_ALGS } from './rules/records.ts';
-export { OverlayView, MemoryStateView, compareUtf8, assertStateWrite } from './state.ts';
+export { OverlayView, MemoryStateView, assertStateWrite } from './state.ts';
 export { TX_TYPES, RESERVED_TX_TYPES, ASSIGNABLE_ROLES, GRANT_SCOPES } from './types.ts';
 export type * from './types.ts';

@@ -3,26 +3,8 @@
  * node applies a block's transactions through (later transactions of a block
  * see the earlier ones' writes; the block commits the overlay's final writes).
  */
+import { compareUtf8 } from '../crypto/bytes.ts';
 import type { Json, StateView, StateWrite } from './types.ts';
-
-/**
- * Orders strings by their UTF-8 bytes (DESIGN §13), which is code point order.
- * JavaScript's default order compares UTF-16 code units and differs from it
- * when a surrogate (a code point above U+FFFF) meets U+E000..U+FFFF.
- */
-export function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const xSurrogate = x >= 0xd800 && x <= 0xdfff;
-    const ySurrogate = y >= 0xd800 && y <= 0xdfff;
-    if (xSurrogate !== ySurrogate) return xSurrogate ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
 
 /** Throws a TypeError unless `value` is JSON as DESIGN §13 allows it in state; a contract bug, never a user error. */
 export function assertStateJson(value: unknown, where: string): asserts value is Json {

@@ -4,7 +4,7 @@
  * state digest chains the hash of each block's writes, so any divergence shows
  * at the first differing block and a verifier without bodies can still check it.
  */
-import { concatBytes, fromHex, toHex, utf8 } from '../crypto/bytes.ts';
+import { compareUtf8, concatBytes, fromHex, toHex, utf8 } from '../crypto/bytes.ts';
 import { canonicalBytes, DOMAIN_TAGS, type JsonValue } from '../crypto/canonical.ts';
 import type { SyncHash } from '../crypto/hash.ts';
 import { ledgerError } from './errors.ts';
@@ -56,26 +56,6 @@ export function blockHash(hash: SyncHash, header: BlockHeader): string {
 
 /** A state write: a key and its new value, or null for deletion. */
 export type StateWrite = readonly [string, JsonValue | null];
-
-/**
- * Compares two strings by their UTF-8 bytes without encoding them: UTF-8 byte
- * order is code point order, which UTF-16 code unit order matches except that
- * surrogates (astral code points) must sort above U+E000..U+FFFF.
- */
-export function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 && y >= 0xd800) {
-      x = x < 0xe000 ? x + 0x2000 : x - 0x800;
-      y = y < 0xe000 ? y + 0x2000 : y - 0x800;
-    }
-    return x - y;
-  }
-  return a.length - b.length;
-}
 
 /** Sorts writes by the UTF-8 bytes of their keys (DESIGN §13); a key may appear once. */
 export function sortWrites(writes: readonly StateWrite[]): StateWrite[] {

@@ -19,7 +19,7 @@ export type { TxHeader, SignedTx, WithheldTx, ParsedTx, NewTx, ParseTxOptions } 
 export { logEntry, entryLeafInput, entryLeafHash, OUTCOME_OK } from './log-entry.ts';
 export type { LogEntry } from './log-entry.ts';
 export {
-  parseBlockHeader, blockHeaderBytes, blockHash, sortWrites, compareUtf8, changesHashOf, initialStateDigest, nextStateDigest, BLOCK_TAG,
+  parseBlockHeader, blockHeaderBytes, blockHash, sortWrites, changesHashOf, initialStateDigest, nextStateDigest, BLOCK_TAG,
 } from './block.ts';
 export type { BlockHeader, StateWrite } from './block.ts';
 export { buildBlock } from './block-builder.ts';

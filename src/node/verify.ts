@@ -9,10 +9,10 @@
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalJson, toHex, DhlError } from '../crypto/index.ts';
+import { canonicalJson, compareUtf8, toHex, DhlError } from '../crypto/index.ts';
 import { auditSubjects, OK } from '../contract/index.ts';
 import {
-  chainIdOf, compareUtf8, entryLeafHash, ledgerError, MerkleTree, parseGenesis, parseTx, type ChainBlock, type ChainHead, type Genesis,
+  chainIdOf, entryLeafHash, ledgerError, MerkleTree, parseGenesis, parseTx, type ChainBlock, type ChainHead, type Genesis,
 } from '../ledger/index.ts';
 import { nodeError } from './errors.ts';
 import { EXPORT_FORMAT, readBlock } from './export.ts';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compareUtf8, MemoryStateView, OverlayView, type Json } from '../../src/contract/index.ts';
+import { MemoryStateView, OverlayView, type Json } from '../../src/contract/index.ts';
 
 test('MemoryStateView copies values in and out: a caller never shares a reference with stored state', () => {
   const value = { list: [1, 2], nested: { a: 'x' } };
@@ -52,15 +52,6 @@ test('writes() are sorted by the UTF-8 bytes of key, not by UTF-16 code units', 
   const expected = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
   assert.deepEqual(overlay.writes().map(([k]) => k), expected);
   assert.deepEqual(expected.slice(-2), ['\uffff', '\u{10000}'], 'U+FFFF sorts before U+10000 in UTF-8');
-});
-
-test('compareUtf8 agrees with comparing the UTF-8 encodings, for any strings', () => {
-  fc.assert(
-    fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' }), (a, b) => {
-      assert.equal(Math.sign(compareUtf8(a, b)), Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
-    }),
-    { numRuns: 2000 },
-  );
 });
 
 test('folding a transaction\'s writes into an overlay and reading back gives what was written', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { fromBase64url, fromHex, isDhlError, toBase64url, toHex } from '../../src/crypto/index.ts';
+import { compareUtf8, fromBase64url, fromHex, isDhlError, toBase64url, toHex } from '../../src/crypto/index.ts';
 
 const refused = (fn: () => unknown) => assert.throws(fn, (e: unknown) => isDhlError(e, 'ARGUMENT_INVALID'));
 
@@ -29,4 +29,12 @@ test('base64url refuses padding, foreign characters, impossible lengths and non-
 test('hex refuses uppercase, odd lengths and foreign characters', () => {
   for (const text of ['AB', 'abc', '0g', ' 0', '0\u0100']) refused(() => fromHex(text));
   assert.deepEqual(fromHex('00ff7a'), new Uint8Array([0, 255, 0x7a]));
+});
+
+test('compareUtf8 orders strings as their UTF-8 bytes: any graphemes, and strings dense in astral and U+E000..U+FFFF characters', () => {
+  const byBytes = (a: string, b: string) => Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const grapheme = fc.string({ unit: 'grapheme' });
+  fc.assert(fc.property(grapheme, grapheme, (a, b) => assert.equal(Math.sign(compareUtf8(a, b)), byBytes(a, b))), { numRuns: 2000 });
+  const dense = fc.string({ unit: fc.oneof(fc.constantFrom('a', 'z', '/', '\u00e9', '\uffee', '\ue000', '\u{1f600}', '\u{10348}'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 6 });
+  fc.assert(fc.property(dense, dense, (a, b) => assert.equal(Math.sign(compareUtf8(a, b)), byBytes(a, b))), { numRuns: 3000 });
 });
