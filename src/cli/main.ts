@@ -48,7 +48,7 @@ admin
 
 admin
   .command('rebuild-state')
-  .description('re-derive the state, audit index and Merkle nodes of a data directory by replaying its (verified) log')
+  .description('re-derive the state, audit and directory indexes and Merkle nodes of a data directory by replaying its (verified) log')
   .requiredOption('--data-dir <dir>', 'a node data directory (stop the node first)')
   .action(async (o: { dataDir: string }) => {
     console.log(formatReport(await rebuildCommand(o.dataDir)));
@@ -56,7 +56,10 @@ admin
 
 program
   .command('verify')
-  .description('verify a data directory or an export: every signature, hash, root, outcome, state write and attestation, naming the first wrong place')
+  .description(
+    'verify a data directory or an export: every signature, hash, root, outcome, state write and attestation, naming the first wrong place ' +
+      '(replays into a scratch database in the temp directory: needs free space of about the size of the state)',
+  )
   .option('--data-dir <dir>', 'a node data directory')
   .option('--export <file>', "an export file ('-' for stdin)")
   .option('--chain <id>', 'the chain id you trust (required for an export)')
