@@ -35,9 +35,13 @@ export interface DirectoryPage {
 
 export const DIRECTORY_PAGE_MAX = 500;
 
-function rowOf(view: StateView, patient: string, chartIndex: number, recordId: string): DirectoryRow | undefined {
-  const entry = directoryEntry(view, recordId);
-  return entry && { patient, chart_index: chartIndex, record_id: recordId, listed: entry.listed ? 1 : 0, entry: canonicalJson(entry as unknown as Json) };
+/** What the table keeps of an entry besides its place: the listed flag and the entry's canonical text. */
+function stored(entry: DirectoryEntry): Pick<DirectoryRow, 'listed' | 'entry'> {
+  return { listed: entry.listed ? 1 : 0, entry: canonicalJson(entry as unknown as Json) };
+}
+
+function rowOf(patient: string, chartIndex: number, entry: DirectoryEntry): DirectoryRow {
+  return { patient, chart_index: chartIndex, record_id: entry.recordId, ...stored(entry) };
 }
 
 /** Every row the state implies (unordered): from each `chart/<patient>/<index>` entry of `chartEntries`. */
@@ -45,8 +49,8 @@ export function* directoryRowsOf(chartEntries: Iterable<readonly [string, Json]>
   for (const [key, value] of chartEntries) {
     const m = CHART_ENTRY.exec(key);
     if (!m || typeof value !== 'string') continue;
-    const row = rowOf(view, m[1]!, Number(m[2]), value);
-    if (row) yield row;
+    const entry = directoryEntry(view, value);
+    if (entry) yield rowOf(m[1]!, Number(m[2]), entry);
   }
 }
 
@@ -84,9 +88,12 @@ export class DirectoryIndex {
       const entry = directoryEntry(view, recordId);
       if (!entry) batch.run(REMOVE, recordId);
       else if (at) {
-        const row = rowOf(view, at.patient, at.index, recordId)!;
+        const row = rowOf(at.patient, at.index, entry);
         batch.run(INSERT, row.patient, row.chart_index, row.record_id, row.listed, row.entry);
-      } else batch.run(UPDATE, entry.listed ? 1 : 0, canonicalJson(entry as unknown as Json), recordId);
+      } else {
+        const { listed, entry: text } = stored(entry);
+        batch.run(UPDATE, listed, text, recordId);
+      }
     }
   }
 

@@ -48,17 +48,17 @@ export class ScratchState implements StateView {
 
   /** Applies one block's writes (validated as MemoryStateView validates them) in one transaction. */
   apply(writes: Iterable<StateWrite | readonly [string, Json | null]>): void {
-    const checked = [...writes];
-    for (const [key, value] of checked) assertStateWrite(key, value);
+    const rows = [...writes].map(([key, value]) => {
+      assertStateWrite(key, value);
+      return [key, value === null ? null : JSON.stringify(value)] as const;
+    });
     this.db.exec('BEGIN');
-    for (const [key, value] of checked) {
-      const text = value === null ? null : JSON.stringify(value);
+    for (const [key, text] of rows) {
       if (text === null) this.remove.run(key);
       else this.upsert.run(key, text);
-      this.view.written(key, text, 0);
     }
     this.db.exec('COMMIT');
-    this.view.flushed(0);
+    for (const [key, text] of rows) this.view.committed(key, text);
   }
 
   get size(): number {

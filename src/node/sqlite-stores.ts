@@ -86,6 +86,10 @@ export class SqliteStateView implements StateView {
     this.unflushed.set(key, text, height);
     this.cache.set(key, text);
   }
+  /** Reports a write of `key` the owner has already committed to the table. */
+  committed(key: string, text: string | null): void {
+    this.cache.set(key, text);
+  }
   /** Blocks up to `height` are committed: the table has their writes. */
   flushed(height: number): void {
     this.unflushed.flushed(height);
