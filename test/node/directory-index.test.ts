@@ -49,7 +49,7 @@ function allPages(node: LedgerNode, viewer: string, patient: string, limit: numb
   return { ok: true as const, entries };
 }
 
-test("the node's directory index answers exactly what the contract's directory() says, for every viewer, in pages of any size", async () => {
+test("the node's directory index answers exactly what the contract's directory() says, for the patient, a doctor, a non-doctor and an unknown user, in pages of 1, 2, 3 and 100", async () => {
   const { dataDir, chainId } = await testDataDir();
   const node = await LedgerNode.open(dataDir, { clock: clock(), ordering: { maxItems: 50, maxDelayMs: 1 } });
   try {

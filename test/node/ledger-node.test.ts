@@ -181,7 +181,7 @@ test('a block the database refuses stops the node: its submitters get NODE_STOPP
   await verifyDataDir(dataDir);
 });
 
-test('with blocks queued behind the writer thread, every answer is durable when it arrives and its proof verifies against the head it names', async () => {
+test('with 120 transactions in flight in blocks of at most 4, every answer is durable when it arrives and its proof verifies against the head it names', async () => {
   const { dataDir, chainId } = await testDataDir();
   const node = await LedgerNode.open(dataDir, { clock: manualClock(), ordering: { maxItems: 4, maxDelayMs: 1 } });
   try {
