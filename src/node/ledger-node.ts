@@ -21,7 +21,7 @@ import {
   buildBlock, chainIdOf, MerkleTree, parseGenesis, parseTx, signAttestation, verifyTxSignature, type ChainHead, type Genesis, type ParsedTx,
   initialStateDigest, rootOf, type BlockHeader, type StateWrite,
 } from '../ledger/index.ts';
-import { SoloOrderer, type Clock, type Orderer, type SoloOptions, systemClock } from '../ordering/index.ts';
+import { soloOrderer, type Clock, type Orderer, type SoloOptions, systemClock } from '../ordering/index.ts';
 import { nodeError } from './errors.ts';
 import { KeyCache, precheckTx } from './precheck.ts';
 import { inTransaction, openDatabase, SCHEMA_VERSION } from './sqlite.ts';
@@ -70,7 +70,7 @@ export interface SubmitResult {
 
 export interface NodeOptions {
   clock?: Clock;
-  ordering?: Omit<SoloOptions, 'clock' | 'startSeq'>;
+  ordering?: Omit<SoloOptions, 'clock' | 'proposer' | 'log' | 'maxPending'>;
   /** Transactions admitted but not yet committed; past it, submit() is NODE_OVERLOADED. */
   maxInFlight?: number;
   /** The same, per actor: one user cannot fill the queue for everyone (ACTOR_RATE_LIMITED). */
@@ -141,7 +141,7 @@ export class LedgerNode {
   private readonly tree: MerkleTree;
   private readonly keys = new KeyCache();
   private readonly waiters = new Map<string, Waiter>();
-  private readonly orderer: Orderer & { flush?: () => void };
+  private readonly orderer: Orderer;
   /** The head of the last block built; blocks after `committedHead` are still being written. */
   private headState: ChainHead;
   /** The head of the last durable block: what answers and `head` report. */
@@ -202,7 +202,9 @@ export class LedgerNode {
     this.writer = new SqliteWriter(join(dataDir, DB_FILE), { traceFd: options.traceWritesToFd });
     this.maxInFlight = options.maxInFlight ?? 10_000;
     this.maxInFlightPerActor = options.maxInFlightPerActor ?? 1_000;
-    this.orderer = new SoloOrderer({ ...options.ordering, clock: options.clock ?? systemClock, maxPending: this.maxInFlight, startSeq: 0 });
+    this.orderer = soloOrderer({ ...options.ordering, clock: options.clock ?? systemClock, maxPending: this.maxInFlight })({
+      nodeId: nodeKey.nodeId, afterPosition: 0, maxBatchItems: this.genesis.params.maxBlockTxs,
+    });
   }
 
   /** Opens an initialised data directory and starts applying batches. */
@@ -470,7 +472,7 @@ export class LedgerNode {
 
   /** Cuts any waiting batch now (tests use it with a manual clock). */
   flush(): void {
-    this.orderer.flush?.();
+    this.orderer.flush();
   }
 
   /** Stops accepting, commits what was ordered, and closes the database. */
