@@ -7,9 +7,11 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DatabaseSync } from 'node:sqlite';
-import { decodePem, exportPem, fingerprint, generateUserKeys, keyId, randomBytes, toBase64url } from '../crypto/index.ts';
-import { DEFAULT_GENESIS_PARAMS, type Genesis } from '../ledger/index.ts';
+import { decodePem, DEFAULT_GENESIS_PARAMS, exportPem, fingerprint, generateUserKeys, keyId, randomBytes, toBase64url, type Genesis } from '../client/index.ts';
 import { createNodeKey, DB_FILE, exportLines, initDataDir, rebuildDerivedTables, verifyDataDir, verifyExport, type VerifyReport } from '../node/index.ts';
+
+/** The embedded node, for the demo: this file is the CLI's one way into node/ (DESIGN §3). */
+export { createNodeKey, initDataDir, LedgerNode, sha256, verifyDataDir } from '../node/index.ts';
 
 export interface InitOptions {
   dataDir: string;

@@ -3,10 +3,11 @@
  * in a temporary data directory, then a full verification of it.
  */
 import { join } from 'node:path';
-import { decodePem, exportPem, fingerprint, generateUserKeys, keyId, randomBytes, toBase64url, unwrapDek, wrapDek, type JsonValue, type UserKeyPairs } from '../crypto/index.ts';
-import { signTx, type SealedRecord, type Signer } from '../client/index.ts';
-import { DEFAULT_GENESIS_PARAMS, type Genesis } from '../ledger/index.ts';
-import { createNodeKey, initDataDir, LedgerNode, sha256, verifyDataDir } from '../node/index.ts';
+import {
+  decodePem, DEFAULT_GENESIS_PARAMS, exportPem, fingerprint, generateUserKeys, keyId, randomBytes, signTx, toBase64url, unwrapDek, wrapDek,
+  type Genesis, type JsonValue, type SealedRecord, type Signer, type UserKeyPairs,
+} from '../client/index.ts';
+import { createNodeKey, initDataDir, LedgerNode, sha256, verifyDataDir } from './admin.ts';
 
 interface Person {
   name: string;

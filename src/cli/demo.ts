@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
-import { openRecord, sealRecord } from '../client/index.ts';
-import { fingerprint, generateUserKeys, keyId, parseEnvelopeHeader, sha256, toHex, utf8 } from '../crypto/index.ts';
+import { fingerprint, generateUserKeys, keyId, openRecord, parseEnvelopeHeader, sealRecord, sha256, toHex, utf8 } from '../client/index.ts';
 import { Progress } from './progress.ts';
 import { runLedgerDemo } from './demo-ledger.ts';
 

@@ -1,6 +1,6 @@
 /** The `dhl` command. */
 import { Command, InvalidArgumentError } from 'commander';
-import { isDhlError } from '../crypto/index.ts';
+import { isDhlError } from '../client/index.ts';
 import { runDemo } from './demo.ts';
 import { adminInit, exportCommand, formatReport, rebuildCommand, verifyCommand } from './admin.ts';
 

@@ -3,3 +3,16 @@ export { sealRecord, openRecord, newRecordId } from './record-crypto.ts';
 export type { SealRecordInput, SealedRecord, OpenRecordInput } from './record-crypto.ts';
 export { signTx, DEFAULT_TX_LIFETIME_MS } from './transactions.ts';
 export type { Signer, TxOptions } from './transactions.ts';
+
+/**
+ * The core the interface layers use, through the client (DESIGN §3: cli/ and
+ * web/ import client/ only): errors, keys and their fingerprints, encodings,
+ * envelopes, wrapping, and the genesis they check.
+ */
+export {
+  DhlError, isDhlError, fingerprint, generateUserKeys, keyId, decodePem, exportPem, randomBytes, toBase64url, toHex, utf8, sha256,
+  parseEnvelopeHeader, unwrapDek, wrapDek,
+} from '../crypto/index.ts';
+export type { JsonValue, UserKeyPairs } from '../crypto/index.ts';
+export { DEFAULT_GENESIS_PARAMS } from '../ledger/index.ts';
+export type { Genesis } from '../ledger/index.ts';

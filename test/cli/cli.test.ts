@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { tempDir } from '../helpers/temp.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const dhl = (...args: string[]) =>
@@ -21,7 +22,7 @@ test('dhl demo encrypts, decrypts, runs the scenario on a ledger and verifies it
 });
 
 test('dhl admin init, export and verify agree; a changed byte fails verify with exit 2 and a named place', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dhl-cli-'));
+  const dir = tempDir('cli');
   const dataDir = join(dir, 'data');
   const init = dhl('admin', 'init', '--data-dir', dataDir, '--org', 'city-hospital');
   assert.equal(init.status, 0, init.stderr);
@@ -54,7 +55,7 @@ test('dhl explains bad input: missing options, unknown data directory, a bad chu
   const chunk = dhl('demo', '--chunk-size', '1000');
   assert.notEqual(chunk.status, 0);
   assert.match(chunk.stderr, /power of two/);
-  const file = join(mkdtempSync(join(tmpdir(), 'dhl-cli-')), 'x.jsonl');
+  const file = join(tempDir('cli'), 'x.jsonl');
   writeFileSync(file, 'not json\n');
   const garbage = dhl('verify', '--export', file, '--chain', '00'.repeat(32));
   assert.equal(garbage.status, 2);

@@ -1,9 +1,9 @@
 /** Stored envelopes for blob-store tests: real `encryptEnvelope` output, kept chunk by chunk. */
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { concatBytes, encryptEnvelope, generateDek, randomBytes, utf8 } from '../../src/crypto/index.ts';
 import type { EnvelopeSummary } from '../../src/crypto/index.ts';
+import { tempDir } from './temp.ts';
 
 export const BLOB_CHAIN = 'ab'.repeat(32);
 export const BLOB_RECORD_ID = 'cd'.repeat(16);
@@ -54,7 +54,7 @@ export async function* streamOf(pieces: Iterable<Uint8Array>): AsyncGenerator<Ui
 }
 
 export function tempDataDir(): string {
-  return mkdtempSync(join(tmpdir(), 'dhl-blobs-'));
+  return tempDir('blobs');
 }
 
 /** Every regular file under `dir`, relative paths, sorted. */

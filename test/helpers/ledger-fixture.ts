@@ -2,13 +2,13 @@
  * A ledger for tests: a genesis naming the fixture admin and node keys, a
  * data directory in a temp folder, and actors that sign real transactions.
  */
-import { copyFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodePem, toBase64url, toHex, randomBytes, type JsonValue } from '../../src/crypto/index.ts';
 import { createTx, DEFAULT_GENESIS_PARAMS, txToJson, type Genesis, type SignedTx } from '../../src/ledger/index.ts';
 import { initDataDir, sha256 } from '../../src/node/index.ts';
 import { fixtureKey, fixtureKeyPath, type FixtureUser } from '../fixtures/keys.ts';
+import { tempDir } from './temp.ts';
 
 export const T0 = 1795000000000;
 
@@ -35,7 +35,7 @@ export async function testGenesis(time = T0): Promise<Genesis> {
 
 /** A fresh data directory initialised with the test genesis and node1's fixture key. */
 export async function testDataDir(genesis?: Genesis): Promise<{ dataDir: string; genesis: Genesis; chainId: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'dhl-node-'));
+  const dataDir = tempDir('node');
   const g = genesis ?? (await testGenesis());
   const { chainId } = await initDataDir(dataDir, g);
   copyFileSync(fixtureKeyPath('node1', 'sig', 'private'), join(dataDir, 'node-key.pem'));

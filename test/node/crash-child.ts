@@ -1,5 +1,5 @@
 /**
- * The victim process of test/node/crash.test.ts: opens a ledger node on an
+ * The victim process of test/node/crash.slow.ts: opens a ledger node on an
  * existing data directory and appends under continuous load until it is
  * SIGKILLed. It never exits on its own unless something is wrong.
  *

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { isDhlError } from '../../src/crypto/index.ts';
 import { exportLines, LedgerNode, rebuildDerivedTables, verifyDataDir, verifyExport, DB_FILE } from '../../src/node/index.ts';
 import { testDataDir, T0 } from '../helpers/ledger-fixture.ts';
 import { runScenario } from '../helpers/scenario.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const clock = { now: () => T0 + 10_000, setTimeout: (fn: () => void) => setImmediate(fn), clearTimeout: (h: unknown) => clearImmediate(h as NodeJS.Immediate) };
 
@@ -21,7 +21,7 @@ const built = (async () => {
 })();
 
 function copyDir(dataDir: string): string {
-  const copy = mkdtempSync(join(tmpdir(), 'dhl-tamper-'));
+  const copy = tempDir('tamper');
   cpSync(dataDir, copy, { recursive: true });
   return copy;
 }
