@@ -13,10 +13,11 @@ import {
   ChainVerifier, chainIdOf, leafHash, MerkleTree, parseGenesis, verifyInclusion, type ChainBlock, type Genesis, type ParsedTx, type StateWrite,
   type SignedAttestation,
 } from '../src/ledger/index.ts';
-import { DB_FILE, ENTRIES_OF_BLOCK, KeyCache, sha256 } from '../src/node/index.ts';
+import { DB_FILE, ENTRIES_OF_BLOCK, sha256 } from '../src/node/index.ts';
+import { KeyCache } from '../src/contract/index.ts';
 import { genesisInput } from '../src/node/genesis-input.ts';
-import { inTransaction, openDatabase } from '../src/node/sqlite.ts';
-import { SqliteMerkleStore } from '../src/node/sqlite-stores.ts';
+import { inTransaction, openDatabase } from '../src/node/store/index.ts';
+import { SqliteMerkleStore } from '../src/node/store/index.ts';
 import { log, round } from './util.ts';
 
 function percentile(sorted: number[], p: number): number {

@@ -5,7 +5,7 @@
  * then p50/p99 of each query the API will use (target p99 ≤ 20 ms).
  *
  * The rows are SYNTHETIC (signing 10 M transactions takes hours on two cores):
- * written straight into the node's schema (src/node/sqlite.ts) in big batched
+ * written straight into the node's schema (src/node/store/schema.ts) in big batched
  * transactions, with the shapes the node writes — entries with unique tx
  * hashes, JCS headers and 384-byte signatures, bodies, blocks whose roots are
  * the real Merkle roots of their entries, attestations, block writes, state
@@ -24,9 +24,7 @@ import { canonicalJson, fromHex, toBase64url, toHex } from '../src/crypto/index.
 import { directory, directoryAccess, mayRead } from '../src/contract/index.ts';
 import { blockHash, entryLeafHash, MerkleTree, rootOf, verifyInclusion, type BlockHeader } from '../src/ledger/index.ts';
 import { DB_FILE, sha256 } from '../src/node/index.ts';
-import { openDatabase } from '../src/node/sqlite.ts';
-import { SqliteMerkleStore, SqliteStateView } from '../src/node/sqlite-stores.ts';
-import { DirectoryIndex } from '../src/node/directory-index.ts';
+import { openDatabase, SCHEMA_VERSION, SqliteLedgerStore, SqliteMerkleStore, SqliteStateView } from '../src/node/store/index.ts';
 import { log, machine, option, round } from './util.ts';
 
 // ---------------------------------------------------------------------------
@@ -204,7 +202,7 @@ function fill(db: DatabaseSync, pop: Population, perBlock: number, perCommit: nu
   const st = {
     entry: db.prepare('INSERT INTO entries (seq, height, tx_hash, outcome, type, actor, header, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     body: db.prepare('INSERT INTO bodies (seq, body) VALUES (?, ?)'),
-    block: db.prepare('INSERT INTO blocks (height, hash, time, first_seq, entry_count, header) VALUES (?, ?, ?, ?, ?, ?)'),
+    block: db.prepare('INSERT INTO blocks (height, hash, time, first_seq, entry_count, header, order_position) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     write: db.prepare('INSERT OR REPLACE INTO block_writes (height, key, value) VALUES (?, ?, ?)'),
     state: db.prepare('INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)'),
     attestation: db.prepare('INSERT INTO attestations (height, node_id, attestation) VALUES (?, ?, ?)'),
@@ -216,7 +214,7 @@ function fill(db: DatabaseSync, pop: Population, perBlock: number, perCommit: nu
   };
   const hashBytes = crypto.getRandomValues(new Uint8Array(32 * 64));
   db.exec('BEGIN');
-  st.meta.run('schema', '1');
+  st.meta.run('schema', String(SCHEMA_VERSION));
   st.meta.run('chain', pop.chain);
   st.meta.run('synthetic', 'bench/scale.ts: synthetic rows, random signatures; not a verifiable chain');
   st.state.run(`org/${ORG}`, JSON.stringify({ org: ORG, nodes: [{ nodeId: 'node1', sigKeyId: hexId(KIND.misc, 1, 64) }] }));
@@ -286,7 +284,7 @@ function fill(db: DatabaseSync, pop: Population, perBlock: number, perCommit: nu
       treeRoot: toHex(tree.root()), changesHash, stateDigest,
     };
     const hash = blockHash(sha256, header);
-    st.block.run(height, hash, time, first, count, canonicalJson(header));
+    st.block.run(height, hash, time, first, count, canonicalJson(header), height);
     const attestation = { attestation: { alg: 'PS256', blockHash: hash, chain: pop.chain, height, keyId: nodeKeyId, nodeId: 'node1', stateDigest }, sig: SIGS[height % SIGS.length]! };
     st.attestation.run(height, 'node1', canonicalJson(attestation));
     prevHash = hash;
@@ -399,6 +397,7 @@ export async function run(args: string[]) {
     // ---- queries, on a connection opened as the node opens one
     db = openDatabase(path);
     const view = new SqliteStateView(db);
+    const ledgerStore = SqliteLedgerStore.open(path, sha256);
     const now = Date.now();
     const heightMax = filled.blocks;
     const results: Record<string, QueryResult> = {};
@@ -454,7 +453,8 @@ export async function run(args: string[]) {
       for (const r of rows) view.get(`record/${JSON.parse(r.value) as string}`);
       return rows.length;
     }), { sql: sql.chartRange, plan: planOf(db, sql.chartRange, 'chart/a/', 'chart/a0'), note: '10% of samples are chronic patients (~100 records); keys sort as text (i = 0, 1, 10, 11, …)' });
-    const directoryIndex = new DirectoryIndex(db);
+    // The directory pages the node serves: the ledger store's own query.
+    const directoryIndex = { page: (patient: string, own: boolean, page: { limit: number }) => ledgerStore.directoryPage(patient, own, page) };
     for (let i = 0; i < 50; i++) {
       // The synthetic index rows must say what the contract says of the synthetic state.
       const patient = patientName(randomPatient(i));
@@ -514,6 +514,7 @@ export async function run(args: string[]) {
         (db.prepare('SELECT COUNT(*) AS n FROM state WHERE key >= ? AND key < ?').get(p, p.slice(0, -1) + '0') as { n: number }).n,
       ]),
     );
+    await ledgerStore.close();
     db.close();
     // Not an API query: the contract's own directory() over the state (three point reads per record), kept as the reference the index replaced.
     const sortedContract = [...contractDirectory.times].sort((a, b) => a - b);

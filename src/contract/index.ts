@@ -19,3 +19,5 @@ export { WRAP_ALGS } from './rules/records.ts';
 export { OverlayView, MemoryStateView, assertStateWrite } from './state.ts';
 export { TX_TYPES, RESERVED_TX_TYPES, ASSIGNABLE_ROLES, GRANT_SCOPES } from './types.ts';
 export type * from './types.ts';
+export { precheckTx, precheckAndVerify, KeyCache, PRECHECK_ERRORS } from './precheck.ts';
+export type { PrecheckErrorCode } from './precheck.ts';

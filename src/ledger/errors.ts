@@ -16,6 +16,7 @@ export const LEDGER_ERRORS = defineErrors({
   CHAIN_TIME_REGRESSION: 'block time is earlier than the previous block time',
   CHAIN_SEQ_MISMATCH: 'block firstSeq or treeSize does not continue the log',
   CHAIN_EMPTY_BLOCK: 'block has no entries',
+  CHAIN_BLOCK_TOO_LARGE: 'block has more entries than the genesis maxBlockTxs allows',
   CHAIN_TX_HASH_MISMATCH: 'entry names a transaction hash its transaction does not have',
   CHAIN_ENTRIES_ROOT_MISMATCH: 'entriesRoot does not match the block entries',
   CHAIN_TREE_ROOT_MISMATCH: 'treeRoot does not match the log',

@@ -142,6 +142,9 @@ export class ChainVerifier {
     if (header.firstSeq !== prev.treeSize) throw at('CHAIN_SEQ_MISMATCH', height, { field: 'header.firstSeq' });
     if (!Array.isArray(block.entries) || block.entries.length === 0) throw at('CHAIN_EMPTY_BLOCK', height, { field: 'entries' });
     if (header.entryCount !== block.entries.length) throw at('BLOCK_MALFORMED', height, { field: 'header.entryCount' });
+    if (header.entryCount > this.genesis.params.maxBlockTxs) {
+      throw at('CHAIN_BLOCK_TOO_LARGE', height, { field: 'header.entryCount', max: this.genesis.params.maxBlockTxs });
+    }
 
     // Each transaction: shape, chain, body hash; withheld only where allowed; never twice.
     const txs: ParsedTx[] = [];

@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { assertStateWrite, type Json, type StateView } from '../contract/index.ts';
 import type { StateWrite } from '../ledger/index.ts';
-import { SqliteMerkleStore, SqliteStateView } from './sqlite-stores.ts';
-import type { DirectoryRow } from './directory-index.ts';
+import { SqliteMerkleStore, SqliteStateView } from './store/index.ts';
+import type { DirectoryRow } from './derived-rows.ts';
 
 const SCHEMA = `
 CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;

@@ -10,8 +10,8 @@ import { apply, genesisWrites, MemoryStateView, OverlayView, OK, type Json, type
 import { ChainVerifier, type ChainBlock, type ChainHead, type ExecutionResult, type Genesis, type ParsedTx, type StateWrite } from '../ledger/index.ts';
 import { DhlError } from '../crypto/index.ts';
 import { genesisInput } from './genesis-input.ts';
-import { KeyCache, precheckTx } from './precheck.ts';
-import { sha256 } from './ledger-node.ts';
+import { KeyCache, precheckTx } from '../contract/index.ts';
+import { sha256 } from './hash.ts';
 import { nodeError } from './errors.ts';
 
 export interface ReplayOptions {

@@ -16,10 +16,12 @@ import {
 } from '../ledger/index.ts';
 import { nodeError } from './errors.ts';
 import { EXPORT_FORMAT, readBlock } from './export.ts';
-import { DB_FILE, sha256, unpackHashes } from './ledger-node.ts';
+import { DB_FILE } from './data-dir.ts';
+import { sha256 } from './hash.ts';
+import { SCHEMA_VERSION, unpackHashes } from './store/index.ts';
 import { ReplayVerifier } from './replay.ts';
 import { BlobStore } from './blob-store.ts';
-import { directoryRowsOf, type DirectoryRow } from './directory-index.ts';
+import { directoryRowsOf, type DirectoryRow } from './derived-rows.ts';
 import { ReplayScratch } from './replay-scratch.ts';
 
 export interface VerifyReport {
@@ -68,7 +70,7 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
   const chainId = chainIdOf(sha256, genesis);
   if (meta.get('chain') !== chainId) throw tampered({ table: 'meta', column: 'value', key: 'chain' });
   if (meta.get('genesis') !== canonicalJson(genesis)) throw tampered({ table: 'meta', column: 'value', key: 'genesis' });
-  if (meta.get('schema') !== '1') throw tampered({ table: 'meta', column: 'value', key: 'schema' });
+  if (meta.get('schema') !== String(SCHEMA_VERSION)) throw tampered({ table: 'meta', column: 'value', key: 'schema' });
   if (meta.size !== 3) throw tampered({ table: 'meta', column: 'key', reason: 'unexpected rows' });
   if (options.trustedChainId !== undefined && options.trustedChainId !== chainId) {
     throw nodeError('DATA_DIR_TAMPERED', { table: 'meta', key: 'chain', reason: 'not the trusted chain id' });
@@ -76,7 +78,8 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
 
   const replay = await ReplayVerifier.create(chainId, genesis, { allowWithheld: false, minAttestations: 1, state: scratch.state });
   const tree = new MerkleTree(sha256, { store: scratch.nodes });
-  const blockRow = db.prepare('SELECT hash, time, first_seq, entry_count, header FROM blocks WHERE height = ?');
+  const blockRow = db.prepare('SELECT hash, time, first_seq, entry_count, header, order_position FROM blocks WHERE height = ?');
+  let lastPosition = 0;
   const attestationRows = db.prepare('SELECT node_id FROM attestations WHERE height = ? AND attestation = ?');
   const entryRows = db.prepare('SELECT seq, height, tx_hash, outcome, type, actor, header, sig FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq');
   let height = 0;
@@ -95,13 +98,16 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
     }
     await replay.verifyBlock(block);
     const h = block.header;
-    const row = blockRow.get(next) as { hash: string; time: number; first_seq: number; entry_count: number; header: string };
+    const row = blockRow.get(next) as { hash: string; time: number; first_seq: number; entry_count: number; header: string; order_position: number };
     const head = replay.head;
     if (row.hash !== head.blockHash) throw tampered({ table: 'blocks', column: 'hash', height: next });
     if (row.time !== h.time) throw tampered({ table: 'blocks', column: 'time', height: next });
     if (row.first_seq !== h.firstSeq) throw tampered({ table: 'blocks', column: 'first_seq', height: next });
     if (row.entry_count !== h.entryCount) throw tampered({ table: 'blocks', column: 'entry_count', height: next });
     if (row.header !== canonicalJson(h)) throw tampered({ table: 'blocks', column: 'header', height: next });
+    // The orderer's position is node-local (not signed): only its order can be checked.
+    if (!Number.isSafeInteger(row.order_position) || row.order_position < lastPosition) throw tampered({ table: 'blocks', column: 'order_position', height: next });
+    lastPosition = row.order_position;
     const entries = entryRows.all(h.firstSeq, h.firstSeq + h.entryCount) as { seq: number; height: number; tx_hash: string; outcome: string; type: string; actor: string; header: string; sig: string }[];
     scratch.batch(() => {
       for (const [i, e] of entries.entries()) {

@@ -33,14 +33,21 @@ export async function testGenesis(time = T0): Promise<Genesis> {
   };
 }
 
-/** A fresh data directory initialised with the test genesis and node1's fixture key. */
-export async function testDataDir(genesis?: Genesis): Promise<{ dataDir: string; genesis: Genesis; chainId: string }> {
+/** A fresh data directory initialised with the test genesis and a node's fixture key (node1's by default). */
+export async function testDataDir(genesis?: Genesis, node: 'node1' | 'node2' = 'node1'): Promise<{ dataDir: string; genesis: Genesis; chainId: string }> {
   const dataDir = tempDir('node');
   const g = genesis ?? (await testGenesis());
   const { chainId } = await initDataDir(dataDir, g);
-  copyFileSync(fixtureKeyPath('node1', 'sig', 'private'), join(dataDir, 'node-key.pem'));
-  copyFileSync(fixtureKeyPath('node1', 'sig', 'public'), join(dataDir, 'node-key.public.pem'));
+  copyFileSync(fixtureKeyPath(node, 'sig', 'private'), join(dataDir, 'node-key.pem'));
+  copyFileSync(fixtureKeyPath(node, 'sig', 'public'), join(dataDir, 'node-key.public.pem'));
   return { dataDir, genesis: g, chainId };
+}
+
+/** The test genesis with node2 beside node1 in its organisation: two nodes that order through one log. */
+export async function twoNodeGenesis(time = T0): Promise<Genesis> {
+  const g = await testGenesis(time);
+  g.orgs[0]!.nodes.push({ nodeId: 'node2', sigSpki: await spkiOf('node2', 'sig') });
+  return g;
 }
 
 /** Signs transactions as a fixture user. */

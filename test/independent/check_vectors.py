@@ -624,7 +624,7 @@ ATTESTATION_FIELDS = {'chain', 'height', 'blockHash', 'stateDigest', 'nodeId', '
 # Every code §8 names (plus ALG_UNKNOWN of §1): a code outside this set is not the doc's.
 LEDGER_DOC_CODES = {
     'ALG_UNKNOWN', 'TX_MALFORMED', 'TX_BODY_HASH_MISMATCH', 'BLOCK_MALFORMED', 'CHAIN_HEIGHT_GAP',
-    'CHAIN_PREV_HASH_MISMATCH', 'CHAIN_TIME_REGRESSION', 'CHAIN_SEQ_MISMATCH', 'CHAIN_EMPTY_BLOCK',
+    'CHAIN_PREV_HASH_MISMATCH', 'CHAIN_TIME_REGRESSION', 'CHAIN_SEQ_MISMATCH', 'CHAIN_EMPTY_BLOCK', 'CHAIN_BLOCK_TOO_LARGE',
     'CHAIN_BODY_MISSING', 'CHAIN_DUPLICATE_TX', 'TX_KEY_UNKNOWN', 'TX_SIGNATURE_INVALID',
     'CHAIN_ENTRIES_ROOT_MISMATCH', 'CHAIN_TREE_ROOT_MISMATCH', 'CHAIN_OUTCOME_MISMATCH', 'CHAIN_WRITES_MISMATCH',
     'CHAIN_CHANGES_HASH_MISMATCH', 'CHAIN_STATE_DIGEST_MISMATCH', 'CHAIN_ATTESTATION_INVALID',
@@ -963,6 +963,8 @@ def verify_chain(vectors, trusted_chain, keyring, allow_withheld=False):
             fail('CHAIN_SEQ_MISMATCH', 1, f"firstSeq {header['firstSeq']}, log has {len(leaves)}")
         if header['entryCount'] < 1:
             fail('CHAIN_EMPTY_BLOCK', 1, 'no entries')
+        if header['entryCount'] > genesis['params']['maxBlockTxs']:
+            fail('CHAIN_BLOCK_TOO_LARGE', 1, f"{header['entryCount']} entries, genesis maxBlockTxs {genesis['params']['maxBlockTxs']}")
 
         # 2. each transaction's shape, chain, body hash; withheld bodies; no tx twice
         parsed = []
@@ -1481,8 +1483,10 @@ def check_blocks(report, blocks, ctx):
             expect_equal(header['entryCount'], len(entries), 'entryCount (entries in the block)')
             if header['entryCount'] < 1:
                 raise CheckFailed('empty block')
+            if header['entryCount'] > genesis['params']['maxBlockTxs']:
+                raise CheckFailed(f"{header['entryCount']} entries > genesis maxBlockTxs")
             expect_equal(header['treeSize'], header['firstSeq'] + header['entryCount'], 'treeSize')
-        report.check(f'{label} firstSeq = {len(leaves)} continues the log, entryCount = entries ≥ 1, '
+        report.check(f'{label} firstSeq = {len(leaves)} continues the log, 1 ≤ entryCount = entries ≤ maxBlockTxs, '
                      'treeSize = firstSeq + entryCount', seq_ok)
 
         if 'headerBytesHex' in block:

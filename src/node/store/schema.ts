@@ -1,10 +1,13 @@
 /**
  * The node's SQLite database (DESIGN §8): `node:sqlite`, WAL, synchronous=FULL,
  * so a committed block survives power loss. One durable transaction per block.
+ * The schema's only text: the ledger store and verify's scratch replay (a
+ * second store) both create their tables from here.
  */
 import { DatabaseSync } from 'node:sqlite';
 
-export const SCHEMA_VERSION = 1;
+/** 2: blocks carry the ordering position of the last batch they complete (`order_position`). */
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -14,7 +17,9 @@ CREATE TABLE IF NOT EXISTS blocks (
   time INTEGER NOT NULL,
   first_seq INTEGER NOT NULL,
   entry_count INTEGER NOT NULL,
-  header TEXT NOT NULL
+  header TEXT NOT NULL,
+  -- The orderer's position of the last batch this block completes: where the node resumes (node-local, not signed).
+  order_position INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS entries (
   seq INTEGER PRIMARY KEY,
@@ -50,6 +55,8 @@ CREATE TABLE IF NOT EXISTS blobs (
 ) WITHOUT ROWID;
 `;
 
+export const SCHEMA_SQL = SCHEMA;
+
 export function openDatabase(path: string): DatabaseSync {
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL');
@@ -57,7 +64,19 @@ export function openDatabase(path: string): DatabaseSync {
   db.exec('PRAGMA foreign_keys = ON');
   db.exec('PRAGMA busy_timeout = 5000');
   db.exec(SCHEMA);
+  migrate(db);
   return db;
+}
+
+/** Brings a data directory of an older schema up to SCHEMA_VERSION, in one transaction. */
+function migrate(db: DatabaseSync): void {
+  const version = (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value;
+  if (version !== '1') return;
+  inTransaction(db, () => {
+    // Schema 1 had no ordering positions: solo's were in memory only, so every block resumes after position 0.
+    db.exec('ALTER TABLE blocks ADD COLUMN order_position INTEGER NOT NULL DEFAULT 0');
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(SCHEMA_VERSION));
+  });
 }
 
 /** Runs `fn` in one transaction: all of it commits, or none of it. */

@@ -1,13 +1,26 @@
 /**
- * The checks the contract trusts its caller to have made (contract PRECHECKED),
- * run by admission before a transaction enters a batch and by the verifier of
- * a data directory or export before re-executing it: the signer's key, key
- * material in RegisterUser/RotateKeys bodies, and manifest signatures.
+ * The checks the contract trusts its caller to have made (PRECHECKED in
+ * apply.ts): the signer's key, key material in RegisterUser/RotateKeys bodies,
+ * and manifest signatures. Every place that lets a transaction into the log or
+ * re-executes one runs them: a node's admission, its block executor for the
+ * batches other nodes proposed, verify of a data directory or an export, and
+ * a browser or CLI checking what a node shows it. Deterministic: the answer
+ * depends only on the transaction and the state, which only ever gains keys,
+ * so a transaction that passed at admission passes again when its block runs.
  */
-import { fromBase64url, importSpki, keyIdOfSpki, verifyManifest, isDhlError, type SignedManifest } from '../crypto/index.ts';
-import { KEY, type Json, type StateView } from '../contract/index.ts';
-import type { ParsedTx } from '../ledger/index.ts';
-import { nodeError } from './errors.ts';
+import { defineErrors, fromBase64url, importSpki, keyIdOfSpki, verifyManifest, isDhlError, type SignedManifest } from '../crypto/index.ts';
+import { verifyTxSignature, type ParsedTx } from '../ledger/index.ts';
+import { KEY } from './keys.ts';
+import type { Json, StateView } from './types.ts';
+
+/** Refusals of a precheck: admission answers them at the door (4xx), never ledgered. */
+export const PRECHECK_ERRORS = defineErrors({
+  ADMISSION_KEY_UNKNOWN: 'transaction is signed by a key not registered to its actor',
+  ADMISSION_KEY_INVALID: 'a key in the transaction body is not a valid RSA-3072 key of its use, or its id is wrong',
+  ADMISSION_MANIFEST_SIGNATURE_INVALID: 'the manifest signature does not verify under a registered key',
+});
+export type PrecheckErrorCode = keyof typeof PRECHECK_ERRORS.registry;
+const precheckError = PRECHECK_ERRORS.make;
 
 interface KeyRecord {
   keyId: string;
@@ -50,13 +63,13 @@ async function checkBodyKeys(body: Record<string, unknown>, keys: KeyCache): Pro
   }
   try {
     if ((await keyIdOfSpki(fromBase64url(encSpki))) !== encKeyId || (await keyIdOfSpki(fromBase64url(sigSpki))) !== sigKeyId) {
-      throw nodeError('ADMISSION_KEY_INVALID', { reason: 'key id' });
+      throw precheckError('ADMISSION_KEY_INVALID', { reason: 'key id' });
     }
     await keys.get('enc', encKeyId, encSpki);
     return await keys.get('sig', sigKeyId, sigSpki);
   } catch (err) {
     if (isDhlError(err, 'ADMISSION_KEY_INVALID')) throw err;
-    throw nodeError('ADMISSION_KEY_INVALID', { reason: 'not an RSA-3072 key of its use' }, err);
+    throw precheckError('ADMISSION_KEY_INVALID', { reason: 'not an RSA-3072 key of its use' }, err);
   }
 }
 
@@ -71,25 +84,30 @@ export async function precheckTx(tx: ParsedTx, view: StateView, keys: KeyCache):
   let signer: CryptoKey | undefined;
   if (type === 'RegisterUser') {
     // Signed by the key it registers.
-    if (!isRecord(body) || body.sigKeyId !== keyId || body.username !== actor) throw nodeError('ADMISSION_KEY_UNKNOWN', { keyId });
+    if (!isRecord(body) || body.sigKeyId !== keyId || body.username !== actor) throw precheckError('ADMISSION_KEY_UNKNOWN', { keyId });
     signer = await checkBodyKeys(body, keys);
-    if (!signer) throw nodeError('ADMISSION_KEY_UNKNOWN', { keyId });
+    if (!signer) throw precheckError('ADMISSION_KEY_UNKNOWN', { keyId });
     return signer;
   }
   const record = keyRecord(view, keyId);
-  if (!record || record.use !== 'sig' || record.username !== actor) throw nodeError('ADMISSION_KEY_UNKNOWN', { keyId });
+  if (!record || record.use !== 'sig' || record.username !== actor) throw precheckError('ADMISSION_KEY_UNKNOWN', { keyId });
   signer = await keys.get('sig', keyId, record.spki);
   if (type === 'RotateKeys' && isRecord(body)) await checkBodyKeys(body, keys);
   if ((type === 'AddRecord' || type === 'AddRecordVersion') && isRecord(body) && isRecord(body.manifest) && isRecord(body.manifestSig)) {
     const sig = body.manifestSig as unknown as SignedManifest['signature'];
     const author = typeof sig.keyId === 'string' ? keyRecord(view, sig.keyId) : undefined;
-    if (!author || author.use !== 'sig') throw nodeError('ADMISSION_MANIFEST_SIGNATURE_INVALID', { reason: 'unknown key' });
+    if (!author || author.use !== 'sig') throw precheckError('ADMISSION_MANIFEST_SIGNATURE_INVALID', { reason: 'unknown key' });
     try {
       await verifyManifest({ manifest: body.manifest as unknown as SignedManifest['manifest'], signature: sig }, await keys.get('sig', author.keyId, author.spki));
     } catch (err) {
       // A malformed manifest is the contract's to reject (BODY_INVALID); a bad signature is refused here.
-      if (!isDhlError(err, 'MANIFEST_INVALID')) throw nodeError('ADMISSION_MANIFEST_SIGNATURE_INVALID', { reason: isDhlError(err) ? err.code : 'error' }, err);
+      if (!isDhlError(err, 'MANIFEST_INVALID')) throw precheckError('ADMISSION_MANIFEST_SIGNATURE_INVALID', { reason: isDhlError(err) ? err.code : 'error' }, err);
     }
   }
   return signer;
+}
+
+/** The precheck and the signature under the key it names: what admission requires of every transaction. */
+export async function precheckAndVerify(tx: ParsedTx, view: StateView, keys: KeyCache): Promise<void> {
+  await verifyTxSignature(tx, await precheckTx(tx, view, keys));
 }

@@ -1,7 +1,7 @@
 /** SQLite-backed adapters of the pure modules' seams: the contract's state view and the Merkle node store. */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { Json, StateView } from '../contract/index.ts';
-import type { MerkleNodeStore } from '../ledger/index.ts';
+import type { Json, StateView } from '../../contract/index.ts';
+import type { MerkleNodeStore } from '../../ledger/index.ts';
 
 export const MERKLE_NODE_INSERT = 'INSERT OR REPLACE INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)';
 

@@ -9,7 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { SQLInputValue } from 'node:sqlite';
-import { nodeError } from './errors.ts';
+import { nodeError } from '../errors.ts';
 
 export interface WriteRequest {
   id: number;
@@ -20,7 +20,20 @@ export interface WriteRequest {
 export interface WriteResponse {
   id: number;
   error?: string;
+  /** Time in the transaction's statements, and in its COMMIT (the fsync), on the writer thread. */
+  statementsMs?: number;
+  commitMs?: number;
 }
+
+/** What the writer thread spent, for the benchmarks' breakdown. */
+export interface WriterStats {
+  transactions: number;
+  statementsMs: number;
+  /** Each COMMIT's duration, the most recent STATS_COMMITS of them. */
+  commitMs: number[];
+}
+
+const STATS_COMMITS = 10_000;
 
 /** The rows of one write transaction, in the order they are to be run. */
 export class WriteBatch {
@@ -39,13 +52,19 @@ export class SqliteWriter {
   private nextId = 0;
   private closed: Promise<void> | undefined;
   private broken: unknown;
+  readonly stats: WriterStats = { transactions: 0, statementsMs: 0, commitMs: [] };
 
   /** `traceFd`: a file descriptor the thread writes "B"/"C" lines to around each transaction (tests). */
   constructor(path: string, options: { traceFd?: number } = {}) {
-    this.worker = new Worker(new URL('./sqlite-writer-worker.ts', import.meta.url), { workerData: { path, traceFd: options.traceFd } });
+    this.worker = new Worker(new URL('./writer-worker.ts', import.meta.url), { workerData: { path, traceFd: options.traceFd } });
     this.worker.on('message', (response: WriteResponse) => {
       const waiter = this.pending.get(response.id);
       this.pending.delete(response.id);
+      if (response.error === undefined) {
+        this.stats.transactions++;
+        this.stats.statementsMs += response.statementsMs ?? 0;
+        if (this.stats.commitMs.push(response.commitMs ?? 0) > STATS_COMMITS) this.stats.commitMs.shift();
+      }
       if (response.error === undefined) waiter?.resolve();
       else waiter?.reject(nodeError('NODE_STORAGE_FAILED', { reason: response.error.slice(0, 300) }));
     });

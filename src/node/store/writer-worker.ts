@@ -1,13 +1,13 @@
 /**
- * The node's writing SQLite connection, on its own thread (see sqlite-writer.ts):
+ * The node's writing SQLite connection, on its own thread (see writer.ts):
  * each message is one write transaction, answered after its COMMIT returns,
  * so fsync and WAL checkpoints never stall the node's event loop.
  */
 import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SQLInputValue, StatementSync } from 'node:sqlite';
-import { openDatabase } from './sqlite.ts';
-import type { WriteRequest, WriteResponse } from './sqlite-writer.ts';
+import { openDatabase } from './schema.ts';
+import type { WriteRequest, WriteResponse } from './writer.ts';
 
 const { path, traceFd } = workerData as { path: string; traceFd?: number };
 const db = openDatabase(path);
@@ -29,14 +29,16 @@ parentPort!.on('message', (request: WriteRequest | 'close') => {
   let response: WriteResponse;
   try {
     trace('B');
+    const t0 = performance.now();
     db.exec('BEGIN IMMEDIATE');
     for (const { sql, rows } of request.groups) {
       const stmt = prepared(sql);
       for (const row of rows) stmt.run(...(row as SQLInputValue[]));
     }
+    const t1 = performance.now();
     db.exec('COMMIT');
     trace('C');
-    response = { id: request.id };
+    response = { id: request.id, statementsMs: t1 - t0, commitMs: performance.now() - t1 };
   } catch (err) {
     if (db.isTransaction) db.exec('ROLLBACK');
     response = { id: request.id, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };

@@ -1,0 +1,95 @@
+/**
+ * The ledger store (DESIGN §3, "Inside node/"): what makes block commits
+ * durable and answers the reads the node and its read facade serve. SQLite
+ * sits behind it (sqlite-ledger-store.ts); the schema, every statement, the
+ * writer thread and the caches live in this folder and nowhere else.
+ */
+import type { StateView } from '../../contract/index.ts';
+import type { BlockHeader, ChainHead, Genesis, MerkleTree, ParsedTx, SignedAttestation, StateWrite } from '../../ledger/index.ts';
+import type { AuditRow, DirectoryChange, DirectoryPage } from '../derived-rows.ts';
+
+/** One log entry of a block: the transaction as admitted or parsed, and its outcome code. */
+export interface CommittedEntry {
+  readonly tx: ParsedTx;
+  readonly outcome: string;
+}
+
+/**
+ * Everything one block writes, as the block executor computed it: the
+ * header and entries, the state writes the header hashes, the derived index
+ * rows, the node's attestation and the ordering position to resume after.
+ */
+export interface BlockCommit {
+  readonly header: BlockHeader;
+  readonly blockHash: string;
+  readonly head: ChainHead;
+  readonly entries: readonly CommittedEntry[];
+  /** The block's final writes, sorted by key (DESIGN §13). */
+  readonly writes: readonly StateWrite[];
+  readonly audit: readonly AuditRow[];
+  readonly directory: readonly DirectoryChange[];
+  readonly attestation: SignedAttestation;
+  /** The orderer position of the last batch this block completes. */
+  readonly position: number;
+}
+
+/** Where a transaction is in the log. */
+export interface LoggedTx {
+  readonly seq: number;
+  readonly height: number;
+  readonly outcome: string;
+}
+
+export interface BlobRow {
+  readonly cipherRoot: string;
+  readonly storedSize: number;
+  readonly chunkSize: number;
+  readonly chunkHashes: readonly string[];
+}
+
+export interface LedgerStore {
+  readonly chainId: string;
+  readonly genesis: Genesis;
+  /**
+   * The contract's state after the last block handed to `append`, durable or
+   * not yet: what the next block executes against.
+   */
+  readonly state: StateView;
+  /** The log's Merkle tree after the last block handed to `append`; the executor appends the next block's leaves to it. */
+  readonly tree: MerkleTree;
+  /** The head of the last block handed to `append`. */
+  readonly builtHead: ChainHead;
+  /** The head of the last durable block: what answers report. */
+  readonly head: ChainHead;
+  /** The ordering position stored with the last block handed to `append` (0 for a new ledger). */
+  readonly position: number;
+  /** How many blocks became durable since the store opened: cheap to compare, to know whether anything did. */
+  readonly durableBlocks: number;
+
+  /**
+   * Takes a block commit: from now on `state`, `tree` and `builtHead` include
+   * it; the promise settles once it is durable (one transaction: all of it or
+   * none). A failed append leaves the store unusable until reopened.
+   */
+  append(commit: BlockCommit): Promise<void>;
+  /** Whether the transaction is in the log, durable or handed to `append`. */
+  isLogged(txHash: string): boolean;
+  /**
+   * Whether the transaction is in a block that became durable after the
+   * first `durableBlocksBefore` (answered from memory while those are recent).
+   */
+  durableSince(txHash: string, durableBlocksBefore: number): boolean;
+  /** A durable transaction's place and outcome. */
+  logged(txHash: string): LoggedTx | undefined;
+  /** The hash of a durable block. */
+  blockHashAt(height: number): string | undefined;
+  /** Inclusion proof of entry `seq` in the tree of size `treeSize` (RFC 9162 §2.1.3). */
+  inclusionProof(seq: number, treeSize: number): Uint8Array[];
+  /** One page of a patient's directory rows, in chart order (authorisation is the caller's). */
+  directoryPage(patient: string, own: boolean, page: { after?: number; limit?: number }): DirectoryPage;
+  /** Records a stored blob's chunks, durably. */
+  putBlob(row: BlobRow): Promise<void>;
+  /** Lets every append finish, then closes. */
+  close(): Promise<void>;
+}
+

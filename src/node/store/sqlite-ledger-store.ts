@@ -1,0 +1,249 @@
+/**
+ * The ledger store on SQLite (DESIGN §8): one durable write transaction per
+ * block (entries, bodies, Merkle nodes, block, attestation, state writes,
+ * audit and directory rows), run by the writer thread while the node builds
+ * the next block. Reads go through this thread's own connection; writes not
+ * yet durable are read from the state view's and Merkle store's "unflushed"
+ * maps, so the next block sees the last one before its COMMIT returns.
+ */
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { canonicalJson, fromHex, toHex, type SyncHash } from '../../crypto/index.ts';
+import type { Json } from '../../contract/index.ts';
+import { chainIdOf, initialStateDigest, MerkleTree, parseGenesis, rootOf, type BlockHeader, type ChainHead, type Genesis } from '../../ledger/index.ts';
+import { nodeError } from '../errors.ts';
+import { DIRECTORY_PAGE_MAX, type DirectoryPage } from '../derived-rows.ts';
+import { inTransaction, openDatabase, SCHEMA_VERSION } from './schema.ts';
+import { MERKLE_NODE_INSERT, SqliteMerkleStore, SqliteStateView } from './sqlite-stores.ts';
+import { SqliteWriter, WriteBatch, type WriterStats } from './writer.ts';
+import type { BlobRow, BlockCommit, LedgerStore, LoggedTx } from './ledger-store.ts';
+
+/** State rows kept parsed-ready in memory, per cache generation (two generations). */
+const STATE_CACHE_GENERATION = 32_768;
+/** Blocks whose transaction hashes `isLogged` answers from memory (at least this many, at most twice). */
+const RECENT_BLOCKS = 64;
+
+/** What a block writes; run by the writer thread. */
+const WRITE = Object.freeze({
+  entry: 'INSERT INTO entries (seq, height, tx_hash, outcome, type, actor, header, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  body: 'INSERT INTO bodies (seq, body) VALUES (?, ?)',
+  block: 'INSERT INTO blocks (height, hash, time, first_seq, entry_count, header, order_position) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  blockWrite: 'INSERT INTO block_writes (height, key, value) VALUES (?, ?, ?)',
+  upsertState: 'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  deleteState: 'DELETE FROM state WHERE key = ?',
+  attestation: 'INSERT INTO attestations (height, node_id, attestation) VALUES (?, ?, ?)',
+  audit: 'INSERT OR IGNORE INTO audit (subject, seq) VALUES (?, ?)',
+  directoryPut: 'INSERT OR REPLACE INTO directory (patient, chart_index, record_id, listed, entry) VALUES (?, ?, ?, ?, ?)',
+  directoryUpdate: 'UPDATE directory SET listed = ?, entry = ? WHERE record_id = ?',
+  directoryRemove: 'DELETE FROM directory WHERE record_id = ?',
+  blob: 'INSERT OR IGNORE INTO blobs (cipher_root, stored_size, chunk_size, chunk_hashes) VALUES (?, ?, ?, ?)',
+});
+
+/** Chunk hashes as one BLOB of 32-byte values (a 1 GiB blob: 32 KiB). */
+export function packHashes(hashes: readonly string[]): Uint8Array {
+  const out = new Uint8Array(hashes.length * 32);
+  hashes.forEach((h, i) => out.set(fromHex(h), i * 32));
+  return out;
+}
+
+export function unpackHashes(packed: Uint8Array): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 32 <= packed.length; i += 32) out.push(toHex(packed.subarray(i, i + 32)));
+  return out;
+}
+
+/** Creates the database of a new ledger: the genesis and its state (block 0). */
+export function createLedgerDatabase(path: string, genesis: Genesis, chainId: string, genesisWrites: Iterable<readonly [string, Json | null]>): void {
+  const db = openDatabase(path);
+  try {
+    inTransaction(db, () => {
+      const meta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+      meta.run('schema', String(SCHEMA_VERSION));
+      meta.run('genesis', canonicalJson(genesis));
+      meta.run('chain', chainId);
+      const put = db.prepare('INSERT INTO state (key, value) VALUES (?, ?)');
+      for (const [key, value] of genesisWrites) if (value !== null) put.run(key, JSON.stringify(value));
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** Reads a ledger database's genesis (meta), or throws NODE_NOT_INITIALISED. */
+export function readGenesis(db: DatabaseSync, where: string): Genesis {
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'genesis'").get() as { value: string } | undefined;
+  if (!row) throw nodeError('NODE_NOT_INITIALISED', { dataDir: where });
+  return parseGenesis(JSON.parse(row.value));
+}
+
+export interface SqliteLedgerStoreOptions {
+  /** A file descriptor that gets "B"/"C" lines around each write transaction (the crash test). */
+  traceWritesToFd?: number;
+}
+
+export class SqliteLedgerStore implements LedgerStore {
+  readonly chainId: string;
+  readonly genesis: Genesis;
+  readonly state: SqliteStateView;
+  readonly tree: MerkleTree;
+  private readonly merkle: SqliteMerkleStore;
+  private readonly writer: SqliteWriter;
+  private readonly read: Record<'entryByHash' | 'blockHash' | 'directoryAll' | 'directoryListed', StatementSync>;
+  private built: { head: ChainHead; position: number };
+  private durable: ChainHead;
+  private durableCount = 0;
+  /** Hashes of the transactions in blocks handed to `append` and not yet durable. */
+  private readonly unwritten = new Set<string>();
+  /** Hashes of the transactions of the last RECENT_BLOCKS or more durable blocks. */
+  private recent = { young: new Set<string>(), old: new Set<string>(), youngBlocks: 0 };
+
+  private constructor(private readonly db: DatabaseSync, path: string, hash: SyncHash, options: SqliteLedgerStoreOptions) {
+    this.genesis = readGenesis(db, path);
+    this.chainId = chainIdOf(hash, this.genesis);
+    this.read = {
+      entryByHash: db.prepare('SELECT seq, height, outcome FROM entries WHERE tx_hash = ?'),
+      blockHash: db.prepare('SELECT hash FROM blocks WHERE height = ?'),
+      directoryAll: db.prepare('SELECT chart_index, entry FROM directory WHERE patient = ? AND chart_index > ? ORDER BY chart_index LIMIT ?'),
+      directoryListed: db.prepare('SELECT chart_index, entry FROM directory WHERE patient = ? AND chart_index > ? AND listed = 1 ORDER BY chart_index LIMIT ?'),
+    };
+    const last = db.prepare('SELECT header, hash, order_position FROM blocks ORDER BY height DESC LIMIT 1').get() as
+      | { header: string; hash: string; order_position: number }
+      | undefined;
+    if (last) {
+      const h = JSON.parse(last.header) as BlockHeader;
+      const head = { height: h.height, blockHash: last.hash, time: h.time, treeSize: h.treeSize, treeRoot: h.treeRoot, stateDigest: h.stateDigest };
+      this.built = { head, position: last.order_position };
+    } else {
+      const head = {
+        height: 0, blockHash: this.chainId, time: this.genesis.time, treeSize: 0, treeRoot: toHex(rootOf(hash, [])), stateDigest: initialStateDigest(hash, this.chainId),
+      };
+      this.built = { head, position: 0 };
+    }
+    this.durable = this.built.head;
+    this.state = new SqliteStateView(db, { cacheGeneration: STATE_CACHE_GENERATION });
+    this.merkle = new SqliteMerkleStore(db, { deferred: true });
+    this.merkle.height = this.built.head.height + 1;
+    this.tree = new MerkleTree(hash, { store: this.merkle, size: this.built.head.treeSize });
+    this.writer = new SqliteWriter(path, { traceFd: options.traceWritesToFd });
+  }
+
+  /** Opens the ledger database at `path` (its reading connection here, its writing one on the writer thread). */
+  static open(path: string, hash: SyncHash, options: SqliteLedgerStoreOptions = {}): SqliteLedgerStore {
+    const db = openDatabase(path);
+    try {
+      return new SqliteLedgerStore(db, path, hash, options);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  get builtHead(): ChainHead {
+    return { ...this.built.head };
+  }
+
+  get head(): ChainHead {
+    return { ...this.durable };
+  }
+
+  get position(): number {
+    return this.built.position;
+  }
+
+  /** The writer thread's time in statements and COMMITs (benchmarks). */
+  get writerStats(): WriterStats {
+    return this.writer.stats;
+  }
+
+  get durableBlocks(): number {
+    return this.durableCount;
+  }
+
+  append(commit: BlockCommit): Promise<void> {
+    const h = commit.header;
+    if (h.height !== this.built.head.height + 1) throw nodeError('NODE_STORAGE_FAILED', { reason: 'block out of order', height: h.height });
+    // From here on the next block reads this one's writes, leaves and hashes from memory until the COMMIT.
+    for (const [key, value] of commit.writes) this.state.written(key, value === null ? null : JSON.stringify(value as Json), h.height);
+    for (const { tx } of commit.entries) this.unwritten.add(tx.hash);
+    this.built = { head: commit.head, position: commit.position };
+    this.merkle.height = h.height + 1;
+
+    const batch = new WriteBatch();
+    batch.run(WRITE.block, h.height, commit.blockHash, h.time, h.firstSeq, h.entryCount, canonicalJson(h), commit.position);
+    commit.entries.forEach(({ tx, outcome }, i) => {
+      const seq = h.firstSeq + i;
+      batch.run(WRITE.entry, seq, h.height, tx.hash, outcome, tx.header.type, tx.header.actor, tx.headerJson, tx.sig);
+      batch.run(WRITE.body, seq, tx.bodyJson!);
+    });
+    for (const [subject, seq] of commit.audit) batch.run(WRITE.audit, subject, seq);
+    for (const [key, value] of commit.writes) batch.run(WRITE.blockWrite, h.height, key, value === null ? null : canonicalJson(value, { allowNull: true }));
+    for (const [key, value] of commit.writes) {
+      if (value === null) batch.run(WRITE.deleteState, key);
+      else batch.run(WRITE.upsertState, key, JSON.stringify(value as Json));
+    }
+    for (const row of this.merkle.takeNewRows()) batch.run(MERKLE_NODE_INSERT, ...row);
+    for (const change of commit.directory) {
+      if (change.op === 'put') {
+        const r = change.row;
+        batch.run(WRITE.directoryPut, r.patient, r.chart_index, r.record_id, r.listed, r.entry);
+      } else if (change.op === 'update') batch.run(WRITE.directoryUpdate, change.listed, change.entry, change.recordId);
+      else batch.run(WRITE.directoryRemove, change.recordId);
+    }
+    batch.run(WRITE.attestation, h.height, commit.attestation.attestation.nodeId, canonicalJson(commit.attestation));
+
+    return this.writer.write(batch).then(() => {
+      this.state.flushed(h.height);
+      this.merkle.flushed(h.height);
+      this.durable = commit.head;
+      this.durableCount++;
+      if (this.recent.youngBlocks >= RECENT_BLOCKS) this.recent = { young: new Set(), old: this.recent.young, youngBlocks: 0 };
+      for (const { tx } of commit.entries) {
+        this.recent.young.add(tx.hash);
+        this.unwritten.delete(tx.hash);
+      }
+      this.recent.youngBlocks++;
+    });
+  }
+
+  isLogged(txHash: string): boolean {
+    return this.unwritten.has(txHash) || this.recent.young.has(txHash) || this.recent.old.has(txHash) || this.read.entryByHash.get(txHash) !== undefined;
+  }
+
+  durableSince(txHash: string, durableBlocksBefore: number): boolean {
+    if (this.durableCount === durableBlocksBefore) return false;
+    if (this.durableCount - durableBlocksBefore <= RECENT_BLOCKS) return this.recent.young.has(txHash) || this.recent.old.has(txHash);
+    return this.read.entryByHash.get(txHash) !== undefined;
+  }
+
+  logged(txHash: string): LoggedTx | undefined {
+    return this.read.entryByHash.get(txHash) as LoggedTx | undefined;
+  }
+
+  blockHashAt(height: number): string | undefined {
+    return (this.read.blockHash.get(height) as { hash: string } | undefined)?.hash;
+  }
+
+  inclusionProof(seq: number, treeSize: number): Uint8Array[] {
+    return this.tree.inclusionProof(seq, treeSize);
+  }
+
+  directoryPage(patient: string, own: boolean, page: { after?: number; limit?: number }): DirectoryPage {
+    const limit = Math.max(1, Math.min(DIRECTORY_PAGE_MAX, Math.floor(page.limit ?? 100)));
+    const after = Math.floor(page.after ?? -1);
+    const rows = (own ? this.read.directoryAll : this.read.directoryListed).all(patient, after, limit + 1) as { chart_index: number; entry: string }[];
+    const more = rows.length > limit;
+    if (more) rows.pop();
+    const entries = rows.map((r) => JSON.parse(r.entry) as DirectoryPage['entries'][number]);
+    return more ? { entries, next: rows[rows.length - 1]!.chart_index } : { entries };
+  }
+
+  putBlob(row: BlobRow): Promise<void> {
+    const batch = new WriteBatch();
+    batch.run(WRITE.blob, row.cipherRoot, row.storedSize, row.chunkSize, packHashes(row.chunkHashes));
+    return this.writer.write(batch);
+  }
+
+  async close(): Promise<void> {
+    await this.writer.close();
+    if (this.db.isOpen) this.db.close();
+  }
+}
