@@ -124,7 +124,7 @@ export async function run(args: string[]) {
     const best = sweep.reduce((a, b) => (b.appendsPerSec > a.appendsPerSec ? b : a));
     const swept = texts.slice(warmup, offset);
 
-    // ---- reference: WebCrypto verify of the same transactions, keys imported from the chain's key rows as admission does
+    // ---- reference: WebCrypto verify of the same transactions, keys imported from the ledger (the read facade's key lookup)
     log(`WebCrypto verify of the same ${swept.length} transactions…`);
     const keyObjects = new Map<string, CryptoKey>();
     const items: { key: CryptoKey; sig: Uint8Array<ArrayBuffer>; bytes: Uint8Array<ArrayBuffer> }[] = [];
@@ -132,7 +132,7 @@ export async function run(args: string[]) {
       const tx = parseTx(sha256, JSON.parse(text) as SignedTx);
       let key = keyObjects.get(tx.header.keyId);
       if (!key) {
-        const row = node.view.get(`key/${tx.header.keyId}`) as { spki: string };
+        const row = node.reads.user(tx.header.actor, tx.header.actor).keys.find((k) => k.keyId === tx.header.keyId)!;
         key = await importSpki('sig', fromBase64url(row.spki));
         keyObjects.set(tx.header.keyId, key);
       }

@@ -62,8 +62,8 @@ export async function runLedgerDemo(
     const rajWrap = sealed.wrappedKeys.find((w) => w.keyId === rajEncKeyId)!;
     await submit(raj, 'AddRecord', { manifest: sealed.signedManifest.manifest as unknown as JsonValue, manifestSig: sealed.signedManifest.signature as unknown as JsonValue, wrappedKeys: [rajWrap as unknown as JsonValue] }, `"${sealed.signedManifest.manifest.title}" cipherRoot ${sealed.summary.cipherRoot.slice(0, 16)}…`);
     await submit(raj, 'SetListing', { recordId, listed: true }, 'listed in the directory');
-    const seen = ledger.directory('meera', 'raj');
-    if (seen.ok) for (const e of seen.entries) out(`           meera looks up raj's directory: "${e.title}" (${e.mediaType}, ${e.size} bytes, version ${e.version})`);
+    const seen = ledger.reads.directory('meera', 'raj');
+    for (const e of seen.entries) out(`           meera looks up raj's directory: "${e.title}" (${e.mediaType}, ${e.size} bytes, version ${e.version})`);
     const request = await submit(meera, 'RequestAccess', { patient: 'raj', records: [recordId], purpose: 'follow-up of fevers', durationMs: 86_400_000 }, 'purpose: follow-up of fevers');
     const dek = await unwrapDek(rajWrap, raj.keys.enc.privateKey, chainId);
     const forMeera = await wrapDek(dek, meera.keys.enc.publicKey, { chain: chainId, recordId, version: 1 });

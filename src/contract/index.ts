@@ -12,7 +12,7 @@ export type { GenesisInput, GenesisOrg, GenesisAdmin, GenesisNode } from './gene
 export { KEY } from './keys.ts';
 export { mayRead, directory, directoryAccess, directoryEntry, auditSubjects } from './queries.ts';
 export type { ReadDecision, DirectoryEntry, DirectoryResult, DirectoryAccess, AuditSubjects } from './queries.ts';
-export { read as readState, chartRecordIds } from './model.ts';
+export { read as readState, chartRecordIds, checkRole } from './model.ts';
 export { parseBody } from './bodies.ts';
 export { LIMITS, PATTERNS } from './parse.ts';
 export { WRAP_ALGS } from './rules/records.ts';

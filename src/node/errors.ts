@@ -15,6 +15,10 @@ export const NODE_ERRORS = defineErrors({
   RANGE_INVALID: 'the requested byte range is outside the blob',
   DATA_DIR_TAMPERED: 'the data directory differs from what its ledger implies',
   EXPORT_INVALID: 'the export stream is malformed',
+  QUERY_INVALID: 'a query parameter is malformed or out of range',
+  RESOURCE_NOT_FOUND: 'no such resource, or not one this reader may see',
+  READ_DENIED: 'this reader may not read it now',
+  READ_RECEIPT_REQUIRED: "ciphertext is released only against the reader's accepted RecordRead of that version, within the receipt window",
 });
 export type NodeErrorCode = keyof typeof NODE_ERRORS.registry;
 export const nodeError = NODE_ERRORS.make;

@@ -14,7 +14,7 @@
  */
 import { join } from 'node:path';
 import { signAttestation, type ChainHead, type Genesis } from '../ledger/index.ts';
-import { directoryAccess, KeyCache, type DirectoryResult, type StateView } from '../contract/index.ts';
+import { KeyCache } from '../contract/index.ts';
 import { isDhlError, toHex } from '../crypto/index.ts';
 import { soloOrderer, systemClock, type Clock, type Orderer, type OrdererFactory, type SoloOptions } from '../ordering/index.ts';
 import { nodeError } from './errors.ts';
@@ -23,7 +23,7 @@ import { DB_FILE, loadNodeKey, type NodeKey } from './data-dir.ts';
 import { Admission, InFlight } from './admission.ts';
 import { BlockExecutor, type AdmittedTx, type ExecutedBlock } from './block-executor.ts';
 import { SqliteLedgerStore, type LedgerStore } from './store/index.ts';
-import type { DirectoryPage } from './derived-rows.ts';
+import { ReadFacade, type ReadFacadeOptions } from './read-facade.ts';
 import { BlobStore, type ExpectedBlob, type PutOptions, type PutResult } from './blob-store.ts';
 
 /** Blocks built ahead of the last durable one: the next block is built while the store commits. */
@@ -55,13 +55,17 @@ export interface NodeOptions {
   maxInFlightPerActor?: number;
   /** Instrumentation: a file descriptor that gets "B"/"C" lines around each write transaction (the crash test). */
   traceWritesToFd?: number;
+  /** How long one accepted RecordRead opens the ciphertext (read facade). */
+  receiptWindowMs?: ReadFacadeOptions['receiptWindowMs'];
 }
 
 export class LedgerNode {
   readonly chainId: string;
   readonly genesis: Genesis;
+  /** Every read the API serves, decided for its reader (DESIGN §3): there is no other way to the state, log or blobs. */
+  readonly reads: ReadFacade;
   /** Ciphertext blobs, content-addressed by cipherRoot (DESIGN §8). */
-  readonly blobs: BlobStore;
+  private readonly blobs: BlobStore;
   private readonly inFlightTxs: InFlight<SubmitResult>;
   private readonly admission: Admission<SubmitResult>;
   private readonly executor: BlockExecutor;
@@ -78,11 +82,13 @@ export class LedgerNode {
     this.chainId = store.chainId;
     this.genesis = store.genesis;
     this.blobs = new BlobStore(dataDir);
+    const clock = options.clock ?? systemClock;
+    this.reads = new ReadFacade(store, this.blobs, { now: () => clock.now(), receiptWindowMs: options.receiptWindowMs });
     const keys = new KeyCache();
     this.inFlightTxs = new InFlight(options.maxInFlight ?? 10_000, options.maxInFlightPerActor ?? 1_000);
     this.admission = new Admission(store, this.inFlightTxs, { chainId: this.chainId, params: this.genesis.params, hash: sha256, keys });
     this.executor = new BlockExecutor({ chainId: this.chainId, genesis: this.genesis, hash: sha256, keys, node: { nodeId: nodeKey.nodeId, keyId: nodeKey.keyId } });
-    const factory = options.orderer ?? soloOrderer({ ...options.ordering, clock: options.clock ?? systemClock, maxPending: this.inFlightTxs.max });
+    const factory = options.orderer ?? soloOrderer({ ...options.ordering, clock, maxPending: this.inFlightTxs.max });
     this.orderer = factory({ nodeId: nodeKey.nodeId, afterPosition: store.position, maxBatchItems: this.genesis.params.maxBlockTxs });
   }
 
@@ -110,11 +116,6 @@ export class LedgerNode {
 
   get inFlight(): number {
     return this.inFlightTxs.size;
-  }
-
-  /** Current contract state (read-only). */
-  get view(): StateView {
-    return this.store.state;
   }
 
   /**
@@ -151,15 +152,6 @@ export class LedgerNode {
     const result = await this.blobs.put(expected, source, options);
     await this.store.putBlob({ cipherRoot: result.cipherRoot, storedSize: result.storedSize, chunkSize: result.header.chunkSize, chunkHashes: result.chunkHashes });
     return result;
-  }
-
-  /**
-   * One page of `patient`'s directory as `viewer` may see it (contract
-   * `directoryAccess`): all records for the patient, listed ones for a doctor.
-   */
-  directory(viewer: string, patient: string, page: { after?: number; limit?: number } = {}): (DirectoryResult & { ok: false }) | ({ ok: true } & DirectoryPage) {
-    const access = directoryAccess(this.store.state, viewer, patient);
-    return access.ok ? { ok: true, ...this.store.directoryPage(patient, access.own, page) } : access;
   }
 
   /** The recorded outcome and proof of a transaction already in the log. */

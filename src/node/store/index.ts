@@ -1,5 +1,5 @@
 /** The ledger store (DESIGN §3): the schema, every SQL statement, the writer thread and the caches. */
-export type { BlobRow, BlockCommit, CommittedEntry, LedgerStore, LoggedTx } from './ledger-store.ts';
+export type { AuditQuery, BlobRow, BlockCommit, CommittedEntry, EntryRow, LedgerStore, LoggedTx, StoredBlock } from './ledger-store.ts';
 export { SqliteLedgerStore, createLedgerDatabase, readGenesis, packHashes, unpackHashes } from './sqlite-ledger-store.ts';
 export type { SqliteLedgerStoreOptions } from './sqlite-ledger-store.ts';
 export { openDatabase, inTransaction, SCHEMA_VERSION, SCHEMA_SQL } from './schema.ts';

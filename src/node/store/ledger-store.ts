@@ -5,7 +5,7 @@
  * writer thread and the caches live in this folder and nowhere else.
  */
 import type { StateView } from '../../contract/index.ts';
-import type { BlockHeader, ChainHead, Genesis, MerkleTree, ParsedTx, SignedAttestation, StateWrite } from '../../ledger/index.ts';
+import type { BlockHeader, ChainHead, Genesis, MerkleTree, ParsedTx, SignedAttestation, StateWrite, TxHeader } from '../../ledger/index.ts';
 import type { AuditRow, DirectoryChange, DirectoryPage } from '../derived-rows.ts';
 
 /** One log entry of a block: the transaction as admitted or parsed, and its outcome code. */
@@ -38,6 +38,40 @@ export interface LoggedTx {
   readonly seq: number;
   readonly height: number;
   readonly outcome: string;
+}
+
+/** One entry of the log as stored: where it is, its transaction and outcome, and its block's time. */
+export interface EntryRow {
+  readonly seq: number;
+  readonly height: number;
+  readonly txHash: string;
+  readonly outcome: string;
+  readonly header: TxHeader;
+  readonly sig: string;
+  /** The body's canonical JSON text. */
+  readonly bodyJson: string;
+  /** The time of the entry's block (the ledger's clock for it). */
+  readonly blockTime: number;
+}
+
+/** A durable block: its header and hash, and the attestations stored beside it. */
+export interface StoredBlock {
+  readonly header: BlockHeader;
+  readonly blockHash: string;
+  readonly attestations: readonly SignedAttestation[];
+}
+
+/** Which of a subject's audit entries to read, newest first. */
+export interface AuditQuery {
+  /** Entries before this seq (the cursor of the previous page); default: from the newest. */
+  readonly beforeSeq?: number;
+  readonly limit: number;
+  /** Only entries of this transaction type, actor, or outcome. */
+  readonly type?: string;
+  readonly actor?: string;
+  readonly outcome?: string;
+  /** Only entries in blocks at or after this time. */
+  readonly sinceTime?: number;
 }
 
 export interface BlobRow {
@@ -85,8 +119,22 @@ export interface LedgerStore {
   blockHashAt(height: number): string | undefined;
   /** Inclusion proof of entry `seq` in the tree of size `treeSize` (RFC 9162 §2.1.3). */
   inclusionProof(seq: number, treeSize: number): Uint8Array[];
+  /** The durable head's block with its attestations: the node's signed head. */
+  signedHead(): StoredBlock | undefined;
+  /** A durable block. */
+  block(height: number): StoredBlock | undefined;
+  /** Durable entries with seq in [fromSeq, toSeq), in order. */
+  entries(fromSeq: number, toSeq: number): EntryRow[];
+  /** A durable entry by transaction hash. */
+  entryByHash(txHash: string): EntryRow | undefined;
+  /** Consistency proof between tree sizes (RFC 9162 §2.1.4). */
+  consistencyProof(size1: number, size2: number): Uint8Array[];
+  /** A subject's audit entries (`u:<user>`, `r:<recordId>`), newest first (authorisation is the caller's). */
+  audit(subject: string, query: AuditQuery): EntryRow[];
   /** One page of a patient's directory rows, in chart order (authorisation is the caller's). */
   directoryPage(patient: string, own: boolean, page: { after?: number; limit?: number }): DirectoryPage;
+  /** A stored blob's row. */
+  blob(cipherRoot: string): BlobRow | undefined;
   /** Records a stored blob's chunks, durably. */
   putBlob(row: BlobRow): Promise<void>;
   /** Lets every append finish, then closes. */

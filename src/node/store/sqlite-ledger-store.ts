@@ -9,13 +9,15 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { canonicalJson, fromHex, toHex, type SyncHash } from '../../crypto/index.ts';
 import type { Json } from '../../contract/index.ts';
-import { chainIdOf, initialStateDigest, MerkleTree, parseGenesis, rootOf, type BlockHeader, type ChainHead, type Genesis } from '../../ledger/index.ts';
+import {
+  chainIdOf, initialStateDigest, MerkleTree, parseGenesis, rootOf, type BlockHeader, type ChainHead, type Genesis, type SignedAttestation, type TxHeader,
+} from '../../ledger/index.ts';
 import { nodeError } from '../errors.ts';
 import { DIRECTORY_PAGE_MAX, type DirectoryPage } from '../derived-rows.ts';
 import { inTransaction, openDatabase, SCHEMA_VERSION } from './schema.ts';
 import { MERKLE_NODE_INSERT, SqliteMerkleStore, SqliteStateView } from './sqlite-stores.ts';
 import { SqliteWriter, WriteBatch, type WriterStats } from './writer.ts';
-import type { BlobRow, BlockCommit, LedgerStore, LoggedTx } from './ledger-store.ts';
+import type { AuditQuery, BlobRow, BlockCommit, EntryRow, LedgerStore, LoggedTx, StoredBlock } from './ledger-store.ts';
 
 /** State rows kept parsed-ready in memory, per cache generation (two generations). */
 const STATE_CACHE_GENERATION = 32_768;
@@ -36,6 +38,25 @@ const WRITE = Object.freeze({
   directoryUpdate: 'UPDATE directory SET listed = ?, entry = ? WHERE record_id = ?',
   directoryRemove: 'DELETE FROM directory WHERE record_id = ?',
   blob: 'INSERT OR IGNORE INTO blobs (cipher_root, stored_size, chunk_size, chunk_hashes) VALUES (?, ?, ?, ?)',
+});
+
+/** An entry with its body and its block's time: the columns every entry read selects. */
+const ENTRY_COLUMNS = 'e.seq, e.height, e.tx_hash, e.outcome, e.header, e.sig, b.body, k.time';
+const ENTRY_JOINS = 'JOIN bodies b ON b.seq = e.seq JOIN blocks k ON k.height = e.height';
+
+interface EntrySqlRow {
+  seq: number;
+  height: number;
+  tx_hash: string;
+  outcome: string;
+  header: string;
+  sig: string;
+  body: string;
+  time: number;
+}
+
+const entryOf = (r: EntrySqlRow): EntryRow => ({
+  seq: r.seq, height: r.height, txHash: r.tx_hash, outcome: r.outcome, header: JSON.parse(r.header) as TxHeader, sig: r.sig, bodyJson: r.body, blockTime: r.time,
 });
 
 /** Chunk hashes as one BLOB of 32-byte values (a 1 GiB blob: 32 KiB). */
@@ -87,7 +108,12 @@ export class SqliteLedgerStore implements LedgerStore {
   readonly tree: MerkleTree;
   private readonly merkle: SqliteMerkleStore;
   private readonly writer: SqliteWriter;
-  private readonly read: Record<'entryByHash' | 'blockHash' | 'directoryAll' | 'directoryListed', StatementSync>;
+  private readonly read: Record<
+    'entryByHash' | 'blockHash' | 'directoryAll' | 'directoryListed' | 'block' | 'attestations' | 'entries' | 'entryWithBody' | 'blockTime' | 'blob',
+    StatementSync
+  >;
+  /** Audit queries by the filters they use (a handful of shapes). */
+  private readonly auditStatements = new Map<string, StatementSync>();
   private built: { head: ChainHead; position: number };
   private durable: ChainHead;
   private durableCount = 0;
@@ -104,6 +130,12 @@ export class SqliteLedgerStore implements LedgerStore {
       blockHash: db.prepare('SELECT hash FROM blocks WHERE height = ?'),
       directoryAll: db.prepare('SELECT chart_index, entry FROM directory WHERE patient = ? AND chart_index > ? ORDER BY chart_index LIMIT ?'),
       directoryListed: db.prepare('SELECT chart_index, entry FROM directory WHERE patient = ? AND chart_index > ? AND listed = 1 ORDER BY chart_index LIMIT ?'),
+      block: db.prepare('SELECT header, hash FROM blocks WHERE height = ?'),
+      attestations: db.prepare('SELECT attestation FROM attestations WHERE height = ? ORDER BY node_id'),
+      entries: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries e ${ENTRY_JOINS} WHERE e.seq >= ? AND e.seq < ? ORDER BY e.seq`),
+      entryWithBody: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries e ${ENTRY_JOINS} WHERE e.tx_hash = ?`),
+      blockTime: db.prepare('SELECT time, first_seq FROM blocks WHERE height = ?'),
+      blob: db.prepare('SELECT cipher_root, stored_size, chunk_size, chunk_hashes FROM blobs WHERE cipher_root = ?'),
     };
     const last = db.prepare('SELECT header, hash, order_position FROM blocks ORDER BY height DESC LIMIT 1').get() as
       | { header: string; hash: string; order_position: number }
@@ -224,6 +256,67 @@ export class SqliteLedgerStore implements LedgerStore {
 
   inclusionProof(seq: number, treeSize: number): Uint8Array[] {
     return this.tree.inclusionProof(seq, treeSize);
+  }
+
+  signedHead(): StoredBlock | undefined {
+    return this.block(this.durable.height);
+  }
+
+  block(height: number): StoredBlock | undefined {
+    if (!Number.isSafeInteger(height) || height < 1 || height > this.durable.height) return undefined;
+    const row = this.read.block.get(height) as { header: string; hash: string } | undefined;
+    if (!row) return undefined;
+    const attestations = (this.read.attestations.all(height) as { attestation: string }[]).map((a) => JSON.parse(a.attestation) as SignedAttestation);
+    return { header: JSON.parse(row.header) as BlockHeader, blockHash: row.hash, attestations };
+  }
+
+  entries(fromSeq: number, toSeq: number): EntryRow[] {
+    const end = Math.min(toSeq, this.durable.treeSize);
+    if (!(fromSeq < end)) return [];
+    return (this.read.entries.all(fromSeq, end) as unknown as EntrySqlRow[]).map(entryOf);
+  }
+
+  entryByHash(txHash: string): EntryRow | undefined {
+    const row = this.read.entryWithBody.get(txHash) as unknown as EntrySqlRow | undefined;
+    return row && row.seq < this.durable.treeSize ? entryOf(row) : undefined;
+  }
+
+  consistencyProof(size1: number, size2: number): Uint8Array[] {
+    return this.tree.consistencyProof(size1, size2);
+  }
+
+  audit(subject: string, query: AuditQuery): EntryRow[] {
+    const filters = (['type', 'actor', 'outcome'] as const).filter((f) => query[f] !== undefined);
+    const shape = filters.join(',');
+    let stmt = this.auditStatements.get(shape);
+    if (!stmt) {
+      const where = filters.map((f) => ` AND e.${f} = ?`).join('');
+      stmt = this.db.prepare(
+        `SELECT ${ENTRY_COLUMNS} FROM audit a JOIN entries e ON e.seq = a.seq ${ENTRY_JOINS} WHERE a.subject = ? AND a.seq >= ? AND a.seq < ?${where} ORDER BY a.seq DESC LIMIT ?`,
+      );
+      this.auditStatements.set(shape, stmt);
+    }
+    const before = Math.min(query.beforeSeq ?? Number.MAX_SAFE_INTEGER, this.durable.treeSize);
+    const from = query.sinceTime === undefined ? 0 : this.firstSeqAtOrAfter(query.sinceTime);
+    const rows = stmt.all(subject, from, before, ...filters.map((f) => query[f]!), query.limit) as unknown as EntrySqlRow[];
+    return rows.map(entryOf);
+  }
+
+  /** The first seq of the first durable block whose time is at or after `time` (block times never go back: a binary search by height). */
+  private firstSeqAtOrAfter(time: number): number {
+    let lo = 1;
+    let hi = this.durable.height + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if ((this.read.blockTime.get(mid) as { time: number }).time >= time) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo > this.durable.height ? this.durable.treeSize : (this.read.blockTime.get(lo) as { first_seq: number }).first_seq;
+  }
+
+  blob(cipherRoot: string): BlobRow | undefined {
+    const row = this.read.blob.get(cipherRoot) as { cipher_root: string; stored_size: number; chunk_size: number; chunk_hashes: Uint8Array } | undefined;
+    return row && { cipherRoot: row.cipher_root, storedSize: row.stored_size, chunkSize: row.chunk_size, chunkHashes: unpackHashes(new Uint8Array(row.chunk_hashes)) };
   }
 
   directoryPage(patient: string, own: boolean, page: { after?: number; limit?: number }): DirectoryPage {

@@ -1,0 +1,419 @@
+/**
+ * The read facade (DESIGN §2, §3): every read the HTTP API serves, each taking
+ * the reader's identity and deciding through the contract. There is no other
+ * way to the node's state, log or blobs from the API, so nothing leaks by
+ * accident: a refusal is a typed error, and what is not the reader's to see
+ * is absent (withheld bodies, other people's wrapped keys) or indistinguishable
+ * from what does not exist (RESOURCE_NOT_FOUND).
+ *
+ * - Bodies go to the transaction's actor and the users it names; admins also
+ *   get the bodies of identity transactions (RegisterUser, RotateKeys,
+ *   AssignRole, RevokeRole); everyone else gets the header and bodyHash.
+ * - Wrapped keys go only to their recipient.
+ * - Ciphertext goes only against the reader's own accepted RecordRead of that
+ *   version, within `receiptWindowMs` of it, and `mayRead` is asked again for
+ *   every request and every chunk of a stream, so a revoke stops a download in
+ *   progress.
+ * - A user's public keys come with the transactions that registered, rotated
+ *   and (for a doctor) vouched for them, and their inclusion proofs.
+ * - Directory, requests, grants and audit pages go to the patient, the parties,
+ *   and admins as DESIGN §2 says; counts never cover rows the reader may not see.
+ */
+import { auditSubjects, checkRole, directoryAccess, mayRead, OK, readState, type StateView } from '../contract/index.ts';
+import type { JsonValue } from '../crypto/index.ts';
+import { toHex } from '../crypto/index.ts';
+import type { BlockHeader, SignedAttestation, SignedTx, TxHeader, WithheldTx } from '../ledger/index.ts';
+import { nodeError } from './errors.ts';
+import type { BlobStore, BlobReadStream, ByteRange } from './blob-store.ts';
+import type { DirectoryPage } from './derived-rows.ts';
+import type { EntryRow, LedgerStore, StoredBlock } from './store/index.ts';
+import { checkedPage, type PageRequest } from './paging.ts';
+
+/** Identity transactions: public identity data, whose bodies admins may read. */
+export const IDENTITY_TYPES: readonly string[] = Object.freeze(['RegisterUser', 'RotateKeys', 'AssignRole', 'RevokeRole']);
+
+/** One receipt opens the ciphertext for this long (DESIGN §6: one RecordRead must not allow unlimited unrecorded downloads). */
+export const DEFAULT_RECEIPT_WINDOW_MS = 10 * 60_000;
+
+/** A log entry as a reader may see it. */
+export interface EntryView {
+  seq: number;
+  height: number;
+  outcome: string;
+  tx: SignedTx | WithheldTx;
+}
+
+/** An entry with what proves it is in the log: an inclusion proof in the tree of the signed head it names. */
+export interface ProvenEntry {
+  entry: EntryView;
+  treeSize: number;
+  /** Inclusion proof (hex hashes), RFC 9162 §2.1.3. */
+  proof: string[];
+}
+
+export interface KeyView {
+  use: 'sig' | 'enc';
+  keyId: string;
+  spki: string;
+  current: boolean;
+  since: number;
+  /** The RegisterUser or RotateKeys that registered the key. */
+  registeredBy: ProvenEntry;
+}
+
+export interface RoleView {
+  role: 'doctor' | 'admin';
+  org: string;
+  active: boolean;
+  sigKeyId: string;
+  encKeyId: string;
+  /** Whether the role names the user's current keys (only then may they act in it). */
+  vouched: boolean;
+  /** The AssignRole that vouches for the role's keys, where one is in the log (a genesis admin's role is in the genesis). */
+  assignedBy?: ProvenEntry;
+}
+
+export interface UserView {
+  username: string;
+  keys: KeyView[];
+  roles: RoleView[];
+  /** The signed head every proof here is against. */
+  head: SignedHead;
+}
+
+export interface SignedHead {
+  header: BlockHeader;
+  blockHash: string;
+  attestations: readonly SignedAttestation[];
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back for the next page; absent on the last one. Opaque to clients. */
+  next?: string;
+}
+
+export interface ReadFacadeOptions {
+  /** The node's clock (ms): grant expiry and the receipt window are judged by it. */
+  now?: () => number;
+  receiptWindowMs?: number;
+}
+
+const withheldOf = (r: EntryRow): WithheldTx => ({ header: r.header, sig: r.sig, withheld: true });
+const fullOf = (r: EntryRow): SignedTx => ({ header: r.header, body: JSON.parse(r.bodyJson) as JsonValue, sig: r.sig });
+
+export class ReadFacade {
+  private readonly now: () => number;
+  private readonly receiptWindowMs: number;
+
+  constructor(private readonly store: LedgerStore, private readonly blobs: BlobStore, options: ReadFacadeOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.receiptWindowMs = options.receiptWindowMs ?? DEFAULT_RECEIPT_WINDOW_MS;
+  }
+
+  private get state(): StateView {
+    return this.store.state;
+  }
+
+  // ---- the ledger: heads, blocks, entries, proofs ----------------------------------------------------------
+
+  /** The last durable block with its attestations (formats §10: a signed head). */
+  signedHead(): SignedHead {
+    const head = this.store.signedHead();
+    if (!head) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'head', reason: 'no block yet' });
+    return head;
+  }
+
+  /** A block and its entries, each body withheld unless the reader may read it. */
+  block(reader: string, height: number): StoredBlock & { entries: EntryView[] } {
+    const block = this.store.block(height);
+    if (!block) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'block', height });
+    const { firstSeq, entryCount } = block.header;
+    return { ...block, entries: this.store.entries(firstSeq, firstSeq + entryCount).map((r) => this.entryView(reader, r)) };
+  }
+
+  /** One transaction's entry by hash, with its inclusion proof in the current head. */
+  transaction(reader: string, txHash: string): ProvenEntry {
+    const row = this.store.entryByHash(txHash);
+    if (!row) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'transaction' });
+    return this.proven(row, this.entryView(reader, row));
+  }
+
+  /** An inclusion proof of entry `seq` in the tree of size `treeSize` (default: the current head). */
+  inclusionProof(seq: number, treeSize?: number): { seq: number; treeSize: number; proof: string[] } {
+    const size = treeSize ?? this.store.head.treeSize;
+    if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(size) || seq < 0 || seq >= size || size > this.store.head.treeSize) {
+      throw nodeError('QUERY_INVALID', { field: 'seq', reason: 'outside the log' });
+    }
+    return { seq, treeSize: size, proof: this.store.inclusionProof(seq, size).map(toHex) };
+  }
+
+  /** A consistency proof from an earlier tree size to a later one (default: the current head). */
+  consistencyProof(size1: number, size2?: number): { size1: number; size2: number; proof: string[] } {
+    const to = size2 ?? this.store.head.treeSize;
+    if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(to) || size1 < 1 || size1 > to || to > this.store.head.treeSize) {
+      throw nodeError('QUERY_INVALID', { field: 'size', reason: 'sizes must satisfy 1 ≤ size1 ≤ size2 ≤ the head' });
+    }
+    return { size1, size2: to, proof: this.store.consistencyProof(size1, to).map(toHex) };
+  }
+
+  /** Whether `reader` may see the body of a transaction with this header and body (the rule at the top of this file). */
+  mayReadBody(reader: string, header: TxHeader, body: JsonValue): boolean {
+    if (header.actor === reader) return true;
+    const named = auditSubjects({ header, body } as never, { ok: true });
+    if (named.users.includes(reader)) return true;
+    return IDENTITY_TYPES.includes(header.type) && this.isActiveAdmin(reader);
+  }
+
+  private entryView(reader: string, row: EntryRow): EntryView {
+    const tx = fullOf(row);
+    return { seq: row.seq, height: row.height, outcome: row.outcome, tx: this.mayReadBody(reader, tx.header, tx.body) ? tx : withheldOf(row) };
+  }
+
+  private proven(row: EntryRow, entry: EntryView): ProvenEntry {
+    const treeSize = this.store.head.treeSize;
+    return { entry, treeSize, proof: this.store.inclusionProof(row.seq, treeSize).map(toHex) };
+  }
+
+  private isActiveAdmin(username: string): boolean {
+    return checkRole(this.state, username, 'admin', 'ADMIN_REQUIRED') === null;
+  }
+
+  // ---- users and their keys ---------------------------------------------------------------------------------
+
+  /**
+   * A user's public keys (every generation: old ones still open old wraps)
+   * and roles, each with the transaction that put it in the ledger and its
+   * inclusion proof, so a client can check a key is theirs against a head it
+   * trusts. By exact username only: there is no list of everyone.
+   */
+  user(reader: string, username: string): UserView {
+    const user = readState.user(this.state, username);
+    if (!user) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'user' });
+    const head = this.signedHead();
+    const keys: KeyView[] = [];
+    // The user's own identity transactions: RegisterUser, then each RotateKeys (public identity data, served in full).
+    for (const type of ['RotateKeys', 'RegisterUser']) {
+      for (const row of this.store.audit(`u:${username}`, { type, actor: username, outcome: OK, limit: 1_000 })) {
+        const tx = fullOf(row);
+        const body = tx.body as { sigKeyId: string; encKeyId: string };
+        const registeredBy = this.proven(row, { seq: row.seq, height: row.height, outcome: row.outcome, tx });
+        for (const use of ['sig', 'enc'] as const) {
+          const key = readState.key(this.state, use === 'sig' ? body.sigKeyId : body.encKeyId);
+          if (!key || key.username !== username) continue;
+          const current = use === 'sig' ? user.sigKeyId === key.keyId : user.encKeyId === key.keyId;
+          keys.push({ use, keyId: key.keyId, spki: key.spki, current, since: key.since, registeredBy });
+        }
+      }
+    }
+    const roles: RoleView[] = [];
+    for (const role of ['doctor', 'admin'] as const) {
+      const held = readState.role(this.state, username, role);
+      if (!held) continue;
+      const assign = this.store
+        .audit(`u:${username}`, { type: 'AssignRole', outcome: OK, limit: 50 })
+        .find((r) => {
+          const b = JSON.parse(r.bodyJson) as { username?: string; role?: string; sigKeyId?: string; encKeyId?: string };
+          return b.username === username && b.role === role && b.sigKeyId === held.sigKeyId && b.encKeyId === held.encKeyId;
+        });
+      roles.push({
+        role, org: held.org, active: held.active, sigKeyId: held.sigKeyId, encKeyId: held.encKeyId,
+        vouched: held.active && held.sigKeyId === user.sigKeyId && held.encKeyId === user.encKeyId,
+        ...(assign ? { assignedBy: this.proven(assign, { seq: assign.seq, height: assign.height, outcome: assign.outcome, tx: fullOf(assign) }) } : {}),
+      });
+    }
+    return { username, keys: keys.sort((a, b) => a.since - b.since || a.use.localeCompare(b.use)), roles, head };
+  }
+
+  // ---- the directory and records ----------------------------------------------------------------------------
+
+  /** One page of `patient`'s directory as `reader` may see it (contract directoryAccess). */
+  directory(reader: string, patient: string, page: PageRequest = {}): DirectoryPage {
+    const { after, limit } = checkedPage(page, { maxLimit: 500 });
+    const access = directoryAccess(this.state, reader, patient);
+    if (!access.ok) {
+      if (access.code === 'USER_UNKNOWN') throw nodeError('RESOURCE_NOT_FOUND', { kind: 'user' });
+      throw nodeError('READ_DENIED', { reason: access.code });
+    }
+    return this.store.directoryPage(patient, access.own, { ...(after === undefined ? {} : { after: Number(after) }), limit });
+  }
+
+  /**
+   * A record's metadata and its versions' signed manifests — never content —
+   * for its owner, its authors, a reader with a usable read grant, and an
+   * active doctor when the patient listed it.
+   */
+  record(reader: string, recordId: string) {
+    const record = readState.record(this.state, recordId);
+    const decision = record ? mayRead(this.state, reader, recordId, this.now()) : undefined;
+    const listedToDoctor = record?.listed && checkRole(this.state, reader, 'doctor', 'DOCTOR_REQUIRED') === null;
+    if (!record || (!decision?.ok && !listedToDoctor)) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'record' });
+    const versions = [];
+    for (let v = 1; v <= record.latestVersion; v++) {
+      const version = readState.version(this.state, recordId, v)!;
+      versions.push({ version: v, manifest: version.manifest, manifestSig: version.manifestSig, txHash: version.txHash, addedAt: version.addedAt });
+    }
+    return {
+      recordId, patient: record.patient, authors: record.authors, latestVersion: record.latestVersion, listed: record.listed, createdAt: record.createdAt,
+      versions, access: decision?.ok ? decision.via : ('listed' as const),
+    };
+  }
+
+  /** The wrapped keys of a version addressed to one of `reader`'s enc keys (current or earlier): only ever the reader's own. */
+  wrappedKeys(reader: string, recordId: string, version: number) {
+    const user = readState.user(this.state, reader);
+    if (!user || !readState.version(this.state, recordId, version)) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'version' });
+    const mine = this.store
+      .audit(`u:${reader}`, { actor: reader, outcome: OK, limit: 1_000 })
+      .filter((r) => r.header.type === 'RegisterUser' || r.header.type === 'RotateKeys')
+      .map((r) => (JSON.parse(r.bodyJson) as { encKeyId: string }).encKeyId);
+    const wraps = mine.flatMap((keyId) => {
+      const wrap = readState.wrap(this.state, recordId, version, keyId);
+      return wrap ? [wrap] : [];
+    });
+    if (wraps.length === 0) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'wrappedKey' });
+    return wraps;
+  }
+
+  // ---- ciphertext ---------------------------------------------------------------------------------------------
+
+  /**
+   * Opens a version's ciphertext (or a byte range of it) for `reader`: only
+   * against their accepted RecordRead of that version within the receipt
+   * window, and only while `mayRead` holds — checked now and again before
+   * every chunk the stream yields.
+   */
+  async openCiphertext(reader: string, recordId: string, version: number, range?: ByteRange): Promise<BlobReadStream & { receipt: string }> {
+    const receipt = this.receiptFor(reader, recordId, version);
+    this.assertMayReadNow(reader, recordId);
+    const cipherRoot = readState.version(this.state, recordId, version)!.manifest.cipherRoot;
+    const stream = await this.blobs.read(cipherRoot, range);
+    const self = this;
+    return {
+      receipt,
+      blobSize: stream.blobSize,
+      start: stream.start,
+      end: stream.end,
+      close: () => stream.close(),
+      async *[Symbol.asyncIterator]() {
+        try {
+          for await (const chunk of stream) {
+            self.assertMayReadNow(reader, recordId);
+            yield chunk;
+          }
+        } finally {
+          stream.close();
+        }
+      },
+    } as BlobReadStream & { receipt: string };
+  }
+
+  /** The hash of `reader`'s latest accepted RecordRead of this version within the window, or a refusal. */
+  private receiptFor(reader: string, recordId: string, version: number): string {
+    if (!readState.version(this.state, recordId, version)) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'version' });
+    const since = this.now() - this.receiptWindowMs;
+    for (let before: number | undefined; ; ) {
+      const rows = this.store.audit(`r:${recordId}`, { type: 'RecordRead', actor: reader, outcome: OK, sinceTime: since, limit: 50, ...(before === undefined ? {} : { beforeSeq: before }) });
+      const hit = rows.find((r) => (JSON.parse(r.bodyJson) as { version?: number }).version === version);
+      if (hit) return hit.txHash;
+      if (rows.length < 50) throw nodeError('READ_RECEIPT_REQUIRED', { windowMs: this.receiptWindowMs });
+      before = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  private assertMayReadNow(reader: string, recordId: string): void {
+    const decision = mayRead(this.state, reader, recordId, this.now());
+    if (!decision.ok) throw nodeError('READ_DENIED', { reason: decision.code });
+  }
+
+  // ---- requests, grants, audit -----------------------------------------------------------------------------
+
+  /**
+   * Access requests `reader` made (as a doctor) or received (as a patient),
+   * newest first, with their current status. Only the parties see them.
+   */
+  requests(reader: string, page: PageRequest = {}): Page<ReturnType<typeof requestView>> {
+    const { after, limit } = checkedPage(page, { maxLimit: 100 });
+    const rows = this.store.audit(`u:${reader}`, { type: 'RequestAccess', outcome: OK, limit: limit + 1, ...seqCursor(after) });
+    const items = rows.slice(0, limit).flatMap((r) => {
+      const request = readState.request(this.state, r.txHash);
+      return request && (request.doctor === reader || request.patient === reader) ? [requestView(request)] : [];
+    });
+    return pageOf(items, rows, limit);
+  }
+
+  /**
+   * Grants `reader` issued (as a patient) or holds (as a doctor), newest
+   * first, each with whether it still stands: active, expired, revoked or
+   * replaced. Only the parties see them.
+   */
+  grants(reader: string, page: PageRequest = {}): Page<GrantView> {
+    const { after, limit } = checkedPage(page, { maxLimit: 100 });
+    const rows = this.store.audit(`u:${reader}`, { type: 'GrantAccess', outcome: OK, limit: limit + 1, ...seqCursor(after) });
+    const now = this.now();
+    const items = rows.slice(0, limit).flatMap((r): GrantView[] => {
+      const body = JSON.parse(r.bodyJson) as { grantee: string; expiresAt: number; scopes: string[]; keys: { recordId: string; version: number }[] };
+      const grantor = r.header.actor;
+      if (grantor !== reader && body.grantee !== reader) return [];
+      const records = [...new Set(body.keys.map((k) => k.recordId))];
+      const standing = records.some((id) => readState.grant(this.state, id, body.grantee)?.grantId === r.txHash) ||
+        (body.scopes.includes('contribute') && readState.contribute(this.state, grantor, body.grantee)?.grantId === r.txHash);
+      const status = !standing ? 'revoked-or-replaced' : body.expiresAt <= now ? 'expired' : 'active';
+      return [{ grantId: r.txHash, grantor, grantee: body.grantee, scopes: body.scopes, records, expiresAt: body.expiresAt, issuedAt: r.blockTime, status }];
+    });
+    return pageOf(items, rows, limit);
+  }
+
+  /**
+   * The audit trail, newest first: of a user (for themselves, or for an admin
+   * of the organisation where the user holds a role), or of a record (for its
+   * owner). Refused attempts included; bodies withheld as for any read.
+   */
+  audit(reader: string, subject: { user: string } | { record: string }, page: PageRequest = {}): Page<EntryView> {
+    const { after, limit } = checkedPage(page, { maxLimit: 200 });
+    let key: string;
+    if ('user' in subject) {
+      if (subject.user !== reader && !this.adminOver(reader, subject.user)) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'audit' });
+      key = `u:${subject.user}`;
+    } else {
+      if (readState.record(this.state, subject.record)?.patient !== reader) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'audit' });
+      key = `r:${subject.record}`;
+    }
+    const rows = this.store.audit(key, { limit: limit + 1, ...seqCursor(after) });
+    return pageOf(rows.slice(0, limit).map((r) => this.entryView(reader, r)), rows, limit);
+  }
+
+  /** Is `admin` an active admin of an organisation in which `username` holds a role? */
+  private adminOver(admin: string, username: string): boolean {
+    const adminRole = readState.role(this.state, admin, 'admin');
+    if (!adminRole || !this.isActiveAdmin(admin)) return false;
+    return (['doctor', 'admin'] as const).some((r) => readState.role(this.state, username, r)?.org === adminRole.org);
+  }
+}
+
+export interface GrantView {
+  grantId: string;
+  grantor: string;
+  grantee: string;
+  scopes: string[];
+  records: string[];
+  expiresAt: number;
+  issuedAt: number;
+  status: 'active' | 'expired' | 'revoked-or-replaced';
+}
+
+function requestView(r: { requestId: string; doctor: string; patient: string; records: string[] | 'all'; purpose: string; durationMs: number; createdAt: number; status: string; closedBy: string }) {
+  return { requestId: r.requestId, doctor: r.doctor, patient: r.patient, records: r.records, purpose: r.purpose, durationMs: r.durationMs, createdAt: r.createdAt, status: r.status, closedBy: r.closedBy };
+}
+
+/** Audit pages are cursored by seq: the cursor is the last seq of the page, as text. */
+function seqCursor(after: string | undefined): { beforeSeq?: number } {
+  if (after === undefined) return {};
+  const seq = Number(after);
+  if (!/^\d{1,15}$/.test(after) || !Number.isSafeInteger(seq)) throw nodeError('QUERY_INVALID', { field: 'cursor' });
+  return { beforeSeq: seq };
+}
+
+function pageOf<T>(items: T[], rows: EntryRow[], limit: number): Page<T> {
+  return rows.length > limit ? { items, next: String(rows[limit - 1]!.seq) } : { items };
+}
