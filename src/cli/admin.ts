@@ -5,11 +5,10 @@
 import { createReadStream, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { DatabaseSync } from 'node:sqlite';
 import { decodePem, exportPem, fingerprint, generateUserKeys, keyId, randomBytes, toBase64url } from '../crypto/index.ts';
 import { DEFAULT_GENESIS_PARAMS, type Genesis } from '../ledger/index.ts';
-import { createNodeKey, DB_FILE, exportLines, initDataDir, rebuildDerivedTables, verifyDataDir, verifyExport, type VerifyReport } from '../node/index.ts';
+import { createNodeKey, DB_FILE, exportLines, exportLinesOf, initDataDir, rebuildDerivedTables, verifyDataDir, verifyExport, type VerifyReport } from '../node/index.ts';
 
 export interface InitOptions {
   dataDir: string;
@@ -54,8 +53,7 @@ export function formatReport(r: VerifyReport): string {
 export async function verifyCommand(o: { dataDir?: string; export?: string; chain?: string }): Promise<VerifyReport> {
   if (o.export) {
     if (!o.chain) throw new Error('verifying an export needs --chain <id>: the chain id you trust, obtained out of band');
-    const lines = createInterface({ input: o.export === '-' ? process.stdin : createReadStream(o.export), crlfDelay: Infinity });
-    return verifyExport(lines, o.chain);
+    return verifyExport(exportLinesOf(o.export === '-' ? process.stdin : createReadStream(o.export)), o.chain);
   }
   if (!o.dataDir) throw new Error('give --data-dir <dir> or --export <file>');
   return verifyDataDir(o.dataDir, o.chain ? { trustedChainId: o.chain } : {});

@@ -8,7 +8,7 @@ export {
 } from './bytes.ts';
 export { canonicalJson, canonicalJsonUnrestricted, canonicalBytes, taggedBytes, DOMAIN_TAGS } from './canonical.ts';
 export type { JsonValue, DomainTag, CanonicalOptions } from './canonical.ts';
-export { DhlError, isDhlError, defineErrors, CRYPTO_ERRORS, cryptoError } from './errors.ts';
+export { DhlError, isDhlError, defineErrors, withDetails, CRYPTO_ERRORS, cryptoError } from './errors.ts';
 export type { CryptoErrorCode, ErrorDetails } from './errors.ts';
 export { sha256 } from './hash.ts';
 export type { SyncHash } from './hash.ts';

@@ -9,7 +9,7 @@
  * transaction and, optionally, re-executes each block, through hooks.
  */
 import { fromBase64url } from '../crypto/bytes.ts';
-import { DhlError } from '../crypto/errors.ts';
+import { DhlError, withDetails } from '../crypto/errors.ts';
 import type { SyncHash } from '../crypto/hash.ts';
 import { importSpki, keyIdOfSpki } from '../crypto/keys.ts';
 import { isAttestationSignatureValid, parseAttestation, type SignedAttestation } from './attestation.ts';
@@ -75,11 +75,9 @@ function at(code: LedgerErrorCode, height: number, extra: Record<string, string 
   return ledgerError(code, { height, ...extra }, cause);
 }
 
-/** Re-labels an error from a parser with where it happened, keeping its code. */
+/** Re-labels an error from a parser with where it happened, keeping its code; the message names the place too. */
 function located(err: unknown, height: number, entry?: number): never {
-  if (err instanceof DhlError) {
-    throw new DhlError(err.code, err.message, { ...err.details, height, ...(entry === undefined ? {} : { entry }) }, { cause: err });
-  }
+  if (err instanceof DhlError) throw withDetails(err, { height, ...(entry === undefined ? {} : { entry }) });
   throw err;
 }
 

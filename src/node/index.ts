@@ -8,6 +8,7 @@ export { verifyDataDir, verifyExport, rebuildDerivedTables } from './verify.ts';
 export type { VerifyReport } from './verify.ts';
 export { exportLines, readBlock, EXPORT_FORMAT, ENTRIES_OF_BLOCK } from './export.ts';
 export type { ExportOptions, ExportHeaderLine } from './export.ts';
+export { exportLinesOf, parseExportLine } from './export-reader.ts';
 export { ReplayVerifier } from './replay.ts';
 export { BlobStore, BLOBS_DIR, BLOBS_TMP_DIR, BLOB_FAULTS } from './blob-store.ts';
 export type { BlobStorage, ExpectedBlob, PutOptions, PutResult, BlobSummary, ByteRange, BlobReadStream, BlobFaultReason } from './blob-store.ts';

@@ -9,13 +9,14 @@
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalJson, compareUtf8, toHex, DhlError } from '../crypto/index.ts';
+import { canonicalJson, compareUtf8, toHex, DhlError, withDetails } from '../crypto/index.ts';
 import { auditSubjects, OK } from '../contract/index.ts';
 import {
   chainIdOf, entryLeafHash, ledgerError, MerkleTree, parseGenesis, parseTx, type ChainBlock, type ChainHead, type Genesis,
 } from '../ledger/index.ts';
 import { nodeError } from './errors.ts';
 import { EXPORT_FORMAT, readBlock } from './export.ts';
+import { parseExportLine } from './export-reader.ts';
 import { DB_FILE, sha256, unpackHashes } from './ledger-node.ts';
 import { ReplayVerifier } from './replay.ts';
 import { BlobStore } from './blob-store.ts';
@@ -267,24 +268,28 @@ async function verifyExportLines(lines: AsyncIterable<string> | Iterable<string>
   for await (const line of lines) {
     n++;
     if (line.trim() === '') continue;
-    let value: Record<string, unknown>;
-    try {
-      value = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      throw nodeError('EXPORT_INVALID', { line: n, reason: 'not JSON' });
-    }
+    const value = parseExportLine(line, n);
     if (!replay) {
       if (value.kind !== EXPORT_FORMAT) throw nodeError('EXPORT_INVALID', { line: n, reason: 'not a dhl export' });
-      replay = await ReplayVerifier.create(trustedChainId, parseGenesis(value.genesis), { allowWithheld: true, state: scratch.state });
+      replay = await atLine(n, () => ReplayVerifier.create(trustedChainId, parseGenesis(value.genesis), { allowWithheld: true, state: scratch.state }));
       continue;
     }
     if (value.kind !== 'block') throw nodeError('EXPORT_INVALID', { line: n, reason: 'expected a block' });
     const { kind: _kind, ...block } = value;
-    await replay.verifyBlock(block as unknown as ChainBlock);
+    await atLine(n, () => replay!.verifyBlock(block as unknown as ChainBlock));
   }
   if (!replay) throw nodeError('EXPORT_INVALID', { line: 0, reason: 'empty' });
   const head = replay.head;
   return { chain: trustedChainId, head, blocks: head.height, entries: head.treeSize, stateKeys: replay.state.size };
+}
+
+/** Runs `fn`; a typed error from it also names the export line it came from. */
+async function atLine<T>(line: number, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw err instanceof DhlError ? withDetails(err, { line }) : err;
+  }
 }
 
 /**
