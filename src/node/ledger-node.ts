@@ -101,7 +101,8 @@ export async function initDataDir(dataDir: string, genesis: Genesis): Promise<{ 
       meta.run('genesis', canonicalJson(parsed));
       meta.run('chain', chainId);
       const put = db.prepare('INSERT INTO state (key, value) VALUES (?, ?)');
-      for (const [key, value] of writes) put.run(key, JSON.stringify(value));
+      // Stored JSON is canonical (JCS), so verify compares bytes.
+      for (const [key, value] of writes) put.run(key, canonicalJson(value));
     });
   } finally {
     db.close();
@@ -417,7 +418,9 @@ export class LedgerNode {
     const h = built.header;
     this.headState = built.head;
     for (const tx of txs) this.unwritten.add(tx.hash);
-    for (const [key, value] of built.writes) this.state.written(key, value === null ? null : JSON.stringify(value as Json), height);
+    // Each write's canonical text, once: the block's writes, the state row and the state cache hold the same bytes.
+    const texts = built.writes.map(([key, value]) => [key, value === null ? null : canonicalJson(value)] as const);
+    for (const [key, text] of texts) this.state.written(key, text, height);
     const attestation = await signAttestation(
       { chain: this.chainId, height, blockHash: built.blockHash, stateDigest: h.stateDigest, nodeId: this.nodeKey.nodeId, keyId: this.nodeKey.keyId, alg: 'PS256' },
       this.nodeKey.privateKey,
@@ -437,10 +440,10 @@ export class LedgerNode {
       for (const u of subjects.users) batch.run(SQL.insertAudit, `u:${u}`, seq);
       for (const r of subjects.records) batch.run(SQL.insertAudit, `r:${r}`, seq);
     });
-    for (const [key, value] of built.writes) batch.run(SQL.insertWrite, height, key, value === null ? null : canonicalJson(value, { allowNull: true }));
-    for (const [key, value] of built.writes) {
-      if (value === null) batch.run(SQL.deleteState, key);
-      else batch.run(SQL.upsertState, key, JSON.stringify(value as Json));
+    for (const [key, text] of texts) batch.run(SQL.insertWrite, height, key, text);
+    for (const [key, text] of texts) {
+      if (text === null) batch.run(SQL.deleteState, key);
+      else batch.run(SQL.upsertState, key, text);
     }
     for (const row of this.merkleStore.takeNewRows()) batch.run(MERKLE_NODE_INSERT, ...row);
     this.directoryIndex.applyWrites(after, built.writes, batch);

@@ -7,7 +7,7 @@
  * the state forward, so later signatures can still be checked.
  */
 import { apply, genesisWrites, MemoryStateView, OverlayView, OK, type Json, type StateView } from '../contract/index.ts';
-import { ChainVerifier, type ChainBlock, type ChainHead, type ExecutionResult, type Genesis, type ParsedTx, type StateWrite } from '../ledger/index.ts';
+import { ChainVerifier, sortWrites, type ChainBlock, type ChainHead, type ExecutionResult, type Genesis, type ParsedTx, type StateWrite } from '../ledger/index.ts';
 import { DhlError } from '../crypto/index.ts';
 import { genesisInput } from './genesis-input.ts';
 import { KeyCache, precheckTx } from './precheck.ts';
@@ -47,6 +47,7 @@ export class ReplayVerifier {
   private readonly keys = new KeyCache();
   private current: ChainBlock | undefined;
   private stash: ExecutionResult | undefined;
+  private applied: readonly StateWrite[] = [];
 
   private constructor(private readonly chain: ChainVerifier, state: ReplayState) {
     this.state = state;
@@ -75,6 +76,11 @@ export class ReplayVerifier {
     return this.chain.head;
   }
 
+  /** The state writes of the last verified block, sorted: re-executed, or recorded where bodies are withheld. */
+  get lastWrites(): readonly StateWrite[] {
+    return this.applied;
+  }
+
   get genesis(): Genesis {
     return this.chain.genesis;
   }
@@ -85,7 +91,8 @@ export class ReplayVerifier {
     const head = await this.chain.verifyBlock(block);
     // The block verified: its writes (re-executed, or recorded and hashed) become the state.
     const executed = this.stash as ExecutionResult | undefined;
-    this.state.apply((executed?.writes ?? block.writes ?? []) as StateWrite[]);
+    this.applied = sortWrites((executed?.writes ?? block.writes ?? []) as StateWrite[]);
+    this.state.apply(this.applied);
     return head;
   }
 

@@ -79,7 +79,10 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
   const tree = new MerkleTree(sha256, { store: scratch.nodes });
   const blockRow = db.prepare('SELECT hash, time, first_seq, entry_count, header FROM blocks WHERE height = ?');
   const attestationRows = db.prepare('SELECT node_id FROM attestations WHERE height = ? AND attestation = ?');
-  const entryRows = db.prepare('SELECT seq, height, tx_hash, outcome, type, actor, header, sig FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq');
+  const entryRows = db.prepare(
+    'SELECT e.seq, e.height, e.tx_hash, e.outcome, e.type, e.actor, e.header, e.sig, b.body FROM entries e LEFT JOIN bodies b ON b.seq = e.seq WHERE e.seq >= ? AND e.seq < ? ORDER BY e.seq',
+  );
+  const writeRows = db.prepare('SELECT key, value FROM block_writes WHERE height = ? ORDER BY key');
   let height = 0;
   for (;;) {
     const next = height + 1;
@@ -103,7 +106,16 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
     if (row.first_seq !== h.firstSeq) throw tampered({ table: 'blocks', column: 'first_seq', height: next });
     if (row.entry_count !== h.entryCount) throw tampered({ table: 'blocks', column: 'entry_count', height: next });
     if (row.header !== canonicalJson(h)) throw tampered({ table: 'blocks', column: 'header', height: next });
-    const entries = entryRows.all(h.firstSeq, h.firstSeq + h.entryCount) as { seq: number; height: number; tx_hash: string; outcome: string; type: string; actor: string; header: string; sig: string }[];
+    // Stored JSON is canonical: the same value in other bytes is a change too (compare bytes, not parsed values).
+    const written = writeRows.all(next) as { key: string; value: string | null }[];
+    if (written.length !== replay.lastWrites.length) throw tampered({ table: 'block_writes', height: next, reason: 'rows differ from the block' });
+    for (const [i, [key, value]] of replay.lastWrites.entries()) {
+      const text = value === null ? null : canonicalJson(value, { allowNull: true });
+      if (written[i]!.key !== key || written[i]!.value !== text) throw tampered({ table: 'block_writes', column: 'value', height: next, key: key.slice(0, 120) });
+    }
+    const entries = entryRows.all(h.firstSeq, h.firstSeq + h.entryCount) as {
+      seq: number; height: number; tx_hash: string; outcome: string; type: string; actor: string; header: string; sig: string; body: string | null;
+    }[];
     scratch.batch(() => {
       for (const [i, e] of entries.entries()) {
         const tx = parseTx(sha256, block.entries[i]!.tx);
@@ -114,6 +126,7 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
         if (e.type !== tx.header.type) throw tampered({ ...at, column: 'type' });
         if (e.actor !== tx.header.actor) throw tampered({ ...at, column: 'actor' });
         if (e.header !== canonicalJson(tx.header)) throw tampered({ ...at, column: 'header' });
+        if (e.body !== tx.bodyJson) throw tampered({ ...at, table: 'bodies', column: 'body' });
         tree.append(entryLeafHash(sha256, { tx: tx.hash, outcome: e.outcome }));
         const subjects = auditSubjects(tx, e.outcome === OK ? { ok: true } : { ok: false, code: e.outcome as never });
         for (const u of subjects.users) scratch.addAudit(`u:${u}`, e.seq);
@@ -181,13 +194,8 @@ async function verifyDatabase(db: DatabaseSync, dataDir: string, options: { trus
     for (const [got, want] of zipOrdered(...bothRows<KV>(db, scratch, 'SELECT key, value FROM state ORDER BY key'), (a, b) => compareUtf8(a.key, b.key))) {
       if (!want) throw tampered({ table: 'state', column: 'key', key: got!.key.slice(0, 120) });
       if (!got) throw tampered({ table: 'state', reason: 'rows missing', key: want.key.slice(0, 120) });
-      let same: boolean;
-      try {
-        same = got.value === want.value || canonicalJson(JSON.parse(got.value)) === canonicalJson(JSON.parse(want.value));
-      } catch {
-        same = false;
-      }
-      if (!same) throw tampered({ table: 'state', column: 'value', key: got.key.slice(0, 120) });
+      // Both sides store canonical JSON: equal values are equal bytes.
+      if (got.value !== want.value) throw tampered({ table: 'state', column: 'value', key: got.key.slice(0, 120) });
     }
 
     type NodeRow = { level: number; idx: number; hash: Uint8Array };

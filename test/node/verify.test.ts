@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -11,9 +11,16 @@ import { runScenario } from '../helpers/scenario.ts';
 
 const clock = { now: () => T0 + 10_000, setTimeout: (fn: () => void) => setImmediate(fn), clearTimeout: (h: unknown) => clearImmediate(h as NodeJS.Immediate) };
 
+/** Every directory this file makes, removed when its tests end (also on failure). */
+const made: string[] = [];
+after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 /** One scenario data directory, built once and copied for each tampering. */
 const built = (async () => {
   const { dataDir, chainId } = await testDataDir();
+  made.push(dataDir);
   const node = await LedgerNode.open(dataDir, { clock, ordering: { maxItems: 3, maxDelayMs: 0 } });
   const scenario = await runScenario(node, chainId);
   await node.close();
@@ -22,6 +29,7 @@ const built = (async () => {
 
 function copyDir(dataDir: string): string {
   const copy = mkdtempSync(join(tmpdir(), 'dhl-tamper-'));
+  made.push(copy);
   cpSync(dataDir, copy, { recursive: true });
   return copy;
 }
@@ -159,4 +167,24 @@ test('a changed, truncated or missing blob file makes verify fail, naming the bl
   }
   const report = await verifyDataDir(dataDir);
   assert.equal(report.blobs, 1);
+});
+
+test('the same JSON in other bytes is a change: state.value, block_writes.value and bodies.body are compared byte for byte', async () => {
+  const { dataDir } = await built;
+  const cases: [string, string, string][] = [
+    // A space after the opening brace: JSON.parse gives the same value, the bytes differ from the canonical form.
+    ['state', 'value', "UPDATE state SET value = '{ ' || substr(value, 2) WHERE key = (SELECT key FROM state WHERE key LIKE 'user/%' LIMIT 1)"],
+    ['block_writes', 'value', "UPDATE block_writes SET value = '{ ' || substr(value, 2) WHERE (height, key) IN (SELECT height, key FROM block_writes WHERE value LIKE '{%' LIMIT 1)"],
+    ['bodies', 'body', "UPDATE bodies SET body = '{ ' || substr(body, 2) WHERE seq = 4"],
+  ];
+  for (const [table, column, sql] of cases) {
+    const copy = copyDir(dataDir);
+    const w = new DatabaseSync(join(copy, DB_FILE));
+    assert.equal(Number(w.prepare(sql).run().changes), 1, `${table}: one row changed`);
+    w.close();
+    await assert.rejects(verifyDataDir(copy), (e: unknown) => {
+      if (!isDhlError(e, 'DATA_DIR_TAMPERED')) return false;
+      return e.details.table === table && e.details.column === column;
+    }, `${table}.${column} in other bytes`);
+  }
 });
