@@ -2,13 +2,13 @@
  * Operator commands over a data directory: `dhl admin init`, `dhl verify`,
  * `dhl export`. (DESIGN §3: operator commands may use node/, from one file.)
  */
-import { createReadStream, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { decodePem, exportPem, fingerprint, generateUserKeys, keyId, randomBytes, toBase64url } from '../crypto/index.ts';
 import { DEFAULT_GENESIS_PARAMS, type Genesis } from '../ledger/index.ts';
-import { createNodeKey, DB_FILE, exportLines, exportLinesOf, initDataDir, rebuildDerivedTables, verifyDataDir, verifyExport, type VerifyReport } from '../node/index.ts';
+import { createNodeKey, DB_FILE, exportLines, exportLinesOf, guardStorage, nodeError, initDataDir, rebuildDerivedTables, verifyDataDir, verifyExport, type VerifyReport } from '../node/index.ts';
 
 export interface InitOptions {
   dataDir: string;
@@ -59,8 +59,14 @@ export async function verifyCommand(o: { dataDir?: string; export?: string; chai
   return verifyDataDir(o.dataDir, o.chain ? { trustedChainId: o.chain } : {});
 }
 
-export async function exportCommand(o: { dataDir: string; out?: string; withholdBodies?: boolean }): Promise<number> {
-  const db = new DatabaseSync(join(o.dataDir, DB_FILE), { readOnly: true });
+export function exportCommand(o: { dataDir: string; out?: string; withholdBodies?: boolean }): Promise<number> {
+  const path = join(o.dataDir, DB_FILE);
+  if (!existsSync(path)) return Promise.reject(nodeError('NODE_NOT_INITIALISED', { dataDir: o.dataDir }));
+  return guardStorage(path, () => writeExport(path, o));
+}
+
+async function writeExport(path: string, o: { out?: string; withholdBodies?: boolean }): Promise<number> {
+  const db = new DatabaseSync(path, { readOnly: true });
   const sink = o.out && o.out !== '-' ? createWriteStream(o.out) : process.stdout;
   let lines = 0;
   try {

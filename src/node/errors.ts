@@ -6,6 +6,7 @@ export const NODE_ERRORS = defineErrors({
   NODE_ALREADY_INITIALISED: 'the data directory already holds a ledger',
   NODE_STOPPED: 'the node has stopped',
   NODE_STORAGE_FAILED: "writing to the node's database failed; the node stops",
+  NODE_DATABASE_CORRUPT: "the node's database file is damaged (SQLite integrity check or a malformed page); restore it from a backup or a peer",
   NODE_OVERLOADED: 'the node is at capacity; retry later',
   ACTOR_RATE_LIMITED: 'this user has too many transactions waiting; retry later',
   TX_TOO_LARGE: 'transaction exceeds the maximum size',

@@ -4,6 +4,7 @@ export type { SubmitResult, NodeOptions } from './ledger-node.ts';
 export { NODE_ERRORS, nodeError } from './errors.ts';
 export type { NodeErrorCode } from './errors.ts';
 export { precheckTx, KeyCache } from './precheck.ts';
+export { checkIntegrity, checkAtOpen, storageError, guardStorage, OPEN_FULL_CHECK_MAX_BYTES } from './sqlite.ts';
 export { verifyDataDir, verifyExport, rebuildDerivedTables } from './verify.ts';
 export type { VerifyReport } from './verify.ts';
 export { exportLines, readBlock, EXPORT_FORMAT, ENTRIES_OF_BLOCK } from './export.ts';

@@ -24,7 +24,7 @@ import {
 import { SoloOrderer, type Clock, type Orderer, type SoloOptions, systemClock } from '../ordering/index.ts';
 import { nodeError } from './errors.ts';
 import { KeyCache, precheckTx } from './precheck.ts';
-import { inTransaction, openDatabase, SCHEMA_VERSION } from './sqlite.ts';
+import { checkAtOpen, guardStorage, inTransaction, openDatabase, SCHEMA_VERSION, storageError } from './sqlite.ts';
 import { MERKLE_NODE_INSERT, SqliteMerkleStore, SqliteStateView } from './sqlite-stores.ts';
 import { SqliteWriter, WriteBatch } from './sqlite-writer.ts';
 import { genesisInput } from './genesis-input.ts';
@@ -168,6 +168,9 @@ export class LedgerNode {
   /** Hashes of the transactions in blocks built but not yet durable. */
   private readonly unwritten = new Set<string>();
 
+  /** The database file: errors about it name it. */
+  private readonly dbPath: string;
+
   private constructor(
     /** This thread's connection: reads only (the writer thread has its own). */
     private readonly db: DatabaseSync,
@@ -175,6 +178,7 @@ export class LedgerNode {
     private readonly nodeKey: { nodeId: string; keyId: string; privateKey: CryptoKey },
     options: NodeOptions,
   ) {
+    this.dbPath = join(dataDir, DB_FILE);
     const meta = (key: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
     const genesisText = meta('genesis');
     if (!genesisText) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
@@ -210,9 +214,15 @@ export class LedgerNode {
   static async open(dataDir: string, options: NodeOptions = {}): Promise<LedgerNode> {
     const dbPath = join(dataDir, DB_FILE);
     if (!existsSync(dbPath)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
-    const db = openDatabase(dbPath);
+    let db: DatabaseSync;
+    try {
+      db = openDatabase(dbPath);
+    } catch (err) {
+      throw storageError(err, dbPath);
+    }
     let node: LedgerNode | undefined;
     try {
+      checkAtOpen(db, dbPath);
       const genesis = parseGenesis(JSON.parse((db.prepare("SELECT value FROM meta WHERE key = 'genesis'").get() as { value: string }).value));
       const pem = readFileSync(join(dataDir, NODE_KEY_FILE), 'utf8');
       const privateKey = await importPem('sig', pem);
@@ -228,7 +238,7 @@ export class LedgerNode {
       // Once constructed, the node owns the connection and the writer thread.
       if (node) await node.close();
       else db.close();
-      throw err;
+      throw storageError(err, dbPath);
     }
   }
 
@@ -251,7 +261,11 @@ export class LedgerNode {
    * Garbage is refused here with a typed error and never ledgered; a
    * transaction already in the log returns its recorded outcome.
    */
-  async submit(input: unknown): Promise<SubmitResult> {
+  submit(input: unknown): Promise<SubmitResult> {
+    return guardStorage(this.dbPath, () => this.admit(input));
+  }
+
+  private async admit(input: unknown): Promise<SubmitResult> {
     this.assertRunning();
     const text = typeof input === 'string' ? input : JSON.stringify(input);
     const max = this.genesis.params.maxTxBytes;
@@ -326,8 +340,12 @@ export class LedgerNode {
    * `directoryAccess`): all records for the patient, listed ones for a doctor.
    */
   directory(viewer: string, patient: string, page: { after?: number; limit?: number } = {}): (DirectoryResult & { ok: false }) | ({ ok: true } & DirectoryPage) {
-    const access = directoryAccess(this.state, viewer, patient);
-    return access.ok ? { ok: true, ...this.directoryIndex.page(patient, access.own, page) } : access;
+    try {
+      const access = directoryAccess(this.state, viewer, patient);
+      return access.ok ? { ok: true, ...this.directoryIndex.page(patient, access.own, page) } : access;
+    } catch (err) {
+      throw storageError(err, this.dbPath);
+    }
   }
 
   /** Was `txHash` committed in a block after the first `blocksBefore`? In memory while those blocks are recent. */
@@ -346,9 +364,13 @@ export class LedgerNode {
 
   /** The recorded outcome and proof of a transaction already in the log. */
   recorded(txHash: string): SubmitResult | undefined {
-    const row = this.stmts.entryByHash!.get(txHash) as { seq: number; height: number; outcome: string } | undefined;
-    if (!row) return undefined;
-    return this.resultFor(txHash, row.seq, row.height, row.outcome, true);
+    try {
+      const row = this.stmts.entryByHash!.get(txHash) as { seq: number; height: number; outcome: string } | undefined;
+      if (!row) return undefined;
+      return this.resultFor(txHash, row.seq, row.height, row.outcome, true);
+    } catch (err) {
+      throw storageError(err, this.dbPath);
+    }
   }
 
   private resultFor(txHash: string, seq: number, height: number, outcome: string, duplicate: boolean, blockHashKnown?: string): SubmitResult {
@@ -361,6 +383,7 @@ export class LedgerNode {
   }
 
   private assertRunning(): void {
+    if (isDhlError(this.failure, 'NODE_DATABASE_CORRUPT')) throw this.failure;
     if (this.failure) throw nodeError('NODE_STOPPED', { reason: 'commit failed' }, this.failure);
     if (this.stopped) throw nodeError('NODE_STOPPED');
   }
@@ -382,8 +405,10 @@ export class LedgerNode {
    * stop, and let a restart reopen from what is durable.
    */
   private fail(err: unknown): void {
-    this.failure ??= err;
-    for (const waiter of this.waiters.values()) waiter.reject(nodeError('NODE_STOPPED', { reason: 'commit failed' }, err));
+    this.failure ??= storageError(err, this.dbPath);
+    // A damaged file is said as such (and named); any other failure stops the node.
+    const answer = isDhlError(this.failure, 'NODE_DATABASE_CORRUPT') ? this.failure : nodeError('NODE_STOPPED', { reason: 'commit failed' }, err);
+    for (const waiter of this.waiters.values()) waiter.reject(answer);
     this.waiters.clear();
   }
 

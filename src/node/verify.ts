@@ -22,6 +22,7 @@ import { ReplayVerifier } from './replay.ts';
 import { BlobStore } from './blob-store.ts';
 import { directoryRowsOf, type DirectoryRow } from './directory-index.ts';
 import { ReplayScratch } from './replay-scratch.ts';
+import { checkIntegrity, guardStorage } from './sqlite.ts';
 
 export interface VerifyReport {
   chain: string;
@@ -39,12 +40,16 @@ function tampered(details: Record<string, string | number>): DhlError {
 export async function verifyDataDir(dataDir: string, options: { trustedChainId?: string } = {}): Promise<VerifyReport> {
   const path = join(dataDir, DB_FILE);
   if (!existsSync(path)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    return await verifyDatabase(db, dataDir, options);
-  } finally {
-    db.close();
-  }
+  return guardStorage(path, async () => {
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      // SQLite's own check of the whole file first: a damaged index or page is not a ledger question.
+      checkIntegrity(db, path);
+      return await verifyDatabase(db, dataDir, options);
+    } finally {
+      db.close();
+    }
+  });
 }
 
 /** What replaying a data directory's log implies for its derived tables, kept in scratch tables. */
@@ -308,9 +313,15 @@ async function atLine<T>(line: number, fn: () => Promise<T>): Promise<T> {
 export async function rebuildDerivedTables(dataDir: string): Promise<VerifyReport> {
   const path = join(dataDir, DB_FILE);
   if (!existsSync(path)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
+  await guardStorage(path, () => rebuildFrom(path));
+  return verifyDataDir(dataDir);
+}
+
+async function rebuildFrom(path: string): Promise<void> {
   const db = new DatabaseSync(path);
   const scratch = new ReplayScratch();
   try {
+    checkIntegrity(db, path);
     await replayDatabase(db, {}, scratch);
     db.exec('BEGIN IMMEDIATE');
     try {
@@ -336,5 +347,4 @@ export async function rebuildDerivedTables(dataDir: string): Promise<VerifyRepor
     scratch.close();
     db.close();
   }
-  return verifyDataDir(dataDir);
 }
