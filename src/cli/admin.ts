@@ -46,8 +46,18 @@ export async function adminInit(o: InitOptions, out: (line: string) => void): Pr
   return { chainId };
 }
 
+/** At most this many ids per list in the printed report (the counts are whole). */
+const REPORT_LIST_MAX = 20;
+const listed = (ids: readonly string[]) => (ids.length === 0 ? '0' : `${ids.length} (${ids.slice(0, REPORT_LIST_MAX).join(', ')}${ids.length > REPORT_LIST_MAX ? ', …' : ''})`);
+
 export function formatReport(r: VerifyReport): string {
-  return `OK: chain ${r.chain}, ${r.blocks} blocks, ${r.entries} log entries, ${r.stateKeys} state keys; head ${r.head.blockHash} (tree root ${r.head.treeRoot})`;
+  const lines = [`OK: chain ${r.chain}, ${r.blocks} blocks, ${r.entries} log entries, ${r.stateKeys} state keys; head ${r.head.blockHash} (tree root ${r.head.treeRoot})`];
+  const b = r.blobs;
+  if (b) {
+    lines.push(`blobs: ${b.stored} stored and checked; not yet replicated: ${listed(b.notReplicated.map((n) => `${n.version} ${n.cipherRoot}`))}`);
+    lines.push(`orphans (not tampering; uploads expire): recorded ${listed(b.orphanRows)}, unrecorded files ${listed(b.orphanFiles)}, stray entries under blobs/ ${listed(b.strayFiles)}`);
+  }
+  return lines.join('\n');
 }
 
 export async function verifyCommand(o: { dataDir?: string; export?: string; chain?: string }): Promise<VerifyReport> {

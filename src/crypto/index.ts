@@ -21,7 +21,7 @@ export { ByteReader } from './byte-reader.ts';
 export type { ByteReaderOptions } from './byte-reader.ts';
 export { CipherRootBuilder, ChunkVerifier, cipherRootOfLeafInputs, chunkLeafInput } from './cipher-root.ts';
 export {
-  encryptEnvelope, decryptEnvelope, generateDek, encodeEnvelopeHeader, parseEnvelopeHeader, readEnvelopeHeader, chunkNonce,
+  encryptEnvelope, decryptEnvelope, generateDek, encodeEnvelopeHeader, parseEnvelopeHeader, readEnvelopeHeader, chunkNonce, contentSizeRange,
   isValidChunkSize, DEK_BYTES, GCM_TAG_BYTES, MIN_CHUNK_SIZE, MAX_CHUNK_SIZE, DEFAULT_CHUNK_SIZE,
 } from './envelope.ts';
 export type {

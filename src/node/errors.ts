@@ -14,6 +14,8 @@ export const NODE_ERRORS = defineErrors({
   ADMISSION_KEY_UNKNOWN: 'transaction is signed by a key not registered to its actor',
   ADMISSION_KEY_INVALID: 'a key in the transaction body is not a valid RSA-3072 key of its use, or its id is wrong',
   ADMISSION_MANIFEST_SIGNATURE_INVALID: 'the manifest signature does not verify under a registered key',
+  ADMISSION_BLOB_MISSING: "the record's blob is not stored complete on this node: upload it before the record (DESIGN §8)",
+  ADMISSION_BLOB_MISMATCH: "the stored blob's envelope header or size does not match the manifest: a blob belongs to one record version",
   BLOB_INVALID: 'the uploaded blob does not match its announced chunks',
   BLOB_NOT_FOUND: 'no blob with this cipherRoot',
   RANGE_INVALID: 'the requested byte range is outside the blob',

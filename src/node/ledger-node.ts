@@ -30,6 +30,7 @@ import { SqliteWriter, WriteBatch } from './sqlite-writer.ts';
 import { genesisInput } from './genesis-input.ts';
 import { DirectoryIndex, type DirectoryPage } from './directory-index.ts';
 import { BlobStore, type ExpectedBlob, type PutOptions, type PutResult } from './blob-store.ts';
+import { checkRecordBlob, type StoredBlobs } from './blob-admission.ts';
 
 export const sha256 = (data: Uint8Array): Uint8Array => hash('sha256', data, 'buffer');
 
@@ -158,6 +159,8 @@ export class LedgerNode {
   private readonly maxInFlight: number;
   /** Ciphertext blobs, content-addressed by cipherRoot (DESIGN §8). */
   readonly blobs: BlobStore;
+  /** What admission reads about stored blobs (their rows and header chunks). */
+  private readonly storedBlobs: StoredBlobs;
   private readonly maxInFlightPerActor: number;
   private readonly inFlightByActor = new Map<string, number>();
   /** Proposal bytes → the transaction already parsed and checked at admission. */
@@ -204,6 +207,14 @@ export class LedgerNode {
     this.merkleStore = new SqliteMerkleStore(db, { deferred: true });
     this.tree = new MerkleTree(sha256, { store: this.merkleStore, size: this.headState.treeSize });
     this.blobs = new BlobStore(dataDir);
+    const blobRow = db.prepare('SELECT stored_size, chunk_size, chunk_hashes FROM blobs WHERE cipher_root = ?');
+    this.storedBlobs = {
+      row: (cipherRoot) => {
+        const r = blobRow.get(cipherRoot) as { stored_size: number; chunk_size: number; chunk_hashes: Uint8Array } | undefined;
+        return r && { storedSize: r.stored_size, chunkSize: r.chunk_size, chunkHashes: new Uint8Array(r.chunk_hashes) };
+      },
+      header: (cipherRoot) => this.blobs.header(cipherRoot),
+    };
     this.writer = new SqliteWriter(join(dataDir, DB_FILE), { traceFd: options.traceWritesToFd });
     this.maxInFlight = options.maxInFlight ?? 10_000;
     this.maxInFlightPerActor = options.maxInFlightPerActor ?? 1_000;
@@ -288,6 +299,7 @@ export class LedgerNode {
     const blocksBefore = this.committedBlocks;
     const signer = await precheckTx(tx, this.state, this.keys);
     await verifyTxSignature(tx, signer);
+    await checkRecordBlob(tx, this.storedBlobs);
     this.assertRunning();
     // Re-check after the awaits: another submission of the same bytes may have won.
     const waiting = this.waiters.get(tx.hash)?.promise;

@@ -9,7 +9,7 @@
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalJson, compareUtf8, toHex, DhlError, withDetails } from '../crypto/index.ts';
+import { canonicalJson, compareUtf8, parseManifest, toHex, DhlError, withDetails } from '../crypto/index.ts';
 import { auditSubjects, OK } from '../contract/index.ts';
 import {
   chainIdOf, entryLeafHash, ledgerError, MerkleTree, parseGenesis, parseTx, type ChainBlock, type ChainHead, type Genesis,
@@ -20,6 +20,7 @@ import { parseExportLine } from './export-reader.ts';
 import { DB_FILE, sha256, unpackHashes } from './ledger-node.ts';
 import { ReplayVerifier } from './replay.ts';
 import { BlobStore } from './blob-store.ts';
+import { blobMismatch } from './blob-admission.ts';
 import { directoryRowsOf, type DirectoryRow } from './directory-index.ts';
 import { ReplayScratch } from './replay-scratch.ts';
 import { checkIntegrity, guardStorage } from './sqlite.ts';
@@ -30,7 +31,21 @@ export interface VerifyReport {
   blocks: number;
   entries: number;
   stateKeys: number;
-  blobs?: number;
+  /** A data directory's blobs (absent for an export, which carries none). */
+  blobs?: BlobReport;
+}
+
+/** What verify found about a data directory's blobs besides tampering (which fails it). */
+export interface BlobReport {
+  /** Blobs the node recorded, each re-read in full and found exact. */
+  stored: number;
+  /** Record versions whose blob is not here yet (a block from another node; the blob comes from a peer). */
+  notReplicated: { cipherRoot: string; version: string }[];
+  /** Uploads no record version names (they expire): recorded ones, and files never recorded. */
+  orphanRows: string[];
+  orphanFiles: string[];
+  /** Entries under `blobs/` that are no blob (paths relative to it). */
+  strayFiles: string[];
 }
 
 function tampered(details: Record<string, string | number>): DhlError {
@@ -226,7 +241,7 @@ async function verifyDatabase(db: DatabaseSync, dataDir: string, options: { trus
       if (column) throw tampered({ table: 'directory', column, key: want.record_id });
     }
 
-    const blobs = await verifyBlobs(db, dataDir, scratch);
+    const blobs = await verifyBlobs(db, dataDir, scratch, replay.genesis);
     return { chain: chainId, head, blocks: head.height, entries: head.treeSize, stateKeys: scratch.state.size, blobs };
   } finally {
     scratch.close();
@@ -234,18 +249,23 @@ async function verifyDatabase(db: DatabaseSync, dataDir: string, options: { trus
 }
 
 /**
- * Every blob row's file must hold exactly the chunks it lists, and every
- * record version in the state must have its blob: the node stores the
- * ciphertext of what it ledgers. Blob files without a row are uploads not yet
- * recorded (orphans expire), not tampering.
+ * Blobs of a data directory. Every `blobs` row's file must hold exactly the
+ * chunks it lists (tampering otherwise). Every record version in the state
+ * names its blob: where the blob is stored its header and size must fit the
+ * manifest (the blob is that version's and no other's); where it is not,
+ * the version is *not yet replicated* when the genesis has other nodes (a
+ * block ordered by another node may name a blob still on its way here), and
+ * tampering when this node is the chain's only node (its own admission
+ * refused every record version without its blob). Uploads no version names
+ * (rows and files) and entries under `blobs/` that are no blob at all are
+ * listed, not failed: orphans expire.
  */
-async function verifyBlobs(db: DatabaseSync, dataDir: string, scratch: ReplayScratch): Promise<number> {
+async function verifyBlobs(db: DatabaseSync, dataDir: string, scratch: ReplayScratch, genesis: Genesis): Promise<BlobReport> {
   const store = new BlobStore(dataDir);
-  const rows = db.prepare('SELECT cipher_root, stored_size, chunk_size, chunk_hashes FROM blobs ORDER BY cipher_root').all() as {
-    cipher_root: string; stored_size: number; chunk_size: number; chunk_hashes: Uint8Array;
-  }[];
-  const known = new Set<string>();
-  for (const row of rows) {
+  type Row = { cipher_root: string; stored_size: number; chunk_size: number; chunk_hashes: Uint8Array };
+  const rowSql = 'SELECT cipher_root, stored_size, chunk_size, chunk_hashes FROM blobs';
+  let stored = 0;
+  for (const row of db.prepare(`${rowSql} ORDER BY cipher_root`).iterate() as Iterable<Row>) {
     const at = { table: 'blobs', key: row.cipher_root };
     let summary;
     try {
@@ -256,13 +276,44 @@ async function verifyBlobs(db: DatabaseSync, dataDir: string, scratch: ReplayScr
     }
     if (summary.storedSize !== row.stored_size) throw tampered({ ...at, column: 'stored_size' });
     if (summary.header.chunkSize !== row.chunk_size) throw tampered({ ...at, column: 'chunk_size' });
-    known.add(row.cipher_root);
+    stored++;
   }
+
+  const onlyNode = genesis.orgs.flatMap((o) => o.nodes).length === 1;
+  const rowOf = db.prepare(`${rowSql} WHERE cipher_root = ?`);
+  const notReplicated: BlobReport['notReplicated'] = [];
+  scratch.db.exec('CREATE TABLE blob_refs (cipher_root TEXT PRIMARY KEY) WITHOUT ROWID');
+  const addRef = scratch.db.prepare('INSERT OR IGNORE INTO blob_refs (cipher_root) VALUES (?)');
   for (const [key, value] of scratch.state.entries('version/')) {
-    const root = (value as { manifest?: { cipherRoot?: string } }).manifest?.cipherRoot;
-    if (typeof root === 'string' && !known.has(root)) throw tampered({ table: 'blobs', key: root, reason: `no blob for ${key}` });
+    const manifest = parseManifest((value as { manifest?: unknown }).manifest);
+    const cipherRoot = manifest.cipherRoot;
+    addRef.run(cipherRoot);
+    const row = rowOf.get(cipherRoot) as Row | undefined;
+    if (!row) {
+      if (onlyNode) throw tampered({ table: 'blobs', key: cipherRoot, reason: `no blob for ${key}` });
+      notReplicated.push({ cipherRoot, version: key });
+      continue;
+    }
+    const { header, bytes } = await store.header(cipherRoot);
+    const field = blobMismatch(manifest, { header, headerBytes: bytes.length, storedSize: row.stored_size, chunkCount: row.chunk_hashes.length / 32 });
+    if (field) throw tampered({ table: 'blobs', key: cipherRoot, reason: `the blob does not match ${key}`, field });
   }
-  return rows.length;
+
+  // Orphans: rows no version names, files without a row, and whatever else lies under blobs/.
+  const orphanRows: string[] = [];
+  const referenced = scratch.db.prepare('SELECT cipher_root FROM blob_refs ORDER BY cipher_root').iterate() as Iterable<{ cipher_root: string }>;
+  const rows = db.prepare('SELECT cipher_root FROM blobs ORDER BY cipher_root').iterate() as Iterable<{ cipher_root: string }>;
+  for (const [row, ref] of zipOrdered(rows, referenced, (a, b) => compareUtf8(a.cipher_root, b.cipher_root))) {
+    if (row && !ref) orphanRows.push(row.cipher_root);
+  }
+  const { blobs: files, stray: strayFiles } = await store.inventory();
+  const orphanFiles: string[] = [];
+  const recorded = db.prepare('SELECT cipher_root FROM blobs ORDER BY cipher_root').iterate() as Iterable<{ cipher_root: string }>;
+  const fileRows = files.map((cipher_root) => ({ cipher_root }));
+  for (const [file, row] of zipOrdered(fileRows, recorded, (a, b) => compareUtf8(a.cipher_root, b.cipher_root))) {
+    if (file && !row) orphanFiles.push(file.cipher_root);
+  }
+  return { stored, notReplicated, orphanRows, orphanFiles, strayFiles };
 }
 
 /** Verifies an export stream (lines) from a trusted chain id. */

@@ -166,7 +166,7 @@ test('a changed, truncated or missing blob file makes verify fail, naming the bl
     }, name);
   }
   const report = await verifyDataDir(dataDir);
-  assert.equal(report.blobs, 1);
+  assert.equal(report.blobs?.stored, 1);
 });
 
 test('the same JSON in other bytes is a change: state.value, block_writes.value and bodies.body are compared byte for byte', async () => {
@@ -187,4 +187,72 @@ test('the same JSON in other bytes is a change: state.value, block_writes.value 
       return e.details.table === table && e.details.column === column;
     }, `${table}.${column} in other bytes`);
   }
+});
+
+test('a stray file under blobs/ and uploads no record names are listed in the report as orphans, not as tampering', async () => {
+  const { dataDir } = await built;
+  const { BlobStore } = await import('../../src/node/index.ts');
+  const { makeBlob, streamOf } = await import('../helpers/blob-fixture.ts');
+  const copy = copyDir(dataDir);
+  // An upload the node recorded (its row) that no AddRecord names, and one whose row was never written.
+  const recorded = await makeBlob(100, 64);
+  const node = await LedgerNode.open(copy, { clock });
+  try {
+    await node.putBlob(recorded.expected, streamOf(recorded.chunks));
+  } finally {
+    await node.close();
+  }
+  const unrecorded = await makeBlob(200, 64);
+  await new BlobStore(copy).put(unrecorded.expected, streamOf(unrecorded.chunks));
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  writeFileSync(join(copy, 'blobs', 'notes.txt'), 'not a blob');
+  const shard = recorded.expected.cipherRoot.slice(0, 2);
+  writeFileSync(join(copy, 'blobs', shard, 'ff'.repeat(32)), 'a blob name in the wrong shard');
+  mkdirSync(join(copy, 'blobs', 'zz'));
+
+  const report = await verifyDataDir(copy);
+  assert.deepEqual(report.blobs, {
+    stored: 2,
+    notReplicated: [],
+    orphanRows: [recorded.expected.cipherRoot],
+    orphanFiles: [unrecorded.expected.cipherRoot],
+    strayFiles: [`${shard}/${'ff'.repeat(32)}`, 'notes.txt', 'zz'].sort(),
+  });
+});
+
+test("a record version whose blob is not here is tampering on a one-node chain, and 'not yet replicated' where the genesis names other nodes", async () => {
+  const { dataDir, scenario } = await built;
+  const removeBlob = (dir: string) => {
+    const w = new DatabaseSync(join(dir, DB_FILE));
+    w.prepare('DELETE FROM blobs WHERE cipher_root = ?').run(scenario.cipherRoot);
+    w.close();
+    rmSync(join(dir, 'blobs', scenario.cipherRoot.slice(0, 2), scenario.cipherRoot));
+  };
+  const alone = copyDir(dataDir);
+  removeBlob(alone);
+  await assert.rejects(verifyDataDir(alone), (e: unknown) => isDhlError(e, 'DATA_DIR_TAMPERED') && e.details.table === 'blobs' && e.details.key === scenario.cipherRoot);
+
+  // The same chain of events where the genesis names a second node, which could have ordered the block.
+  const { generateKeyPair, exportSpki, toBase64url } = await import('../../src/crypto/index.ts');
+  const { testGenesis } = await import('../helpers/ledger-fixture.ts');
+  const genesis = await testGenesis();
+  const node2 = await generateKeyPair('sig');
+  genesis.orgs[0]!.nodes.push({ nodeId: 'node2', sigSpki: toBase64url(await exportSpki(node2.publicKey)) });
+  const consortium = await testDataDir(genesis);
+  made.push(consortium.dataDir);
+  const node = await LedgerNode.open(consortium.dataDir, { clock, ordering: { maxItems: 3, maxDelayMs: 0 } });
+  let cipherRoot: string;
+  let recordId: string;
+  try {
+    ({ cipherRoot, recordId } = await runScenario(node, consortium.chainId));
+  } finally {
+    await node.close();
+  }
+  const w = new DatabaseSync(join(consortium.dataDir, DB_FILE));
+  w.prepare('DELETE FROM blobs WHERE cipher_root = ?').run(cipherRoot);
+  w.close();
+  rmSync(join(consortium.dataDir, 'blobs', cipherRoot.slice(0, 2), cipherRoot));
+  const report = await verifyDataDir(consortium.dataDir);
+  assert.deepEqual(report.blobs?.notReplicated, [{ cipherRoot, version: `version/${recordId}/1` }]);
+  assert.equal(report.blobs?.stored, 0);
 });
