@@ -51,7 +51,8 @@ const REPORT_LIST_MAX = 20;
 const listed = (ids: readonly string[]) => (ids.length === 0 ? '0' : `${ids.length} (${ids.slice(0, REPORT_LIST_MAX).join(', ')}${ids.length > REPORT_LIST_MAX ? ', …' : ''})`);
 
 export function formatReport(r: VerifyReport): string {
-  const lines = [`OK: chain ${r.chain}, ${r.blocks} blocks, ${r.entries} log entries, ${r.stateKeys} state keys; head ${r.head.blockHash} (tree root ${r.head.treeRoot})`];
+  const state = r.stateKeys === undefined ? `state withheld from block ${r.stateWithheldFrom} (not replayed)` : `${r.stateKeys} state keys`;
+  const lines = [`OK: chain ${r.chain}, ${r.blocks} blocks, ${r.entries} log entries, ${state}; head ${r.head.blockHash} (tree root ${r.head.treeRoot})`];
   const b = r.blobs;
   if (b) {
     lines.push(`blobs: ${b.stored} stored and checked; not yet replicated: ${listed(b.notReplicated.map((n) => `${n.version} ${n.cipherRoot}`))}`);
@@ -80,7 +81,7 @@ async function writeExport(path: string, o: { out?: string; withholdBodies?: boo
   const sink = o.out && o.out !== '-' ? createWriteStream(o.out) : process.stdout;
   let lines = 0;
   try {
-    for (const line of exportLines(db, o.withholdBodies ? { mayReadBody: () => false } : {})) {
+    for (const line of exportLines(db, { withhold: o.withholdBodies === true })) {
       lines++;
       if (!sink.write(line)) await once(sink, 'drain');
     }

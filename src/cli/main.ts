@@ -72,7 +72,7 @@ program
   .description('write the chain as JSON lines (genesis, then one line per block) for offline verification')
   .requiredOption('--data-dir <dir>', 'a node data directory')
   .option('--out <file>', "output file ('-' for stdout)", '-')
-  .option('--withhold-bodies', 'replace every transaction body by its hash (for a party not entitled to bodies)')
+  .option('--withhold-bodies', 'for a party not entitled to bodies: keep only identity bodies (users, keys, roles), replace every other body by its hash, and leave out all state writes')
   .action(async (o: { dataDir: string; out: string; withholdBodies?: boolean }) => {
     const lines = await exportCommand(o);
     if (o.out !== '-') console.error(`wrote ${lines} lines to ${o.out}`);

@@ -50,9 +50,11 @@ export interface ChainVerifierHooks {
   signerKeys(txs: readonly ParsedTx[], header: BlockHeader): Promise<(CryptoKey | undefined)[]>;
   /**
    * Re-executes a block whose bodies are all present; its outcomes and writes
-   * must equal the recorded ones. Without it, recorded writes are only hashed.
+   * must equal the recorded ones. Without it, or when it returns undefined
+   * (the state before the block is not known: an export without state
+   * writes), recorded writes are only hashed.
    */
-  execute?(txs: readonly ParsedTx[], header: BlockHeader): Promise<ExecutionResult> | ExecutionResult;
+  execute?(txs: readonly ParsedTx[], header: BlockHeader): Promise<ExecutionResult | undefined> | ExecutionResult | undefined;
   /** Whether a body may be absent (marked withheld). Default: yes (an export to a party not entitled to it). */
   bodyMayBeWithheld?(tx: ParsedTx): boolean;
 }
@@ -190,8 +192,8 @@ export class ChainVerifier {
         throw at('BLOCK_MALFORMED', height, { field: 'writes', reason: 'not sorted' });
       }
     }
-    if (this.hooks.execute && txs.every((tx) => !tx.withheld)) {
-      const result = await this.hooks.execute(txs, header);
+    const result = this.hooks.execute && txs.every((tx) => !tx.withheld) ? await this.hooks.execute(txs, header) : undefined;
+    if (result) {
       const differs = result.outcomes.findIndex((o, i) => o !== outcomes[i]);
       if (differs >= 0) throw at('CHAIN_OUTCOME_MISMATCH', height, { entry: differs, recorded: outcomes[differs]!, computed: result.outcomes[differs]! });
       const computed = sortWrites(result.writes);

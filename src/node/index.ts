@@ -8,7 +8,7 @@ export { checkIntegrity, checkAtOpen, storageError, guardStorage, OPEN_FULL_CHEC
 export { verifyDataDir, verifyExport, rebuildDerivedTables } from './verify.ts';
 export type { VerifyReport, BlobReport } from './verify.ts';
 export { exportLines, readBlock, EXPORT_FORMAT, ENTRIES_OF_BLOCK } from './export.ts';
-export type { ExportOptions, ExportHeaderLine } from './export.ts';
+export type { ExportOptions, ExportHeaderLine, BlockReadOptions } from './export.ts';
 export { exportLinesOf, parseExportLine } from './export-reader.ts';
 export { ReplayVerifier } from './replay.ts';
 export { checkRecordBlob, blobMismatch } from './blob-admission.ts';

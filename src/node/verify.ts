@@ -30,7 +30,14 @@ export interface VerifyReport {
   head: ChainHead;
   blocks: number;
   entries: number;
-  stateKeys: number;
+  /** Keys in the replayed state; absent when the state was withheld. */
+  stateKeys?: number;
+  /**
+   * An export without state writes: the first height whose state was not
+   * replayed (from there on outcomes and writes are taken from the attested
+   * headers, and only identity bodies were checked).
+   */
+  stateWithheldFrom?: number;
   /** A data directory's blobs (absent for an export, which carries none). */
   blobs?: BlobReport;
 }
@@ -344,7 +351,11 @@ async function verifyExportLines(lines: AsyncIterable<string> | Iterable<string>
   }
   if (!replay) throw nodeError('EXPORT_INVALID', { line: 0, reason: 'empty' });
   const head = replay.head;
-  return { chain: trustedChainId, head, blocks: head.height, entries: head.treeSize, stateKeys: replay.state.size };
+  const withheldFrom = replay.stateWithheldFrom;
+  return {
+    chain: trustedChainId, head, blocks: head.height, entries: head.treeSize,
+    ...(withheldFrom === undefined ? { stateKeys: replay.state.size } : { stateWithheldFrom: withheldFrom }),
+  };
 }
 
 /** Runs `fn`; a typed error from it also names the export line it came from. */
