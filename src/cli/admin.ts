@@ -2,13 +2,13 @@
  * Operator commands over a data directory: `dhl admin init`, `dhl verify`,
  * `dhl export`. (DESIGN §3: operator commands may use node/, from one file.)
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { decodePem, exportPem, fingerprint, generateUserKeys, keyId, randomBytes, toBase64url } from '../crypto/index.ts';
-import { DEFAULT_GENESIS_PARAMS, type Genesis } from '../ledger/index.ts';
-import { createNodeKey, DB_FILE, exportLines, exportLinesOf, guardStorage, nodeError, initDataDir, rebuildDerivedTables, verifyDataDir, verifyExport, type VerifyReport } from '../node/index.ts';
+import { canonicalJson, decodePem, exportPem, fingerprint, generateUserKeys, keyId, randomBytes, toBase64url } from '../crypto/index.ts';
+import { DEFAULT_GENESIS_PARAMS, ledgerError, type Genesis } from '../ledger/index.ts';
+import { createNodeKey, DB_FILE, exportLines, exportLinesOf, guardStorage, nodeError, signedHeadOf, initDataDir, rebuildDerivedTables, verifyDataDir, verifyExport, type VerifyReport } from '../node/index.ts';
 
 export interface InitOptions {
   dataDir: string;
@@ -53,6 +53,7 @@ const listed = (ids: readonly string[]) => (ids.length === 0 ? '0' : `${ids.leng
 export function formatReport(r: VerifyReport): string {
   const state = r.stateKeys === undefined ? `state withheld from block ${r.stateWithheldFrom} (not replayed)` : `${r.stateKeys} state keys`;
   const lines = [`OK: chain ${r.chain}, ${r.blocks} blocks, ${r.entries} log entries, ${state}; head ${r.head.blockHash} (tree root ${r.head.treeRoot})`];
+  if (r.extendsHead) lines.push(`extends the signed head of ${r.extendsHead.nodeId} at height ${r.extendsHead.height} (block ${r.extendsHead.blockHash})`);
   const b = r.blobs;
   if (b) {
     lines.push(`blobs: ${b.stored} stored and checked; not yet replicated: ${listed(b.notReplicated.map((n) => `${n.version} ${n.cipherRoot}`))}`);
@@ -61,13 +62,31 @@ export function formatReport(r: VerifyReport): string {
   return lines.join('\n');
 }
 
-export async function verifyCommand(o: { dataDir?: string; export?: string; chain?: string }): Promise<VerifyReport> {
+export async function verifyCommand(o: { dataDir?: string; export?: string; chain?: string; head?: string }): Promise<VerifyReport> {
+  const head = o.head === undefined ? {} : { head: readHeadFile(o.head) };
   if (o.export) {
     if (!o.chain) throw new Error('verifying an export needs --chain <id>: the chain id you trust, obtained out of band');
-    return verifyExport(exportLinesOf(o.export === '-' ? process.stdin : createReadStream(o.export)), o.chain);
+    return verifyExport(exportLinesOf(o.export === '-' ? process.stdin : createReadStream(o.export)), o.chain, head);
   }
   if (!o.dataDir) throw new Error('give --data-dir <dir> or --export <file>');
-  return verifyDataDir(o.dataDir, o.chain ? { trustedChainId: o.chain } : {});
+  return verifyDataDir(o.dataDir, { ...(o.chain ? { trustedChainId: o.chain } : {}), ...head });
+}
+
+/** A signed head saved earlier (`dhl head`): JSON, checked by verify (HEAD_INVALID when it is not one). */
+function readHeadFile(file: string): unknown {
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw ledgerError('HEAD_INVALID', { field: '$', reason: 'not JSON' });
+  }
+}
+
+/** `dhl head`: the signed head of a data directory's last block (or of block `height`), as one line of canonical JSON. */
+export function headCommand(o: { dataDir: string; height?: number }): string {
+  const head = signedHeadOf(o.dataDir, o.height === undefined ? {} : { height: o.height });
+  if (!head) throw nodeError('NODE_NO_SUCH_BLOCK', { ...(o.height === undefined ? {} : { height: o.height }) });
+  return canonicalJson(head);
 }
 
 export function exportCommand(o: { dataDir: string; out?: string; withholdBodies?: boolean }): Promise<number> {

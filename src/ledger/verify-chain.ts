@@ -8,11 +8,9 @@
  * not import (DESIGN §3): the caller supplies the signer's key for each
  * transaction and, optionally, re-executes each block, through hooks.
  */
-import { fromBase64url } from '../crypto/bytes.ts';
 import { DhlError, withDetails } from '../crypto/errors.ts';
 import type { SyncHash } from '../crypto/hash.ts';
-import { importSpki, keyIdOfSpki } from '../crypto/keys.ts';
-import { isAttestationSignatureValid, parseAttestation, type SignedAttestation } from './attestation.ts';
+import { attestationProblem, genesisNodeKeys, parseAttestation, type NodeKeys, type SignedAttestation } from './attestation.ts';
 import { blockHash, changesHashOf, initialStateDigest, nextStateDigest, parseBlockHeader, sortWrites, type BlockHeader, type StateWrite } from './block.ts';
 import { ledgerError, type LedgerErrorCode } from './errors.ts';
 import { chainIdOf, parseGenesis, type Genesis } from './genesis.ts';
@@ -92,7 +90,7 @@ export class ChainVerifier {
     private readonly hash: SyncHash,
     readonly chainId: string,
     readonly genesis: Genesis,
-    private readonly nodeKeys: Map<string, { keyId: string; key: CryptoKey }>,
+    private readonly nodeKeys: NodeKeys,
     private readonly hooks: ChainVerifierHooks,
     private readonly options: ChainVerifierOptions,
   ) {
@@ -111,18 +109,19 @@ export class ChainVerifier {
   static async create(hash: SyncHash, trustedChainId: string, genesis: unknown, hooks: ChainVerifierHooks, options: ChainVerifierOptions = {}): Promise<ChainVerifier> {
     const parsed = parseGenesis(genesis);
     if (chainIdOf(hash, parsed) !== trustedChainId) throw ledgerError('CHAIN_GENESIS_MISMATCH', { height: 0, chain: trustedChainId });
-    const nodeKeys = new Map<string, { keyId: string; key: CryptoKey }>();
-    for (const org of parsed.orgs) {
-      for (const node of org.nodes) {
-        const spki = fromBase64url(node.sigSpki);
-        nodeKeys.set(node.nodeId, { keyId: await keyIdOfSpki(spki), key: await importSpki('sig', spki) });
-      }
-    }
-    return new ChainVerifier(hash, trustedChainId, parsed, nodeKeys, hooks, options);
+    return new ChainVerifier(hash, trustedChainId, parsed, await genesisNodeKeys(parsed), hooks, options);
   }
 
   get head(): ChainHead {
     return { ...this.headState };
+  }
+
+  /**
+   * PROOF(size1, D[n]) over the log verified so far (RFC 9162 §2.1.4.1):
+   * that it extends the tree an earlier head of `size1` leaves named.
+   */
+  consistencyProof(size1: number): Uint8Array[] {
+    return this.tree.consistencyProof(size1);
   }
 
   /** Verifies the next block; throws the first problem found with its place. */
@@ -234,9 +233,8 @@ export class ChainVerifier {
         located(err, height);
       }
       const a = signed.attestation;
-      const node = this.nodeKeys.get(a.nodeId);
-      const matches = a.chain === this.chainId && a.height === height && a.blockHash === hashOfBlock && a.stateDigest === header.stateDigest;
-      if (!node || node.keyId !== a.keyId || !matches || nodes.has(a.nodeId) || !(await isAttestationSignatureValid(signed, node.key))) {
+      const expected = { chain: this.chainId, height, blockHash: hashOfBlock, stateDigest: header.stateDigest };
+      if (nodes.has(a.nodeId) || (await attestationProblem(signed, this.nodeKeys, expected))) {
         throw at('CHAIN_ATTESTATION_INVALID', height, { attestation: i, nodeId: String(a.nodeId) });
       }
       nodes.add(a.nodeId);

@@ -20,6 +20,7 @@ export const NODE_ERRORS = defineErrors({
   BLOB_NOT_FOUND: 'no blob with this cipherRoot',
   RANGE_INVALID: 'the requested byte range is outside the blob',
   DATA_DIR_TAMPERED: 'the data directory differs from what its ledger implies',
+  NODE_NO_SUCH_BLOCK: 'the data directory has no block at that height (or no block yet)',
   EXPORT_INVALID: 'the export stream is malformed',
 });
 export type NodeErrorCode = keyof typeof NODE_ERRORS.registry;

@@ -6,7 +6,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { canonicalJson } from '../crypto/index.ts';
-import type { BlockHeader, ChainBlock, ChainEntry, Genesis, SignedAttestation, StateWrite, TxHeader } from '../ledger/index.ts';
+import type { BlockHeader, ChainBlock, ChainEntry, Genesis, SignedAttestation, SignedHead, StateWrite, TxHeader } from '../ledger/index.ts';
 import type { JsonValue } from '../crypto/index.ts';
 import { isIdentityTx } from '../contract/index.ts';
 
@@ -85,4 +85,22 @@ export function* exportLines(db: DatabaseSync, options: ExportOptions = {}): Gen
     if (!block) return;
     yield canonicalJson({ kind: 'block', ...block }, { allowNull: true }) + '\n';
   }
+}
+
+/**
+ * The signed head (formats §8.8) of block `height` (default: the last) of a
+ * data directory: its header and the attestation of `nodeId` (default: the
+ * first attestation by node id). Undefined before the first block, or when
+ * that node did not attest the block.
+ */
+export function readSignedHead(db: DatabaseSync, options: { height?: number; nodeId?: string } = {}): SignedHead | undefined {
+  const block = (options.height === undefined
+    ? db.prepare('SELECT height, header FROM blocks ORDER BY height DESC LIMIT 1').get()
+    : db.prepare('SELECT height, header FROM blocks WHERE height = ?').get(options.height)) as { height: number; header: string } | undefined;
+  if (!block) return undefined;
+  const row = (options.nodeId === undefined
+    ? db.prepare('SELECT attestation FROM attestations WHERE height = ? ORDER BY node_id LIMIT 1').get(block.height)
+    : db.prepare('SELECT attestation FROM attestations WHERE height = ? AND node_id = ?').get(block.height, options.nodeId)) as { attestation: string } | undefined;
+  if (!row) return undefined;
+  return { header: JSON.parse(block.header) as BlockHeader, attestation: JSON.parse(row.attestation) as SignedAttestation };
 }

@@ -1,13 +1,13 @@
 /** node/: the embedded ledger engine, its SQLite storage, blobs, export and verification (DESIGN §5, §7, §8). */
-export { LedgerNode, initDataDir, createNodeKey, sha256, packHashes, unpackHashes, DB_FILE, NODE_KEY_FILE } from './ledger-node.ts';
+export { LedgerNode, initDataDir, createNodeKey, sha256, packHashes, unpackHashes, ownNodeId, signedHeadOf, DB_FILE, NODE_KEY_FILE, NODE_PUBLIC_KEY_FILE } from './ledger-node.ts';
 export type { SubmitResult, NodeOptions } from './ledger-node.ts';
 export { NODE_ERRORS, nodeError } from './errors.ts';
 export type { NodeErrorCode } from './errors.ts';
 export { precheckTx, KeyCache } from './precheck.ts';
 export { checkIntegrity, checkAtOpen, storageError, guardStorage, OPEN_FULL_CHECK_MAX_BYTES } from './sqlite.ts';
 export { verifyDataDir, verifyExport, rebuildDerivedTables } from './verify.ts';
-export type { VerifyReport, BlobReport } from './verify.ts';
-export { exportLines, readBlock, EXPORT_FORMAT, ENTRIES_OF_BLOCK } from './export.ts';
+export type { VerifyReport, VerifyOptions, BlobReport } from './verify.ts';
+export { exportLines, readBlock, readSignedHead, EXPORT_FORMAT, ENTRIES_OF_BLOCK } from './export.ts';
 export type { ExportOptions, ExportHeaderLine, BlockReadOptions } from './export.ts';
 export { exportLinesOf, parseExportLine } from './export-reader.ts';
 export { ReplayVerifier } from './replay.ts';

@@ -10,7 +10,7 @@
 import { hash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import {
   canonicalJson, decodePem, exportPem, generateKeyPair, importPem, keyId as keyIdOf, toBase64url, toHex, utf8, isDhlError,
 } from '../crypto/index.ts';
@@ -19,8 +19,9 @@ import {
 } from '../contract/index.ts';
 import {
   buildBlock, chainIdOf, MerkleTree, parseGenesis, parseTx, signAttestation, verifyTxSignature, type ChainHead, type Genesis, type ParsedTx,
-  initialStateDigest, rootOf, type BlockHeader, type StateWrite,
+  initialStateDigest, rootOf, type BlockHeader, type SignedHead, type StateWrite,
 } from '../ledger/index.ts';
+import { readSignedHead } from './export.ts';
 import { SoloOrderer, type Clock, type Orderer, type SoloOptions, systemClock } from '../ordering/index.ts';
 import { nodeError } from './errors.ts';
 import { KeyCache, precheckTx } from './precheck.ts';
@@ -36,6 +37,7 @@ export const sha256 = (data: Uint8Array): Uint8Array => hash('sha256', data, 'bu
 
 export const DB_FILE = 'ledger.sqlite';
 export const NODE_KEY_FILE = 'node-key.pem';
+export const NODE_PUBLIC_KEY_FILE = 'node-key.public.pem';
 /** State rows the node keeps parsed-ready in memory, per cache generation (two generations). */
 const STATE_CACHE_GENERATION = 32_768;
 /** Blocks built ahead of the last durable one: the next block is built while the writer commits. */
@@ -118,8 +120,39 @@ export async function createNodeKey(dataDir: string): Promise<{ sigSpki: string;
   if (existsSync(path)) throw nodeError('NODE_ALREADY_INITIALISED', { file: NODE_KEY_FILE });
   const pair = await generateKeyPair('sig');
   writeFileSync(path, await exportPem(pair.privateKey), { mode: 0o600 });
-  writeFileSync(join(dataDir, 'node-key.public.pem'), await exportPem(pair.publicKey));
+  writeFileSync(join(dataDir, NODE_PUBLIC_KEY_FILE), await exportPem(pair.publicKey));
   return { sigSpki: toBase64url(decodePem('public', await exportPem(pair.publicKey))), keyId: await keyIdOf(pair.publicKey) };
+}
+
+/** The genesis node id of the data directory's own node key (its public half), if the genesis names it. */
+export function ownNodeId(dataDir: string, genesis: Genesis): string | undefined {
+  const path = join(dataDir, NODE_PUBLIC_KEY_FILE);
+  if (!existsSync(path)) return undefined;
+  const spki = toBase64url(decodePem('public', readFileSync(path, 'utf8')));
+  return genesis.orgs.flatMap((o) => o.nodes).find((n) => n.sigSpki === spki)?.nodeId;
+}
+
+/**
+ * The signed head (formats §8.8) of a data directory's last block, or of
+ * block `height`: its header with the attestation of the directory's own
+ * node (any attestation when the directory has no node key). Undefined
+ * before the first block.
+ */
+export function signedHeadOf(dataDir: string, options: { height?: number } = {}): SignedHead | undefined {
+  const path = join(dataDir, DB_FILE);
+  if (!existsSync(path)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
+  try {
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      const genesis = parseGenesis(JSON.parse((db.prepare("SELECT value FROM meta WHERE key = 'genesis'").get() as { value: string }).value));
+      const nodeId = ownNodeId(dataDir, genesis);
+      return readSignedHead(db, { ...options, ...(nodeId === undefined ? {} : { nodeId }) });
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    throw storageError(err, path);
+  }
 }
 
 /** Chunk hashes as one BLOB of 32-byte values (a 1 GiB blob: 32 KiB). */
@@ -237,9 +270,9 @@ export class LedgerNode {
       const genesis = parseGenesis(JSON.parse((db.prepare("SELECT value FROM meta WHERE key = 'genesis'").get() as { value: string }).value));
       const pem = readFileSync(join(dataDir, NODE_KEY_FILE), 'utf8');
       const privateKey = await importPem('sig', pem);
-      const publicPem = readFileSync(join(dataDir, 'node-key.public.pem'), 'utf8');
+      const publicPem = readFileSync(join(dataDir, NODE_PUBLIC_KEY_FILE), 'utf8');
       const keyId = await keyIdOf(await importPem('sig', publicPem));
-      const nodeId = genesis.orgs.flatMap((o) => o.nodes).find((n) => n.sigSpki === toBase64url(decodePem('public', publicPem)))?.nodeId;
+      const nodeId = ownNodeId(dataDir, genesis);
       if (!nodeId) throw nodeError('NODE_NOT_INITIALISED', { reason: 'node key not in genesis' });
       node = new LedgerNode(db, dataDir, { nodeId, keyId, privateKey }, options);
       await node.blobs.sweepTmp();
@@ -256,6 +289,19 @@ export class LedgerNode {
   /** The head of the last durable block. */
   get head(): ChainHead {
     return { ...this.committedHead };
+  }
+
+  /**
+   * The last durable block's signed head (formats §8.8): its header and this
+   * node's attestation, for answers to carry (clients keep the heads they
+   * saw). Undefined before the first block.
+   */
+  signedHead(): SignedHead | undefined {
+    try {
+      return readSignedHead(this.db, { height: this.committedHead.height, nodeId: this.nodeKey.nodeId });
+    } catch (err) {
+      throw storageError(err, this.dbPath);
+    }
   }
 
   get inFlight(): number {

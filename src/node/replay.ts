@@ -84,6 +84,15 @@ export class ReplayVerifier {
     return this.chain.head;
   }
 
+  get chainId(): string {
+    return this.chain.chainId;
+  }
+
+  /** A consistency proof from the tree of `size1` leaves to the log verified so far. */
+  consistencyProof(size1: number): Uint8Array[] {
+    return this.chain.consistencyProof(size1);
+  }
+
   /** The state writes of the last verified block, sorted: re-executed, or recorded where bodies are withheld. */
   get lastWrites(): readonly StateWrite[] {
     return this.applied;

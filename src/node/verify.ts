@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { canonicalJson, compareUtf8, parseManifest, toHex, DhlError, withDetails } from '../crypto/index.ts';
 import { auditSubjects, OK } from '../contract/index.ts';
 import {
-  chainIdOf, entryLeafHash, ledgerError, MerkleTree, parseGenesis, parseTx, type ChainBlock, type ChainHead, type Genesis,
+  blockHash, chainIdOf, entryLeafHash, ledgerError, MerkleTree, parseGenesis, parseSignedHead, parseTx, verifyExtendsHead, verifySignedHead,
+  type BlockHeader, type ChainBlock, type ChainHead, type Genesis,
 } from '../ledger/index.ts';
 import { nodeError } from './errors.ts';
 import { EXPORT_FORMAT, readBlock } from './export.ts';
@@ -38,6 +39,8 @@ export interface VerifyReport {
    * headers, and only identity bodies were checked).
    */
   stateWithheldFrom?: number;
+  /** The signed head the ledger was found to extend, when one was given. */
+  extendsHead?: { height: number; blockHash: string; nodeId: string };
   /** A data directory's blobs (absent for an export, which carries none). */
   blobs?: BlobReport;
 }
@@ -59,7 +62,14 @@ function tampered(details: Record<string, string | number>): DhlError {
   return nodeError('DATA_DIR_TAMPERED', details);
 }
 
-export async function verifyDataDir(dataDir: string, options: { trustedChainId?: string } = {}): Promise<VerifyReport> {
+export interface VerifyOptions {
+  /** The chain id the verifier trusts (a data directory otherwise names its own). */
+  trustedChainId?: string;
+  /** A signed head seen earlier (formats §8.8): the ledger must extend it (HEAD_BEHIND, HEAD_MISMATCH). */
+  head?: unknown;
+}
+
+export async function verifyDataDir(dataDir: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const path = join(dataDir, DB_FILE);
   if (!existsSync(path)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
   return guardStorage(path, async () => {
@@ -202,7 +212,7 @@ function bothRows<T>(db: DatabaseSync, scratch: ReplayScratch, sql: string): [It
   return [db.prepare(sql).iterate() as Iterable<T>, scratch.db.prepare(sql).iterate() as Iterable<T>];
 }
 
-async function verifyDatabase(db: DatabaseSync, dataDir: string, options: { trustedChainId?: string }): Promise<VerifyReport> {
+async function verifyDatabase(db: DatabaseSync, dataDir: string, options: VerifyOptions): Promise<VerifyReport> {
   const scratch = new ReplayScratch();
   try {
     const { chainId, replay } = await replayDatabase(db, options, scratch);
@@ -249,7 +259,10 @@ async function verifyDatabase(db: DatabaseSync, dataDir: string, options: { trus
     }
 
     const blobs = await verifyBlobs(db, dataDir, scratch, replay.genesis);
-    return { chain: chainId, head, blocks: head.height, entries: head.treeSize, stateKeys: scratch.state.size, blobs };
+    const report: VerifyReport = { chain: chainId, head, blocks: head.height, entries: head.treeSize, stateKeys: scratch.state.size, blobs };
+    if (options.head === undefined) return report;
+    const headerAt = (height: number) => readBlock(db, height, { includeWrites: false })?.header;
+    return { ...report, extendsHead: await checkExtendsHead(replay, options.head, headerAt) };
   } finally {
     scratch.close();
   }
@@ -323,17 +336,41 @@ async function verifyBlobs(db: DatabaseSync, dataDir: string, scratch: ReplayScr
   return { stored, notReplicated, orphanRows, orphanFiles, strayFiles };
 }
 
+/**
+ * After a whole ledger verified: the signed head must be this chain's, by a
+ * genesis node, and the ledger must extend it — not be behind it (a
+ * rollback), have the same header at its height, and a consistency proof
+ * from its tree to today's (formats §8.8).
+ */
+async function checkExtendsHead(replay: ReplayVerifier, value: unknown, headerAt: (height: number) => BlockHeader | undefined): Promise<VerifyReport['extendsHead']> {
+  const signed = await verifySignedHead(sha256, replay.chainId, replay.genesis, value);
+  const h = signed.header;
+  const current = replay.head;
+  const behind = current.height < h.height || current.treeSize < h.treeSize;
+  const proof = behind ? [] : replay.consistencyProof(h.treeSize);
+  verifyExtendsHead(sha256, signed, { ...current, ...(behind ? {} : { headerAtHeight: headerAt(h.height) }) }, proof);
+  return { height: h.height, blockHash: blockHash(sha256, h), nodeId: signed.attestation.attestation.nodeId };
+}
+
 /** Verifies an export stream (lines) from a trusted chain id. */
-export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>, trustedChainId: string): Promise<VerifyReport> {
+export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>, trustedChainId: string, options: Pick<VerifyOptions, 'head'> = {}): Promise<VerifyReport> {
   const scratch = new ReplayScratch();
   try {
-    return await verifyExportLines(lines, trustedChainId, scratch);
+    return await verifyExportLines(lines, trustedChainId, scratch, options);
   } finally {
     scratch.close();
   }
 }
 
-async function verifyExportLines(lines: AsyncIterable<string> | Iterable<string>, trustedChainId: string, scratch: ReplayScratch): Promise<VerifyReport> {
+async function verifyExportLines(
+  lines: AsyncIterable<string> | Iterable<string>,
+  trustedChainId: string,
+  scratch: ReplayScratch,
+  options: Pick<VerifyOptions, 'head'>,
+): Promise<VerifyReport> {
+  // The export streams past: keep its header at the signed head's height as it goes by.
+  const headHeight = options.head === undefined ? undefined : parseSignedHead(options.head).header.height;
+  let headerAtHead: BlockHeader | undefined;
   let replay: ReplayVerifier | undefined;
   let n = 0;
   for await (const line of lines) {
@@ -347,15 +384,18 @@ async function verifyExportLines(lines: AsyncIterable<string> | Iterable<string>
     }
     if (value.kind !== 'block') throw nodeError('EXPORT_INVALID', { line: n, reason: 'expected a block' });
     const { kind: _kind, ...block } = value;
-    await atLine(n, () => replay!.verifyBlock(block as unknown as ChainBlock));
+    const verified = await atLine(n, () => replay!.verifyBlock(block as unknown as ChainBlock));
+    if (verified.height === headHeight) headerAtHead = (block as unknown as ChainBlock).header;
   }
   if (!replay) throw nodeError('EXPORT_INVALID', { line: 0, reason: 'empty' });
   const head = replay.head;
   const withheldFrom = replay.stateWithheldFrom;
-  return {
+  const report: VerifyReport = {
     chain: trustedChainId, head, blocks: head.height, entries: head.treeSize,
     ...(withheldFrom === undefined ? { stateKeys: replay.state.size } : { stateWithheldFrom: withheldFrom }),
   };
+  if (options.head === undefined) return report;
+  return { ...report, extendsHead: await checkExtendsHead(replay, options.head, () => headerAtHead) };
 }
 
 /** Runs `fn`; a typed error from it also names the export line it came from. */

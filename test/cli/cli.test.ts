@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { LedgerNode } from '../../src/node/index.ts';
-import { Actor, testDataDir, T0 } from '../helpers/ledger-fixture.ts';
+import { Actor, removeLastBlock, testDataDir, T0 } from '../helpers/ledger-fixture.ts';
+import { runScenario } from '../helpers/scenario.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const dhl = (...args: string[]) =>
@@ -102,4 +103,47 @@ test('dhl verify --export reads bytes strictly and prints the place: invalid UTF
   const parsed = dhl('verify', '--export', malformed, '--chain', chainId);
   assert.equal(parsed.status, 2);
   assert.match(parsed.stderr, /TX_MALFORMED: .*field=header\.extra, height=2, entry=0, line=3/);
+});
+
+test('rollback: dhl head saves a signed head; the last block removed and the state rebuilt passes dhl verify, but dhl verify --head fails with HEAD_BEHIND', async (t) => {
+  const { dataDir, chainId } = await testDataDir();
+  const dir = mkdtempSync(join(tmpdir(), 'dhl-cli-'));
+  t.after(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const clock = { now: () => T0 + 10_000, setTimeout: (fn: () => void) => setImmediate(fn), clearTimeout: (h: unknown) => clearImmediate(h as NodeJS.Immediate) };
+  const node = await LedgerNode.open(dataDir, { clock, ordering: { maxItems: 3, maxDelayMs: 0 } });
+  try {
+    await runScenario(node, chainId);
+  } finally {
+    await node.close();
+  }
+  const printed = dhl('head', '--data-dir', dataDir);
+  assert.equal(printed.status, 0, printed.stderr);
+  const head = JSON.parse(printed.stdout) as { header: { height: number; chain: string }; attestation: { attestation: { nodeId: string } } };
+  assert.equal(head.header.chain, chainId);
+  assert.equal(head.attestation.attestation.nodeId, 'node1');
+  const headFile = join(dir, 'head.json');
+  writeFileSync(headFile, printed.stdout);
+  const ok = dhl('verify', '--data-dir', dataDir, '--head', headFile);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, new RegExp(`extends the signed head of node1 at height ${head.header.height}`));
+
+  removeLastBlock(dataDir);
+  assert.equal(dhl('admin', 'rebuild-state', '--data-dir', dataDir).status, 0);
+  const alone = dhl('verify', '--data-dir', dataDir);
+  assert.equal(alone.status, 0, 'without a head seen earlier the rollback is invisible');
+  const rolledBack = dhl('verify', '--data-dir', dataDir, '--head', headFile);
+  assert.equal(rolledBack.status, 2);
+  assert.match(rolledBack.stderr, new RegExp(`HEAD_BEHIND: .*rolled back.*height=${head.header.height}`));
+  const exported = join(dir, 'chain.jsonl');
+  assert.equal(dhl('export', '--data-dir', dataDir, '--out', exported, '--withhold-bodies').status, 0);
+  const viaExport = dhl('verify', '--export', exported, '--chain', chainId, '--head', headFile);
+  assert.equal(viaExport.status, 2);
+  assert.match(viaExport.stderr, /HEAD_BEHIND/);
+  writeFileSync(join(dir, 'bad.json'), 'not json');
+  const bad = dhl('verify', '--data-dir', dataDir, '--head', join(dir, 'bad.json'));
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /HEAD_INVALID/);
 });
