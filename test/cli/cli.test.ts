@@ -64,15 +64,21 @@ test('dhl explains bad input: missing options, unknown data directory, a bad chu
   assert.match(garbage.stderr, /EXPORT_INVALID/);
 });
 
-test('dhl verify --export reads bytes strictly and prints the place: invalid UTF-8 names its line, a malformed transaction its height and entry', async (t) => {
+/** A fresh data directory and a scratch directory, removed after the test; a node on it with a fixed clock. */
+async function ledgerForCli(t: { after: (fn: () => void) => void }, maxItems: number) {
   const { dataDir, chainId } = await testDataDir();
   const dir = mkdtempSync(join(tmpdir(), 'dhl-cli-'));
   t.after(() => {
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   });
-  const clock = { now: () => T0 + 1000, setTimeout: (fn: () => void) => setImmediate(fn), clearTimeout: (h: unknown) => clearImmediate(h as NodeJS.Immediate) };
-  const node = await LedgerNode.open(dataDir, { clock, ordering: { maxItems: 1, maxDelayMs: 0 } });
+  const clock = { now: () => T0 + 10_000, setTimeout: (fn: () => void) => setImmediate(fn), clearTimeout: (h: unknown) => clearImmediate(h as NodeJS.Immediate) };
+  const node = await LedgerNode.open(dataDir, { clock, ordering: { maxItems, maxDelayMs: 0 } });
+  return { dataDir, chainId, dir, node };
+}
+
+test('dhl verify --export reads bytes strictly and prints the place: invalid UTF-8 names its line, a malformed transaction its height and entry', async (t) => {
+  const { dataDir, chainId, dir, node } = await ledgerForCli(t, 1);
   const raj = new Actor('raj', chainId);
   try {
     await node.submit(await raj.register());
@@ -106,14 +112,7 @@ test('dhl verify --export reads bytes strictly and prints the place: invalid UTF
 });
 
 test('rollback: dhl head saves a signed head; the last block removed and the state rebuilt passes dhl verify, but dhl verify --head fails with HEAD_BEHIND', async (t) => {
-  const { dataDir, chainId } = await testDataDir();
-  const dir = mkdtempSync(join(tmpdir(), 'dhl-cli-'));
-  t.after(() => {
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const clock = { now: () => T0 + 10_000, setTimeout: (fn: () => void) => setImmediate(fn), clearTimeout: (h: unknown) => clearImmediate(h as NodeJS.Immediate) };
-  const node = await LedgerNode.open(dataDir, { clock, ordering: { maxItems: 3, maxDelayMs: 0 } });
+  const { dataDir, chainId, dir, node } = await ledgerForCli(t, 3);
   try {
     await runScenario(node, chainId);
   } finally {
