@@ -34,6 +34,8 @@ const ROOT_PATTERN = /^[0-9a-f]{64}$/;
 const SHARD_PATTERN = /^[0-9a-f]{2}$/;
 /** The smallest possible stored header: u32be(n) with n > 16 (formats §4). */
 const MIN_HEADER_BYTES = 4 + 17;
+/** The largest stored header: u32be(n) with n ≤ 4096 (formats §4). */
+const MAX_HEADER_READ_BYTES = 4 + 4096;
 /** Read size when re-reading a stored blob for verification. */
 const VERIFY_READ_BYTES = 1 << 16;
 
@@ -135,6 +137,10 @@ function checkChunkHashes(chunkHashes: unknown): string[] {
     if (typeof h !== 'string' || !ROOT_PATTERN.test(h)) throw new BlobFault('chunkHashes');
     return h;
   });
+}
+
+async function* streamOf(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
 }
 
 function errnoCode(err: unknown): string | undefined {
@@ -370,14 +376,22 @@ export class BlobStore implements BlobStorage {
    * envelope errors when the first bytes are not a header.
    */
   async header(cipherRoot: string): Promise<{ header: EnvelopeHeader; bytes: Uint8Array; fileSize: number }> {
-    const stream = await this.read(cipherRoot);
-    const reader = blobReader(stream, undefined);
+    const path = this.pathOf(cipherRoot);
+    let handle: FileHandle;
     try {
-      const { header, bytes } = await readEnvelopeHeader(reader);
-      return { header, bytes, fileSize: stream.blobSize };
+      handle = await open(path, 'r');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR' || errnoCode(err) === 'EISDIR') throw nodeError('BLOB_NOT_FOUND', { cipherRoot });
+      throw err;
+    }
+    try {
+      // One read of at most the largest header: the rest of the blob is not touched.
+      const first = new Uint8Array(MAX_HEADER_READ_BYTES);
+      const { bytesRead } = await handle.read(first, 0, first.length, 0);
+      const { header, bytes } = await readEnvelopeHeader(blobReader(streamOf(first.subarray(0, bytesRead)), undefined));
+      return { header, bytes, fileSize: (await handle.stat()).size };
     } finally {
-      await reader.cancel();
-      stream.close();
+      await handle.close();
     }
   }
 
