@@ -2,13 +2,17 @@
  * Operator commands over a data directory: `dhl admin init`, `dhl verify`,
  * `dhl export`. (DESIGN §3: operator commands may use node/, from one file.)
  */
-import { createReadStream, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { DatabaseSync } from 'node:sqlite';
-import { decodePem, DEFAULT_GENESIS_PARAMS, exportPem, fingerprint, generateUserKeys, keyId, randomBytes, toBase64url, type Genesis } from '../client/index.ts';
-import { createNodeKey, DB_FILE, exportLines, initDataDir, rebuildDerivedTables, verifyDataDir, verifyExport, type VerifyReport } from '../node/index.ts';
+import {
+  canonicalJson, decodePem, DEFAULT_GENESIS_PARAMS, exportPem, fingerprint, generateUserKeys, keyId, ledgerError, randomBytes, toBase64url, type Genesis,
+} from '../client/index.ts';
+import {
+  createNodeKey, DB_FILE, exportLines, exportLinesOf, guardStorage, nodeError, signedHeadOf, initDataDir, rebuildDerivedTables, verifyDataDir, verifyExport,
+  type VerifyReport,
+} from '../node/index.ts';
 
 /** The embedded node, for the demo: this file is the CLI's one way into node/ (DESIGN §3). */
 export { createNodeKey, initDataDir, LedgerNode, sha256, verifyDataDir } from '../node/index.ts';
@@ -49,26 +53,61 @@ export async function adminInit(o: InitOptions, out: (line: string) => void): Pr
   return { chainId };
 }
 
+/** At most this many ids per list in the printed report (the counts are whole). */
+const REPORT_LIST_MAX = 20;
+const listed = (ids: readonly string[]) => (ids.length === 0 ? '0' : `${ids.length} (${ids.slice(0, REPORT_LIST_MAX).join(', ')}${ids.length > REPORT_LIST_MAX ? ', …' : ''})`);
+
 export function formatReport(r: VerifyReport): string {
-  return `OK: chain ${r.chain}, ${r.blocks} blocks, ${r.entries} log entries, ${r.stateKeys} state keys; head ${r.head.blockHash} (tree root ${r.head.treeRoot})`;
+  const state = r.stateKeys === undefined ? `state withheld from block ${r.stateWithheldFrom} (not replayed)` : `${r.stateKeys} state keys`;
+  const lines = [`OK: chain ${r.chain}, ${r.blocks} blocks, ${r.entries} log entries, ${state}; head ${r.head.blockHash} (tree root ${r.head.treeRoot})`];
+  if (r.extendsHead) lines.push(`extends the signed head of ${r.extendsHead.nodeId} at height ${r.extendsHead.height} (block ${r.extendsHead.blockHash})`);
+  const b = r.blobs;
+  if (b) {
+    lines.push(`blobs: ${b.stored} stored and checked; not yet replicated: ${listed(b.notReplicated.map((n) => `${n.version} ${n.cipherRoot}`))}`);
+    lines.push(`orphans (not tampering; uploads expire): recorded ${listed(b.orphanRows)}, unrecorded files ${listed(b.orphanFiles)}, stray entries under blobs/ ${listed(b.strayFiles)}`);
+  }
+  return lines.join('\n');
 }
 
-export async function verifyCommand(o: { dataDir?: string; export?: string; chain?: string }): Promise<VerifyReport> {
+export async function verifyCommand(o: { dataDir?: string; export?: string; chain?: string; head?: string }): Promise<VerifyReport> {
+  const head = o.head === undefined ? {} : { head: readHeadFile(o.head) };
   if (o.export) {
     if (!o.chain) throw new Error('verifying an export needs --chain <id>: the chain id you trust, obtained out of band');
-    const lines = createInterface({ input: o.export === '-' ? process.stdin : createReadStream(o.export), crlfDelay: Infinity });
-    return verifyExport(lines, o.chain);
+    return verifyExport(exportLinesOf(o.export === '-' ? process.stdin : createReadStream(o.export)), o.chain, head);
   }
   if (!o.dataDir) throw new Error('give --data-dir <dir> or --export <file>');
-  return verifyDataDir(o.dataDir, o.chain ? { trustedChainId: o.chain } : {});
+  return verifyDataDir(o.dataDir, { ...(o.chain ? { trustedChainId: o.chain } : {}), ...head });
 }
 
-export async function exportCommand(o: { dataDir: string; out?: string; withholdBodies?: boolean }): Promise<number> {
-  const db = new DatabaseSync(join(o.dataDir, DB_FILE), { readOnly: true });
+/** A signed head saved earlier (`dhl head`): JSON, checked by verify (HEAD_INVALID when it is not one). */
+function readHeadFile(file: string): unknown {
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw ledgerError('HEAD_INVALID', { field: '$', reason: 'not JSON' });
+  }
+}
+
+/** `dhl head`: the signed head of a data directory's last block (or of block `height`), as one line of canonical JSON. */
+export function headCommand(o: { dataDir: string; height?: number }): string {
+  const head = signedHeadOf(o.dataDir, o.height === undefined ? {} : { height: o.height });
+  if (!head) throw nodeError('NODE_NO_SUCH_BLOCK', { ...(o.height === undefined ? {} : { height: o.height }) });
+  return canonicalJson(head);
+}
+
+export function exportCommand(o: { dataDir: string; out?: string; withholdBodies?: boolean }): Promise<number> {
+  const path = join(o.dataDir, DB_FILE);
+  if (!existsSync(path)) return Promise.reject(nodeError('NODE_NOT_INITIALISED', { dataDir: o.dataDir }));
+  return guardStorage(path, () => writeExport(path, o));
+}
+
+async function writeExport(path: string, o: { out?: string; withholdBodies?: boolean }): Promise<number> {
+  const db = new DatabaseSync(path, { readOnly: true });
   const sink = o.out && o.out !== '-' ? createWriteStream(o.out) : process.stdout;
   let lines = 0;
   try {
-    for (const line of exportLines(db, o.withholdBodies ? { mayReadBody: () => false } : {})) {
+    for (const line of exportLines(db, { withhold: o.withholdBodies === true })) {
       lines++;
       if (!sink.write(line)) await once(sink, 'drain');
     }

@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { isDhlError } from '../client/index.ts';
 import { runDemo } from './demo.ts';
-import { adminInit, exportCommand, formatReport, rebuildCommand, verifyCommand } from './admin.ts';
+import { adminInit, exportCommand, formatReport, headCommand, rebuildCommand, verifyCommand } from './admin.ts';
 
 const program = new Command()
   .name('dhl')
@@ -63,8 +63,24 @@ program
   .option('--data-dir <dir>', 'a node data directory')
   .option('--export <file>', "an export file ('-' for stdin)")
   .option('--chain <id>', 'the chain id you trust (required for an export)')
-  .action(async (o: { dataDir?: string; export?: string; chain?: string }) => {
+  .option('--head <file>', "a signed head saved earlier ('dhl head'): fail unless the ledger extends it (no rollback, no fork)")
+  .action(async (o: { dataDir?: string; export?: string; chain?: string; head?: string }) => {
     console.log(formatReport(await verifyCommand(o)));
+  });
+
+function heightArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a block height (1 or more)');
+  return n;
+}
+
+program
+  .command('head')
+  .description("print the signed head of a data directory's last block (its header and this node's attestation) as JSON: keep it, and later 'dhl verify --head' checks the ledger still extends it")
+  .requiredOption('--data-dir <dir>', 'a node data directory')
+  .option('--height <n>', 'the head of this block instead of the last', heightArg)
+  .action((o: { dataDir: string; height?: number }) => {
+    console.log(headCommand(o));
   });
 
 program
@@ -72,7 +88,7 @@ program
   .description('write the chain as JSON lines (genesis, then one line per block) for offline verification')
   .requiredOption('--data-dir <dir>', 'a node data directory')
   .option('--out <file>', "output file ('-' for stdout)", '-')
-  .option('--withhold-bodies', 'replace every transaction body by its hash (for a party not entitled to bodies)')
+  .option('--withhold-bodies', 'for a party not entitled to bodies: keep only identity bodies (users, keys, roles), replace every other body by its hash, and leave out all state writes')
   .action(async (o: { dataDir: string; out: string; withholdBodies?: boolean }) => {
     const lines = await exportCommand(o);
     if (o.out !== '-') console.error(`wrote ${lines} lines to ${o.out}`);

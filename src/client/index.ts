@@ -10,9 +10,9 @@ export type { Signer, TxOptions } from './transactions.ts';
  * envelopes, wrapping, and the genesis they check.
  */
 export {
-  DhlError, isDhlError, fingerprint, generateUserKeys, keyId, decodePem, exportPem, randomBytes, toBase64url, toHex, utf8, sha256,
+  DhlError, isDhlError, canonicalJson, fingerprint, generateUserKeys, keyId, decodePem, exportPem, randomBytes, toBase64url, toHex, utf8, sha256,
   parseEnvelopeHeader, unwrapDek, wrapDek,
 } from '../crypto/index.ts';
 export type { JsonValue, UserKeyPairs } from '../crypto/index.ts';
-export { DEFAULT_GENESIS_PARAMS } from '../ledger/index.ts';
+export { DEFAULT_GENESIS_PARAMS, ledgerError } from '../ledger/index.ts';
 export type { Genesis } from '../ledger/index.ts';

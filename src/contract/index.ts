@@ -10,6 +10,7 @@ export type { RejectCode, OutcomeCode } from './codes.ts';
 export { genesisWrites } from './genesis.ts';
 export type { GenesisInput, GenesisOrg, GenesisAdmin, GenesisNode } from './genesis.ts';
 export { KEY } from './keys.ts';
+export { IDENTITY_TX_TYPES, isIdentityTx, keyWrites, acceptedKeyWrites } from './identity.ts';
 export { mayRead, directory, directoryAccess, directoryEntry, auditSubjects } from './queries.ts';
 export type { ReadDecision, DirectoryEntry, DirectoryResult, DirectoryAccess, AuditSubjects } from './queries.ts';
 export { read as readState, chartRecordIds, checkRole } from './model.ts';

@@ -303,6 +303,21 @@ export async function readEnvelopeHeader(reader: { read(n: number): Promise<Uint
   return { header: parseHeaderBody(body), bytes: concatBytes(lengthBytes, body) };
 }
 
+/** The shortest file-name prefix: u32be(m) ‖ JCS({fileName: ""}), whose JCS part is 15 bytes. */
+const MIN_FILE_NAME_PREFIX_BYTES = 4 + utf8.encode('{"fileName":""}').length;
+
+/**
+ * The content sizes (a manifest's `size`) a stored envelope of this shape can
+ * carry (formats §4): the plaintext stream is the bytes after the header less
+ * one 16-byte tag per data chunk, and it is u32be(m) ‖ JCS({fileName}) ‖
+ * content with 15 ≤ m ≤ 65536. The file name is sealed, so only this range is
+ * known without the key. `max` < `min` when no content size fits.
+ */
+export function contentSizeRange(shape: { storedSize: number; headerBytes: number; chunkCount: number }): { min: number; max: number } {
+  const stream = shape.storedSize - shape.headerBytes - GCM_TAG_BYTES * (shape.chunkCount - 1);
+  return { min: Math.max(0, stream - 4 - MAX_FILE_NAME_PREFIX_BYTES), max: stream - MIN_FILE_NAME_PREFIX_BYTES };
+}
+
 export function parseEnvelopeHeader(bytes: Uint8Array): EnvelopeHeader {
   if (bytes.length < 4 || readU32be(bytes) !== bytes.length - 4) throw cryptoError('ENVELOPE_HEADER_INVALID', { reason: 'length' });
   return parseHeaderBody(bytes.subarray(4));

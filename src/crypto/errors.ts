@@ -22,17 +22,34 @@ export function isDhlError<C extends string>(err: unknown, code?: C): err is Dhl
   return err instanceof DhlError && (code === undefined || err.code === code);
 }
 
+/** A registry message followed by its details: "summary (k=v, k=v)", so a printed error names its place. */
+function messageOf(summary: string, details: ErrorDetails): string {
+  const detailText = Object.entries(details)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
+  return detailText ? `${summary} (${detailText})` : summary;
+}
+
 /** A frozen registry of codes and messages, plus a factory bound to it. */
 export function defineErrors<const R extends Record<string, string>>(registry: R) {
   const frozen = Object.freeze({ ...registry });
   function make<C extends keyof R & string>(code: C, details: ErrorDetails = {}, cause?: unknown): DhlError<C> {
-    const detailText = Object.entries(details)
-      .map(([k, v]) => `${k}=${String(v)}`)
-      .join(', ');
-    const message = detailText ? `${frozen[code]} (${detailText})` : String(frozen[code]);
-    return new DhlError(code, message, details, cause === undefined ? undefined : { cause });
+    return new DhlError(code, messageOf(String(frozen[code]), details), details, cause === undefined ? undefined : { cause });
   }
   return { registry: frozen, make };
+}
+
+/**
+ * The same error with more details (a parser's error re-labelled with where
+ * it happened: height, entry, line), its message rebuilt from them so the
+ * place is printed too. The original is the cause.
+ */
+export function withDetails<C extends string>(err: DhlError<C>, extra: ErrorDetails): DhlError<C> {
+  const details = { ...err.details, ...extra };
+  const built = messageOf('', err.details);
+  // A registry-made message is the summary plus its details: keep the summary, rebuild the rest.
+  const summary = built === '' ? err.message : err.message.endsWith(built) ? err.message.slice(0, -built.length) : err.message;
+  return new DhlError(err.code, messageOf(summary, details), details, { cause: err });
 }
 
 export const CRYPTO_ERRORS = defineErrors({

@@ -8,7 +8,7 @@ export {
 } from './bytes.ts';
 export { canonicalJson, canonicalJsonUnrestricted, canonicalBytes, taggedBytes, DOMAIN_TAGS } from './canonical.ts';
 export type { JsonValue, DomainTag, CanonicalOptions } from './canonical.ts';
-export { DhlError, isDhlError, defineErrors, CRYPTO_ERRORS, cryptoError } from './errors.ts';
+export { DhlError, isDhlError, defineErrors, withDetails, CRYPTO_ERRORS, cryptoError } from './errors.ts';
 export type { CryptoErrorCode, ErrorDetails } from './errors.ts';
 export { sha256 } from './hash.ts';
 export type { SyncHash } from './hash.ts';
@@ -21,7 +21,7 @@ export { ByteReader } from './byte-reader.ts';
 export type { ByteReaderOptions } from './byte-reader.ts';
 export { CipherRootBuilder, ChunkVerifier, cipherRootOfLeafInputs, chunkLeafInput } from './cipher-root.ts';
 export {
-  encryptEnvelope, decryptEnvelope, generateDek, encodeEnvelopeHeader, parseEnvelopeHeader, readEnvelopeHeader, chunkNonce,
+  encryptEnvelope, decryptEnvelope, generateDek, encodeEnvelopeHeader, parseEnvelopeHeader, readEnvelopeHeader, chunkNonce, contentSizeRange,
   isValidChunkSize, DEK_BYTES, GCM_TAG_BYTES, MIN_CHUNK_SIZE, MAX_CHUNK_SIZE, DEFAULT_CHUNK_SIZE,
 } from './envelope.ts';
 export type {

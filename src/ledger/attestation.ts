@@ -7,6 +7,8 @@ import { ALG } from '../crypto/algorithms.ts';
 import { fromBase64url, toBase64url } from '../crypto/bytes.ts';
 import { taggedBytes, DOMAIN_TAGS } from '../crypto/canonical.ts';
 import { signBytes, verifyBytes } from '../crypto/signature.ts';
+import { importSpki, keyIdOfSpki } from '../crypto/keys.ts';
+import type { Genesis } from './genesis.ts';
 import { ledgerError } from './errors.ts';
 import { B64URL, exactKeys, HEX64, int, isObject, ORG_OR_NODE_ID, str, type Fail } from './validate.ts';
 
@@ -59,4 +61,37 @@ export async function isAttestationSignatureValid(signed: SignedAttestation, nod
     return false;
   }
   return verifyBytes(nodePublicKey, sig, attestationBytes(signed.attestation));
+}
+
+/** Each genesis node's `sig` key and its id, by node id: the keys attestations are checked under. */
+export type NodeKeys = ReadonlyMap<string, { keyId: string; key: CryptoKey }>;
+
+export async function genesisNodeKeys(genesis: Genesis): Promise<NodeKeys> {
+  const keys = new Map<string, { keyId: string; key: CryptoKey }>();
+  for (const org of genesis.orgs) {
+    for (const node of org.nodes) {
+      const spki = fromBase64url(node.sigSpki);
+      keys.set(node.nodeId, { keyId: await keyIdOfSpki(spki), key: await importSpki('sig', spki) });
+    }
+  }
+  return keys;
+}
+
+/**
+ * What is wrong with an attestation of the block `expected` describes, or
+ * undefined: a node the genesis does not name, another key id than the
+ * node's, a field that differs from the block, or a signature that does not
+ * verify.
+ */
+export async function attestationProblem(
+  signed: SignedAttestation,
+  nodeKeys: NodeKeys,
+  expected: Pick<Attestation, 'chain' | 'height' | 'blockHash' | 'stateDigest'>,
+): Promise<'node' | 'keyId' | 'chain' | 'height' | 'blockHash' | 'stateDigest' | 'sig' | undefined> {
+  const a = signed.attestation;
+  const node = nodeKeys.get(a.nodeId);
+  if (!node) return 'node';
+  if (node.keyId !== a.keyId) return 'keyId';
+  for (const field of ['chain', 'height', 'blockHash', 'stateDigest'] as const) if (a[field] !== expected[field]) return field;
+  return (await isAttestationSignatureValid(signed, node.key)) ? undefined : 'sig';
 }

@@ -27,6 +27,9 @@ export const LEDGER_ERRORS = defineErrors({
   CHAIN_BODY_MISSING: 'a transaction body is missing and not marked withheld',
   CHAIN_ATTESTATION_INVALID: 'attestation does not verify or does not match its block',
   CHAIN_DUPLICATE_TX: 'a transaction appears twice in the log',
+  HEAD_INVALID: 'the signed head is malformed, names another chain, or its attestation is not by a genesis node of exactly this header',
+  HEAD_BEHIND: 'the ledger is behind a head its node signed: blocks after it were removed (rolled back)',
+  HEAD_MISMATCH: 'the ledger does not extend a head its node signed: its block at that height or its log differs (a fork or a rewrite)',
 });
 
 export type LedgerErrorCode = keyof typeof LEDGER_ERRORS.registry;

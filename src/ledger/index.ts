@@ -24,7 +24,9 @@ export {
 export type { BlockHeader, StateWrite } from './block.ts';
 export { buildBlock } from './block-builder.ts';
 export type { NewBlock, BuiltBlock } from './block-builder.ts';
-export { parseAttestation, attestationBytes, signAttestation, isAttestationSignatureValid } from './attestation.ts';
-export type { Attestation, SignedAttestation } from './attestation.ts';
+export { parseAttestation, attestationBytes, signAttestation, isAttestationSignatureValid, genesisNodeKeys, attestationProblem } from './attestation.ts';
+export type { Attestation, SignedAttestation, NodeKeys } from './attestation.ts';
+export { parseSignedHead, verifySignedHead, verifyExtendsHead } from './signed-head.ts';
+export type { SignedHead, CurrentLedger } from './signed-head.ts';
 export { ChainVerifier, verifyChain } from './verify-chain.ts';
 export type { ChainBlock, ChainEntry, ChainHead, ChainVerifierHooks, ChainVerifierOptions, ExecutionResult } from './verify-chain.ts';

@@ -8,11 +8,9 @@
  * not import (DESIGN §3): the caller supplies the signer's key for each
  * transaction and, optionally, re-executes each block, through hooks.
  */
-import { fromBase64url } from '../crypto/bytes.ts';
-import { DhlError } from '../crypto/errors.ts';
+import { DhlError, withDetails } from '../crypto/errors.ts';
 import type { SyncHash } from '../crypto/hash.ts';
-import { importSpki, keyIdOfSpki } from '../crypto/keys.ts';
-import { isAttestationSignatureValid, parseAttestation, type SignedAttestation } from './attestation.ts';
+import { attestationProblem, genesisNodeKeys, parseAttestation, type NodeKeys, type SignedAttestation } from './attestation.ts';
 import { blockHash, changesHashOf, initialStateDigest, nextStateDigest, parseBlockHeader, sortWrites, type BlockHeader, type StateWrite } from './block.ts';
 import { ledgerError, type LedgerErrorCode } from './errors.ts';
 import { chainIdOf, parseGenesis, type Genesis } from './genesis.ts';
@@ -50,9 +48,11 @@ export interface ChainVerifierHooks {
   signerKeys(txs: readonly ParsedTx[], header: BlockHeader): Promise<(CryptoKey | undefined)[]>;
   /**
    * Re-executes a block whose bodies are all present; its outcomes and writes
-   * must equal the recorded ones. Without it, recorded writes are only hashed.
+   * must equal the recorded ones. Without it, or when it returns undefined
+   * (the state before the block is not known: an export without state
+   * writes), recorded writes are only hashed.
    */
-  execute?(txs: readonly ParsedTx[], header: BlockHeader): Promise<ExecutionResult> | ExecutionResult;
+  execute?(txs: readonly ParsedTx[], header: BlockHeader): Promise<ExecutionResult | undefined> | ExecutionResult | undefined;
   /** Whether a body may be absent (marked withheld). Default: yes (an export to a party not entitled to it). */
   bodyMayBeWithheld?(tx: ParsedTx): boolean;
 }
@@ -75,11 +75,9 @@ function at(code: LedgerErrorCode, height: number, extra: Record<string, string 
   return ledgerError(code, { height, ...extra }, cause);
 }
 
-/** Re-labels an error from a parser with where it happened, keeping its code. */
+/** Re-labels an error from a parser with where it happened, keeping its code; the message names the place too. */
 function located(err: unknown, height: number, entry?: number): never {
-  if (err instanceof DhlError) {
-    throw new DhlError(err.code, err.message, { ...err.details, height, ...(entry === undefined ? {} : { entry }) }, { cause: err });
-  }
+  if (err instanceof DhlError) throw withDetails(err, { height, ...(entry === undefined ? {} : { entry }) });
   throw err;
 }
 
@@ -92,7 +90,7 @@ export class ChainVerifier {
     private readonly hash: SyncHash,
     readonly chainId: string,
     readonly genesis: Genesis,
-    private readonly nodeKeys: Map<string, { keyId: string; key: CryptoKey }>,
+    private readonly nodeKeys: NodeKeys,
     private readonly hooks: ChainVerifierHooks,
     private readonly options: ChainVerifierOptions,
   ) {
@@ -111,18 +109,19 @@ export class ChainVerifier {
   static async create(hash: SyncHash, trustedChainId: string, genesis: unknown, hooks: ChainVerifierHooks, options: ChainVerifierOptions = {}): Promise<ChainVerifier> {
     const parsed = parseGenesis(genesis);
     if (chainIdOf(hash, parsed) !== trustedChainId) throw ledgerError('CHAIN_GENESIS_MISMATCH', { height: 0, chain: trustedChainId });
-    const nodeKeys = new Map<string, { keyId: string; key: CryptoKey }>();
-    for (const org of parsed.orgs) {
-      for (const node of org.nodes) {
-        const spki = fromBase64url(node.sigSpki);
-        nodeKeys.set(node.nodeId, { keyId: await keyIdOfSpki(spki), key: await importSpki('sig', spki) });
-      }
-    }
-    return new ChainVerifier(hash, trustedChainId, parsed, nodeKeys, hooks, options);
+    return new ChainVerifier(hash, trustedChainId, parsed, await genesisNodeKeys(parsed), hooks, options);
   }
 
   get head(): ChainHead {
     return { ...this.headState };
+  }
+
+  /**
+   * PROOF(size1, D[n]) over the log verified so far (RFC 9162 §2.1.4.1):
+   * that it extends the tree an earlier head of `size1` leaves named.
+   */
+  consistencyProof(size1: number): Uint8Array[] {
+    return this.tree.consistencyProof(size1);
   }
 
   /** Verifies the next block; throws the first problem found with its place. */
@@ -195,8 +194,8 @@ export class ChainVerifier {
         throw at('BLOCK_MALFORMED', height, { field: 'writes', reason: 'not sorted' });
       }
     }
-    if (this.hooks.execute && txs.every((tx) => !tx.withheld)) {
-      const result = await this.hooks.execute(txs, header);
+    const result = this.hooks.execute && txs.every((tx) => !tx.withheld) ? await this.hooks.execute(txs, header) : undefined;
+    if (result) {
       const differs = result.outcomes.findIndex((o, i) => o !== outcomes[i]);
       if (differs >= 0) throw at('CHAIN_OUTCOME_MISMATCH', height, { entry: differs, recorded: outcomes[differs]!, computed: result.outcomes[differs]! });
       const computed = sortWrites(result.writes);
@@ -237,9 +236,8 @@ export class ChainVerifier {
         located(err, height);
       }
       const a = signed.attestation;
-      const node = this.nodeKeys.get(a.nodeId);
-      const matches = a.chain === this.chainId && a.height === height && a.blockHash === hashOfBlock && a.stateDigest === header.stateDigest;
-      if (!node || node.keyId !== a.keyId || !matches || nodes.has(a.nodeId) || !(await isAttestationSignatureValid(signed, node.key))) {
+      const expected = { chain: this.chainId, height, blockHash: hashOfBlock, stateDigest: header.stateDigest };
+      if (nodes.has(a.nodeId) || (await attestationProblem(signed, this.nodeKeys, expected))) {
         throw at('CHAIN_ATTESTATION_INVALID', height, { attestation: i, nodeId: String(a.nodeId) });
       }
       nodes.add(a.nodeId);

@@ -2,7 +2,8 @@
  * Admission (DESIGN §5): what a node lets into its proposals. Garbage is
  * refused here with a typed error and never ledgered: too large, not JSON,
  * malformed, signed by a key not registered to its actor, a bad signature,
- * key material or manifest signature that does not verify. A transaction
+ * key material or manifest signature that does not verify, a record whose
+ * blob is not stored complete here or belongs to another record. A transaction
  * already in the log gets its recorded outcome; one already waiting gets the
  * same answer as the first submission; past the node's or the actor's share
  * of in-flight transactions the answer is "overloaded, retry".
@@ -13,6 +14,7 @@ import { parseTx, type ChainHead, type GenesisParams, type ParsedTx } from '../l
 import { nodeError } from './errors.ts';
 import type { LoggedTx } from './store/index.ts';
 import type { AdmittedTx } from './block-executor.ts';
+import { checkRecordBlob, type StoredBlobs } from './blob-admission.ts';
 
 /** What admission reads of the ledger. */
 export interface AdmissionView {
@@ -98,6 +100,8 @@ export interface AdmissionOptions {
   params: GenesisParams;
   hash: SyncHash;
   keys: KeyCache;
+  /** Node-local: a record version is admitted only when its blob is stored complete here (blob-admission.ts). */
+  blobs: StoredBlobs;
 }
 
 export class Admission<R> {
@@ -122,6 +126,7 @@ export class Admission<R> {
 
     const blocksBefore = this.ledger.durableBlocks;
     await precheckAndVerify(tx, this.ledger.state, this.o.keys);
+    await checkRecordBlob(tx, this.o.blobs);
     // Re-check after the awaits: another submission of the same bytes may have won, or its block become durable.
     const again = this.known(tx.hash, blocksBefore);
     if (again) return again;

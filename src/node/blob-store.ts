@@ -34,6 +34,8 @@ const ROOT_PATTERN = /^[0-9a-f]{64}$/;
 const SHARD_PATTERN = /^[0-9a-f]{2}$/;
 /** The smallest possible stored header: u32be(n) with n > 16 (formats §4). */
 const MIN_HEADER_BYTES = 4 + 17;
+/** The largest stored header: u32be(n) with n ≤ 4096 (formats §4). */
+const MAX_HEADER_READ_BYTES = 4 + 4096;
 /** Read size when re-reading a stored blob for verification. */
 const VERIFY_READ_BYTES = 1 << 16;
 
@@ -90,7 +92,9 @@ export interface BlobStorage {
   read(cipherRoot: string, range?: ByteRange): Promise<BlobReadStream>;
   delete(cipherRoot: string): Promise<boolean>;
   verify(cipherRoot: string, chunkHashes?: readonly string[]): Promise<BlobSummary>;
+  header(cipherRoot: string): Promise<{ header: EnvelopeHeader; bytes: Uint8Array; fileSize: number }>;
   list(): Promise<string[]>;
+  inventory(): Promise<{ blobs: string[]; stray: string[] }>;
 }
 
 /** Why an upload or a stored file does not match; mapped to BLOB_INVALID or DATA_DIR_TAMPERED. */
@@ -133,6 +137,10 @@ function checkChunkHashes(chunkHashes: unknown): string[] {
     if (typeof h !== 'string' || !ROOT_PATTERN.test(h)) throw new BlobFault('chunkHashes');
     return h;
   });
+}
+
+async function* streamOf(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
 }
 
 function errnoCode(err: unknown): string | undefined {
@@ -361,6 +369,32 @@ export class BlobStore implements BlobStorage {
     }
   }
 
+  /**
+   * The stored header chunk of a blob, checked as an envelope header, and
+   * the file's size: what admission compares with a manifest without
+   * reading the blob. BLOB_NOT_FOUND when absent; the crypto layer's
+   * envelope errors when the first bytes are not a header.
+   */
+  async header(cipherRoot: string): Promise<{ header: EnvelopeHeader; bytes: Uint8Array; fileSize: number }> {
+    const path = this.pathOf(cipherRoot);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR' || errnoCode(err) === 'EISDIR') throw nodeError('BLOB_NOT_FOUND', { cipherRoot });
+      throw err;
+    }
+    try {
+      // One read of at most the largest header: the rest of the blob is not touched.
+      const first = new Uint8Array(MAX_HEADER_READ_BYTES);
+      const { bytesRead } = await handle.read(first, 0, first.length, 0);
+      const { header, bytes } = await readEnvelopeHeader(blobReader(streamOf(first.subarray(0, bytesRead)), undefined));
+      return { header, bytes, fileSize: (await handle.stat()).size };
+    } finally {
+      await handle.close();
+    }
+  }
+
   /** Stored size in bytes; BLOB_NOT_FOUND when absent. */
   async size(cipherRoot: string): Promise<number> {
     const path = this.pathOf(cipherRoot);
@@ -502,21 +536,37 @@ export class BlobStore implements BlobStorage {
 
   /** Cipher roots of the stored blobs, sorted; temp files and stray names are not blobs. */
   async list(): Promise<string[]> {
-    const roots: string[] = [];
+    return (await this.inventory()).blobs;
+  }
+
+  /**
+   * Everything under `blobs/`: the stored blobs (a file named by its root,
+   * in the shard of its first two digits), sorted, and every other entry
+   * (`stray`: paths relative to `blobs/`, sorted), which no operation of the
+   * store made. `tmp/` holds uploads in progress and is neither.
+   */
+  async inventory(): Promise<{ blobs: string[]; stray: string[] }> {
+    const blobs: string[] = [];
+    const stray: string[] = [];
     let shards;
     try {
       shards = await readdir(this.blobsDir, { withFileTypes: true });
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return [];
+      if (errnoCode(err) === 'ENOENT') return { blobs, stray };
       throw err;
     }
     for (const shard of shards) {
-      if (!shard.isDirectory() || !SHARD_PATTERN.test(shard.name)) continue;
+      if (shard.name === BLOBS_TMP_DIR && shard.isDirectory()) continue;
+      if (!shard.isDirectory() || !SHARD_PATTERN.test(shard.name)) {
+        stray.push(shard.name);
+        continue;
+      }
       for (const entry of await readdir(join(this.blobsDir, shard.name), { withFileTypes: true })) {
-        if (entry.isFile() && ROOT_PATTERN.test(entry.name) && entry.name.startsWith(shard.name)) roots.push(entry.name);
+        if (entry.isFile() && ROOT_PATTERN.test(entry.name) && entry.name.startsWith(shard.name)) blobs.push(entry.name);
+        else stray.push(`${shard.name}/${entry.name}`);
       }
     }
-    return roots.sort();
+    return { blobs: blobs.sort(), stray: stray.sort() };
   }
 
   /**

@@ -5,14 +5,16 @@
  * node this key is.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { decodePem, exportPem, generateKeyPair, importPem, keyId as keyIdOf, toBase64url } from '../crypto/index.ts';
 import { genesisWrites } from '../contract/index.ts';
-import { chainIdOf, parseGenesis, type Genesis } from '../ledger/index.ts';
+import { chainIdOf, parseGenesis, type Genesis, type SignedHead } from '../ledger/index.ts';
 import { nodeError } from './errors.ts';
 import { genesisInput } from './genesis-input.ts';
 import { sha256 } from './hash.ts';
-import { createLedgerDatabase } from './store/index.ts';
+import { createLedgerDatabase, storageError } from './store/index.ts';
+import { readSignedHead } from './export.ts';
 
 export const DB_FILE = 'ledger.sqlite';
 export const NODE_KEY_FILE = 'node-key.pem';
@@ -49,9 +51,40 @@ export async function createNodeKey(dataDir: string): Promise<{ sigSpki: string;
 /** The node's key pair, and which node of the genesis it is. */
 export async function loadNodeKey(dataDir: string, genesis: Genesis): Promise<NodeKey> {
   const privateKey = await importPem('sig', readFileSync(join(dataDir, NODE_KEY_FILE), 'utf8'));
-  const publicPem = readFileSync(join(dataDir, NODE_PUBLIC_KEY_FILE), 'utf8');
-  const keyId = await keyIdOf(await importPem('sig', publicPem));
-  const nodeId = genesis.orgs.flatMap((o) => o.nodes).find((n) => n.sigSpki === toBase64url(decodePem('public', publicPem)))?.nodeId;
+  const keyId = await keyIdOf(await importPem('sig', readFileSync(join(dataDir, NODE_PUBLIC_KEY_FILE), 'utf8')));
+  const nodeId = ownNodeId(dataDir, genesis);
   if (!nodeId) throw nodeError('NODE_NOT_INITIALISED', { reason: 'node key not in genesis' });
   return { nodeId, keyId, privateKey };
+}
+
+/** The genesis node id of the data directory's own node key (its public half), if the genesis names it. */
+export function ownNodeId(dataDir: string, genesis: Genesis): string | undefined {
+  const path = join(dataDir, NODE_PUBLIC_KEY_FILE);
+  if (!existsSync(path)) return undefined;
+  const spki = toBase64url(decodePem('public', readFileSync(path, 'utf8')));
+  return genesis.orgs.flatMap((o) => o.nodes).find((n) => n.sigSpki === spki)?.nodeId;
+}
+
+/**
+ * The signed head (formats §8.8) of a data directory's last block, or of
+ * block `height`: its header with the attestation of the directory's own
+ * node (any attestation when the directory has no node key). Undefined
+ * before the first block. For operators (`dhl head`); a running node answers
+ * with LedgerNode.signedHead().
+ */
+export function signedHeadOf(dataDir: string, options: { height?: number } = {}): SignedHead | undefined {
+  const path = join(dataDir, DB_FILE);
+  if (!existsSync(path)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
+  try {
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      const genesis = parseGenesis(JSON.parse((db.prepare("SELECT value FROM meta WHERE key = 'genesis'").get() as { value: string }).value));
+      const nodeId = ownNodeId(dataDir, genesis);
+      return readSignedHead(db, { ...options, ...(nodeId === undefined ? {} : { nodeId }) });
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    throw storageError(err, path);
+  }
 }

@@ -1,13 +1,14 @@
 /**
  * Chain export (DESIGN §5): a stream of JSON lines, first the genesis, then one
- * line per block with its entries, writes and attestations. Bodies a reader is
- * not entitled to are replaced by the withheld form; proofs and signatures
- * still verify. Streamed block by block: memory stays flat in chain length.
+ * line per block with its entries, writes and attestations. An export for a
+ * party not entitled to bodies keeps only identity bodies and no writes;
+ * proofs, signatures and the state-digest chain still verify. Streamed block by block: memory stays flat in chain length.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { canonicalJson } from '../crypto/index.ts';
-import type { BlockHeader, ChainBlock, ChainEntry, Genesis, SignedAttestation, StateWrite, TxHeader } from '../ledger/index.ts';
+import type { BlockHeader, ChainBlock, ChainEntry, Genesis, SignedAttestation, SignedHead, StateWrite, TxHeader } from '../ledger/index.ts';
 import type { JsonValue } from '../crypto/index.ts';
+import { isIdentityTx } from '../contract/index.ts';
 
 export const EXPORT_FORMAT = 'dhl-export/v1';
 
@@ -18,12 +19,28 @@ export interface ExportHeaderLine {
 }
 
 export interface ExportOptions {
-  /** Whether the reader may see this body; others are exported withheld. Default: every body. */
-  mayReadBody?: (header: TxHeader, body: JsonValue) => boolean;
-  /** Include each block's state writes (default true). Without them a withheld body stops state replay. */
-  includeWrites?: boolean;
+  /**
+   * An export for a party not entitled to bodies (formats §8.6): every body
+   * but those of identity transactions (RegisterUser, RotateKeys, AssignRole,
+   * RevokeRole: public identity data) is withheld, and no block carries its
+   * state writes, which repeat what bodies say (titles, purposes, wrapped
+   * keys). Default: every body and every write (an operator's or auditor's
+   * export).
+   */
+  withhold?: boolean;
   fromHeight?: number;
 }
+
+/** How `readBlock` reads a block: which bodies, and whether with its writes. */
+export interface BlockReadOptions {
+  /** Whether the reader may see this body; others come withheld. Default: every body. */
+  mayReadBody?: (header: TxHeader, body: JsonValue) => boolean;
+  /** Include the block's state writes (default true). */
+  includeWrites?: boolean;
+}
+
+/** What a withholding export reads: identity bodies only, and no writes. */
+const WITHHELD: BlockReadOptions = Object.freeze({ mayReadBody: (header: TxHeader) => isIdentityTx(header.type), includeWrites: false });
 
 /** A block's entries with their bodies, by the seq range its header names: [firstSeq, firstSeq + entryCount). */
 export const ENTRIES_OF_BLOCK =
@@ -34,7 +51,7 @@ export const ENTRIES_OF_BLOCK =
  * Entries come by the seq range of the header (not by their height column,
  * which `verify` checks separately).
  */
-export function readBlock(db: DatabaseSync, height: number, options: Pick<ExportOptions, 'mayReadBody' | 'includeWrites'> = {}): ChainBlock | undefined {
+export function readBlock(db: DatabaseSync, height: number, options: BlockReadOptions = {}): ChainBlock | undefined {
   const block = db.prepare('SELECT header FROM blocks WHERE height = ?').get(height) as { header: string } | undefined;
   if (!block) return undefined;
   const header = JSON.parse(block.header) as BlockHeader;
@@ -64,8 +81,26 @@ export function* exportLines(db: DatabaseSync, options: ExportOptions = {}): Gen
   const first: ExportHeaderLine = { kind: EXPORT_FORMAT, chain: meta('chain'), genesis: JSON.parse(meta('genesis')) as Genesis };
   yield canonicalJson(first) + '\n';
   for (let height = options.fromHeight ?? 1; ; height++) {
-    const block = readBlock(db, height, options);
+    const block = readBlock(db, height, options.withhold ? WITHHELD : {});
     if (!block) return;
     yield canonicalJson({ kind: 'block', ...block }, { allowNull: true }) + '\n';
   }
+}
+
+/**
+ * The signed head (formats §8.8) of block `height` (default: the last) of a
+ * data directory: its header and the attestation of `nodeId` (default: the
+ * first attestation by node id). Undefined before the first block, or when
+ * that node did not attest the block.
+ */
+export function readSignedHead(db: DatabaseSync, options: { height?: number; nodeId?: string } = {}): SignedHead | undefined {
+  const block = (options.height === undefined
+    ? db.prepare('SELECT height, header FROM blocks ORDER BY height DESC LIMIT 1').get()
+    : db.prepare('SELECT height, header FROM blocks WHERE height = ?').get(options.height)) as { height: number; header: string } | undefined;
+  if (!block) return undefined;
+  const row = (options.nodeId === undefined
+    ? db.prepare('SELECT attestation FROM attestations WHERE height = ? ORDER BY node_id LIMIT 1').get(block.height)
+    : db.prepare('SELECT attestation FROM attestations WHERE height = ? AND node_id = ?').get(block.height, options.nodeId)) as { attestation: string } | undefined;
+  if (!row) return undefined;
+  return { header: JSON.parse(block.header) as BlockHeader, attestation: JSON.parse(row.attestation) as SignedAttestation };
 }

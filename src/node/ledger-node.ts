@@ -13,7 +13,7 @@
  * inclusion proof. This file holds no SQL and no signature checks.
  */
 import { join } from 'node:path';
-import { signAttestation, type ChainHead, type Genesis } from '../ledger/index.ts';
+import { signAttestation, type ChainHead, type Genesis, type SignedHead } from '../ledger/index.ts';
 import { KeyCache } from '../contract/index.ts';
 import { isDhlError, toHex } from '../crypto/index.ts';
 import { soloOrderer, systemClock, type Clock, type Orderer, type OrdererFactory, type SoloOptions } from '../ordering/index.ts';
@@ -22,7 +22,7 @@ import { sha256 } from './hash.ts';
 import { DB_FILE, loadNodeKey, type NodeKey } from './data-dir.ts';
 import { Admission, InFlight } from './admission.ts';
 import { BlockExecutor, type AdmittedTx, type ExecutedBlock } from './block-executor.ts';
-import { SqliteLedgerStore, type LedgerStore } from './store/index.ts';
+import { guardStorage, SqliteLedgerStore, storageError, type LedgerStore } from './store/index.ts';
 import { ReadFacade, type ReadFacadeOptions } from './read-facade.ts';
 import { BlobStore, type ExpectedBlob, type PutOptions, type PutResult } from './blob-store.ts';
 
@@ -86,7 +86,9 @@ export class LedgerNode {
     this.reads = new ReadFacade(store, this.blobs, { now: () => clock.now(), receiptWindowMs: options.receiptWindowMs });
     const keys = new KeyCache();
     this.inFlightTxs = new InFlight(options.maxInFlight ?? 10_000, options.maxInFlightPerActor ?? 1_000);
-    this.admission = new Admission(store, this.inFlightTxs, { chainId: this.chainId, params: this.genesis.params, hash: sha256, keys });
+    // What admission reads of stored blobs: the upload's row, and the stored file's header chunk (node-local checks).
+    const blobs = { row: (cipherRoot: string) => store.blob(cipherRoot), header: (cipherRoot: string) => this.blobs.header(cipherRoot) };
+    this.admission = new Admission(store, this.inFlightTxs, { chainId: this.chainId, params: this.genesis.params, hash: sha256, keys, blobs });
     this.executor = new BlockExecutor({ chainId: this.chainId, genesis: this.genesis, hash: sha256, keys, node: { nodeId: nodeKey.nodeId, keyId: nodeKey.keyId } });
     const factory = options.orderer ?? soloOrderer({ ...options.ordering, clock, maxPending: this.inFlightTxs.max });
     this.orderer = factory({ nodeId: nodeKey.nodeId, afterPosition: store.position, maxBatchItems: this.genesis.params.maxBlockTxs });
@@ -114,6 +116,17 @@ export class LedgerNode {
     return this.store.head;
   }
 
+  /**
+   * The last durable block's signed head (formats §8.8): its header and this
+   * node's attestation, for answers to carry (clients keep the heads they
+   * saw). Undefined before the first block.
+   */
+  signedHead(): SignedHead | undefined {
+    const block = this.store.signedHead();
+    const attestation = block?.attestations.find((a) => a.attestation.nodeId === this.nodeKey.nodeId);
+    return block && attestation && { header: block.header, attestation };
+  }
+
   get inFlight(): number {
     return this.inFlightTxs.size;
   }
@@ -123,7 +136,11 @@ export class LedgerNode {
    * Garbage is refused with a typed error and never ledgered; a transaction
    * already in the log returns its recorded outcome.
    */
-  async submit(input: unknown): Promise<SubmitResult> {
+  submit(input: unknown): Promise<SubmitResult> {
+    return guardStorage(this.store.file, () => this.admit(input));
+  }
+
+  private async admit(input: unknown): Promise<SubmitResult> {
     this.assertRunning();
     const decision = await this.admission.admit(input);
     this.assertRunning();
@@ -169,6 +186,7 @@ export class LedgerNode {
   }
 
   private assertRunning(): void {
+    if (isDhlError(this.failure, 'NODE_DATABASE_CORRUPT')) throw this.failure;
     if (this.failure) throw nodeError('NODE_STOPPED', { reason: 'commit failed' }, this.failure);
     if (this.stopped) throw nodeError('NODE_STOPPED');
   }
@@ -223,8 +241,10 @@ export class LedgerNode {
    * stop, and let a restart reopen from what is durable.
    */
   private fail(err: unknown): void {
-    this.failure ??= err;
-    this.inFlightTxs.rejectAll(() => nodeError('NODE_STOPPED', { reason: 'commit failed' }, err));
+    this.failure ??= storageError(err, this.store.file);
+    // A damaged file is said as such (and named); any other failure stops the node.
+    const failure = this.failure;
+    this.inFlightTxs.rejectAll(() => (isDhlError(failure, 'NODE_DATABASE_CORRUPT') ? failure : nodeError('NODE_STOPPED', { reason: 'commit failed' }, err)));
   }
 
   /** Cuts any waiting batch now (tests use it with a manual clock). */

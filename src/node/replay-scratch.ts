@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { assertStateWrite, type Json, type StateView } from '../contract/index.ts';
 import type { StateWrite } from '../ledger/index.ts';
+import { canonicalJson } from '../crypto/index.ts';
 import { SqliteMerkleStore, SqliteStateView } from './store/index.ts';
 import type { DirectoryRow } from './derived-rows.ts';
 
@@ -50,7 +51,8 @@ export class ScratchState implements StateView {
   apply(writes: Iterable<StateWrite | readonly [string, Json | null]>): void {
     const rows = [...writes].map(([key, value]) => {
       assertStateWrite(key, value);
-      return [key, value === null ? null : JSON.stringify(value)] as const;
+      // Canonical, as the node stores it: verify compares the two tables' bytes.
+      return [key, value === null ? null : canonicalJson(value)] as const;
     });
     this.db.exec('BEGIN');
     for (const [key, text] of rows) {

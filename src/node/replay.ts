@@ -6,8 +6,8 @@
  * withheld, the block's recorded writes (checked against changesHash) carry
  * the state forward, so later signatures can still be checked.
  */
-import { apply, genesisWrites, MemoryStateView, OverlayView, OK, type Json, type StateView } from '../contract/index.ts';
-import { ChainVerifier, type ChainBlock, type ChainHead, type ExecutionResult, type Genesis, type ParsedTx, type StateWrite } from '../ledger/index.ts';
+import { acceptedKeyWrites, apply, genesisWrites, MemoryStateView, OverlayView, OK, type Json, type StateView } from '../contract/index.ts';
+import { ChainVerifier, ledgerError, sortWrites, type ChainBlock, type ChainHead, type ExecutionResult, type Genesis, type ParsedTx, type StateWrite } from '../ledger/index.ts';
 import { DhlError } from '../crypto/index.ts';
 import { genesisInput } from './genesis-input.ts';
 import { KeyCache, precheckTx } from '../contract/index.ts';
@@ -47,6 +47,15 @@ export class ReplayVerifier {
   private readonly keys = new KeyCache();
   private current: ChainBlock | undefined;
   private stash: ExecutionResult | undefined;
+  private applied: readonly StateWrite[] = [];
+  /** The signers' `key/` writes of a block whose state writes are withheld, taken from its identity bodies. */
+  private identityWrites: readonly StateWrite[] | undefined;
+  /**
+   * The first block after which the replayed state is no longer the chain's
+   * (a block with a withheld body and no state writes); undefined while it is.
+   * From there on the state holds only the keys identity bodies register.
+   */
+  private withheldFrom: number | undefined;
 
   private constructor(private readonly chain: ChainVerifier, state: ReplayState) {
     this.state = state;
@@ -62,7 +71,7 @@ export class ReplayVerifier {
       genesis,
       {
         signerKeys: (txs) => self!.signerKeys(txs),
-        execute: () => self!.stash!,
+        execute: () => self!.stash,
         bodyMayBeWithheld: () => options.allowWithheld,
       },
       { minAttestations: options.minAttestations ?? 0 },
@@ -75,24 +84,48 @@ export class ReplayVerifier {
     return this.chain.head;
   }
 
+  get chainId(): string {
+    return this.chain.chainId;
+  }
+
+  /** A consistency proof from the tree of `size1` leaves to the log verified so far. */
+  consistencyProof(size1: number): Uint8Array[] {
+    return this.chain.consistencyProof(size1);
+  }
+
+  /** The state writes of the last verified block, sorted: re-executed, or recorded where bodies are withheld. */
+  get lastWrites(): readonly StateWrite[] {
+    return this.applied;
+  }
+
   get genesis(): Genesis {
     return this.chain.genesis;
+  }
+
+  /** The height from which the state was withheld (no state writes beside a withheld body); undefined when it was replayed in full. */
+  get stateWithheldFrom(): number | undefined {
+    return this.withheldFrom;
   }
 
   async verifyBlock(block: ChainBlock): Promise<ChainHead> {
     this.current = block;
     this.stash = undefined;
+    this.identityWrites = undefined;
     const head = await this.chain.verifyBlock(block);
-    // The block verified: its writes (re-executed, or recorded and hashed) become the state.
+    // The block verified: its writes (re-executed, or recorded and hashed, or
+    // without either the keys its identity bodies register) become the state.
     const executed = this.stash as ExecutionResult | undefined;
-    this.state.apply((executed?.writes ?? block.writes ?? []) as StateWrite[]);
+    this.applied = sortWrites((executed?.writes ?? block.writes ?? this.identityWrites ?? []) as StateWrite[]);
+    if (!executed && block.writes === undefined) this.withheldFrom ??= head.height;
+    this.state.apply(this.applied);
     return head;
   }
 
   private async signerKeys(txs: readonly ParsedTx[]): Promise<(CryptoKey | undefined)[]> {
     const height = this.chain.head.height + 1;
     const keys: (CryptoKey | undefined)[] = [];
-    if (txs.every((tx) => !tx.withheld)) {
+    // Re-execution needs the whole state before the block: known until a block without state writes withheld a body.
+    if (this.withheldFrom === undefined && txs.every((tx) => !tx.withheld)) {
       // Re-execute in order: each transaction's precheck sees the state its predecessors left.
       const overlay = new OverlayView(this.state);
       const outcomes: string[] = [];
@@ -105,12 +138,29 @@ export class ReplayVerifier {
       this.stash = { outcomes, writes: overlay.writes() as StateWrite[] };
       return keys;
     }
-    // Some body is withheld: keys come from the state and this block's recorded writes.
-    const recorded = new Map<string, Json | null>((this.current!.writes ?? []).map(([k, v]) => [k, v as Json | null]));
-    const view = new WritesView(this.state, recorded);
+    const block = this.current!;
+    if (block.writes !== undefined) {
+      // Some body is withheld: keys come from the state and this block's recorded writes.
+      const recorded = new Map<string, Json | null>(block.writes.map(([k, v]) => [k, v as Json | null]));
+      const view = new WritesView(this.state, recorded);
+      for (const [i, tx] of txs.entries()) {
+        keys.push(tx.withheld ? await this.keyFromState(view, tx) : await this.precheck(tx, view, height, i));
+      }
+      return keys;
+    }
+    // No state writes either: each signer's key comes from the identity bodies
+    // seen so far, this block's earlier ones included, in log order.
+    const registered = new Map<string, Json | null>();
+    const view = new WritesView(this.state, registered);
     for (const [i, tx] of txs.entries()) {
       keys.push(tx.withheld ? await this.keyFromState(view, tx) : await this.precheck(tx, view, height, i));
+      if (tx.withheld || block.entries[i]!.outcome !== OK) continue;
+      const writes = acceptedKeyWrites(tx, block.header.time);
+      // An accepted identity transaction with a malformed body: the logged outcome is not the contract's.
+      if (!writes) throw ledgerError('CHAIN_OUTCOME_MISMATCH', { height, entry: i, recorded: OK, computed: 'BODY_INVALID' });
+      for (const [key, value] of writes) registered.set(key, value as Json);
     }
+    this.identityWrites = [...registered.entries()];
     return keys;
   }
 

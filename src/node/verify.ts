@@ -9,18 +9,21 @@
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalJson, compareUtf8, toHex, DhlError } from '../crypto/index.ts';
+import { canonicalJson, compareUtf8, parseManifest, toHex, DhlError, withDetails } from '../crypto/index.ts';
 import { auditSubjects, OK } from '../contract/index.ts';
 import {
-  chainIdOf, entryLeafHash, ledgerError, MerkleTree, parseGenesis, parseTx, type ChainBlock, type ChainHead, type Genesis,
+  blockHash, chainIdOf, entryLeafHash, ledgerError, MerkleTree, parseGenesis, parseSignedHead, parseTx, verifyExtendsHead, verifySignedHead,
+  type BlockHeader, type ChainBlock, type ChainHead, type Genesis,
 } from '../ledger/index.ts';
 import { nodeError } from './errors.ts';
 import { EXPORT_FORMAT, readBlock } from './export.ts';
+import { parseExportLine } from './export-reader.ts';
 import { DB_FILE } from './data-dir.ts';
 import { sha256 } from './hash.ts';
-import { SCHEMA_VERSION, unpackHashes } from './store/index.ts';
+import { checkIntegrity, guardStorage, SCHEMA_VERSION, unpackHashes } from './store/index.ts';
 import { ReplayVerifier } from './replay.ts';
 import { BlobStore } from './blob-store.ts';
+import { blobMismatch } from './blob-admission.ts';
 import { directoryRowsOf, type DirectoryRow } from './derived-rows.ts';
 import { ReplayScratch } from './replay-scratch.ts';
 
@@ -29,23 +32,57 @@ export interface VerifyReport {
   head: ChainHead;
   blocks: number;
   entries: number;
-  stateKeys: number;
-  blobs?: number;
+  /** Keys in the replayed state; absent when the state was withheld. */
+  stateKeys?: number;
+  /**
+   * An export without state writes: the first height whose state was not
+   * replayed (from there on outcomes and writes are taken from the attested
+   * headers, and only identity bodies were checked).
+   */
+  stateWithheldFrom?: number;
+  /** The signed head the ledger was found to extend, when one was given. */
+  extendsHead?: { height: number; blockHash: string; nodeId: string };
+  /** A data directory's blobs (absent for an export, which carries none). */
+  blobs?: BlobReport;
+}
+
+/** What verify found about a data directory's blobs besides tampering (which fails it). */
+export interface BlobReport {
+  /** Blobs the node recorded, each re-read in full and found exact. */
+  stored: number;
+  /** Record versions whose blob is not here yet (a block from another node; the blob comes from a peer). */
+  notReplicated: { cipherRoot: string; version: string }[];
+  /** Uploads no record version names (they expire): recorded ones, and files never recorded. */
+  orphanRows: string[];
+  orphanFiles: string[];
+  /** Entries under `blobs/` that are no blob (paths relative to it). */
+  strayFiles: string[];
 }
 
 function tampered(details: Record<string, string | number>): DhlError {
   return nodeError('DATA_DIR_TAMPERED', details);
 }
 
-export async function verifyDataDir(dataDir: string, options: { trustedChainId?: string } = {}): Promise<VerifyReport> {
+export interface VerifyOptions {
+  /** The chain id the verifier trusts (a data directory otherwise names its own). */
+  trustedChainId?: string;
+  /** A signed head seen earlier (formats §8.8): the ledger must extend it (HEAD_BEHIND, HEAD_MISMATCH). */
+  head?: unknown;
+}
+
+export async function verifyDataDir(dataDir: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const path = join(dataDir, DB_FILE);
   if (!existsSync(path)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    return await verifyDatabase(db, dataDir, options);
-  } finally {
-    db.close();
-  }
+  return guardStorage(path, async () => {
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      // SQLite's own check of the whole file first: a damaged index or page is not a ledger question.
+      checkIntegrity(db, path);
+      return await verifyDatabase(db, dataDir, options);
+    } finally {
+      db.close();
+    }
+  });
 }
 
 /** What replaying a data directory's log implies for its derived tables, kept in scratch tables. */
@@ -81,7 +118,10 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
   const blockRow = db.prepare('SELECT hash, time, first_seq, entry_count, header, order_position FROM blocks WHERE height = ?');
   let lastPosition = 0;
   const attestationRows = db.prepare('SELECT node_id FROM attestations WHERE height = ? AND attestation = ?');
-  const entryRows = db.prepare('SELECT seq, height, tx_hash, outcome, type, actor, header, sig FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq');
+  const entryRows = db.prepare(
+    'SELECT e.seq, e.height, e.tx_hash, e.outcome, e.type, e.actor, e.header, e.sig, b.body FROM entries e LEFT JOIN bodies b ON b.seq = e.seq WHERE e.seq >= ? AND e.seq < ? ORDER BY e.seq',
+  );
+  const writeRows = db.prepare('SELECT key, value FROM block_writes WHERE height = ? ORDER BY key');
   let height = 0;
   for (;;) {
     const next = height + 1;
@@ -108,7 +148,16 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
     // The orderer's position is node-local (not signed): only its order can be checked.
     if (!Number.isSafeInteger(row.order_position) || row.order_position < lastPosition) throw tampered({ table: 'blocks', column: 'order_position', height: next });
     lastPosition = row.order_position;
-    const entries = entryRows.all(h.firstSeq, h.firstSeq + h.entryCount) as { seq: number; height: number; tx_hash: string; outcome: string; type: string; actor: string; header: string; sig: string }[];
+    // Stored JSON is canonical: the same value in other bytes is a change too (compare bytes, not parsed values).
+    const written = writeRows.all(next) as { key: string; value: string | null }[];
+    if (written.length !== replay.lastWrites.length) throw tampered({ table: 'block_writes', height: next, reason: 'rows differ from the block' });
+    for (const [i, [key, value]] of replay.lastWrites.entries()) {
+      const text = value === null ? null : canonicalJson(value, { allowNull: true });
+      if (written[i]!.key !== key || written[i]!.value !== text) throw tampered({ table: 'block_writes', column: 'value', height: next, key: key.slice(0, 120) });
+    }
+    const entries = entryRows.all(h.firstSeq, h.firstSeq + h.entryCount) as {
+      seq: number; height: number; tx_hash: string; outcome: string; type: string; actor: string; header: string; sig: string; body: string | null;
+    }[];
     scratch.batch(() => {
       for (const [i, e] of entries.entries()) {
         const tx = parseTx(sha256, block.entries[i]!.tx);
@@ -119,6 +168,7 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
         if (e.type !== tx.header.type) throw tampered({ ...at, column: 'type' });
         if (e.actor !== tx.header.actor) throw tampered({ ...at, column: 'actor' });
         if (e.header !== canonicalJson(tx.header)) throw tampered({ ...at, column: 'header' });
+        if (e.body !== tx.bodyJson) throw tampered({ ...at, table: 'bodies', column: 'body' });
         tree.append(entryLeafHash(sha256, { tx: tx.hash, outcome: e.outcome }));
         const subjects = auditSubjects(tx, e.outcome === OK ? { ok: true } : { ok: false, code: e.outcome as never });
         for (const u of subjects.users) scratch.addAudit(`u:${u}`, e.seq);
@@ -167,7 +217,7 @@ function bothRows<T>(db: DatabaseSync, scratch: ReplayScratch, sql: string): [It
   return [db.prepare(sql).iterate() as Iterable<T>, scratch.db.prepare(sql).iterate() as Iterable<T>];
 }
 
-async function verifyDatabase(db: DatabaseSync, dataDir: string, options: { trustedChainId?: string }): Promise<VerifyReport> {
+async function verifyDatabase(db: DatabaseSync, dataDir: string, options: VerifyOptions): Promise<VerifyReport> {
   const scratch = new ReplayScratch();
   try {
     const { chainId, replay } = await replayDatabase(db, options, scratch);
@@ -186,13 +236,8 @@ async function verifyDatabase(db: DatabaseSync, dataDir: string, options: { trus
     for (const [got, want] of zipOrdered(...bothRows<KV>(db, scratch, 'SELECT key, value FROM state ORDER BY key'), (a, b) => compareUtf8(a.key, b.key))) {
       if (!want) throw tampered({ table: 'state', column: 'key', key: got!.key.slice(0, 120) });
       if (!got) throw tampered({ table: 'state', reason: 'rows missing', key: want.key.slice(0, 120) });
-      let same: boolean;
-      try {
-        same = got.value === want.value || canonicalJson(JSON.parse(got.value)) === canonicalJson(JSON.parse(want.value));
-      } catch {
-        same = false;
-      }
-      if (!same) throw tampered({ table: 'state', column: 'value', key: got.key.slice(0, 120) });
+      // Both sides store canonical JSON: equal values are equal bytes.
+      if (got.value !== want.value) throw tampered({ table: 'state', column: 'value', key: got.key.slice(0, 120) });
     }
 
     type NodeRow = { level: number; idx: number; hash: Uint8Array };
@@ -218,26 +263,34 @@ async function verifyDatabase(db: DatabaseSync, dataDir: string, options: { trus
       if (column) throw tampered({ table: 'directory', column, key: want.record_id });
     }
 
-    const blobs = await verifyBlobs(db, dataDir, scratch);
-    return { chain: chainId, head, blocks: head.height, entries: head.treeSize, stateKeys: scratch.state.size, blobs };
+    const blobs = await verifyBlobs(db, dataDir, scratch, replay.genesis);
+    const report: VerifyReport = { chain: chainId, head, blocks: head.height, entries: head.treeSize, stateKeys: scratch.state.size, blobs };
+    if (options.head === undefined) return report;
+    const headerAt = (height: number) => readBlock(db, height, { includeWrites: false })?.header;
+    return { ...report, extendsHead: await checkExtendsHead(replay, options.head, headerAt) };
   } finally {
     scratch.close();
   }
 }
 
 /**
- * Every blob row's file must hold exactly the chunks it lists, and every
- * record version in the state must have its blob: the node stores the
- * ciphertext of what it ledgers. Blob files without a row are uploads not yet
- * recorded (orphans expire), not tampering.
+ * Blobs of a data directory. Every `blobs` row's file must hold exactly the
+ * chunks it lists (tampering otherwise). Every record version in the state
+ * names its blob: where the blob is stored its header and size must fit the
+ * manifest (the blob is that version's and no other's); where it is not,
+ * the version is *not yet replicated* when the genesis has other nodes (a
+ * block ordered by another node may name a blob still on its way here), and
+ * tampering when this node is the chain's only node (its own admission
+ * refused every record version without its blob). Uploads no version names
+ * (rows and files) and entries under `blobs/` that are no blob at all are
+ * listed, not failed: orphans expire.
  */
-async function verifyBlobs(db: DatabaseSync, dataDir: string, scratch: ReplayScratch): Promise<number> {
+async function verifyBlobs(db: DatabaseSync, dataDir: string, scratch: ReplayScratch, genesis: Genesis): Promise<BlobReport> {
   const store = new BlobStore(dataDir);
-  const rows = db.prepare('SELECT cipher_root, stored_size, chunk_size, chunk_hashes FROM blobs ORDER BY cipher_root').all() as {
-    cipher_root: string; stored_size: number; chunk_size: number; chunk_hashes: Uint8Array;
-  }[];
-  const known = new Set<string>();
-  for (const row of rows) {
+  type Row = { cipher_root: string; stored_size: number; chunk_size: number; chunk_hashes: Uint8Array };
+  const rowSql = 'SELECT cipher_root, stored_size, chunk_size, chunk_hashes FROM blobs';
+  let stored = 0;
+  for (const row of db.prepare(`${rowSql} ORDER BY cipher_root`).iterate() as Iterable<Row>) {
     const at = { table: 'blobs', key: row.cipher_root };
     let summary;
     try {
@@ -248,49 +301,115 @@ async function verifyBlobs(db: DatabaseSync, dataDir: string, scratch: ReplayScr
     }
     if (summary.storedSize !== row.stored_size) throw tampered({ ...at, column: 'stored_size' });
     if (summary.header.chunkSize !== row.chunk_size) throw tampered({ ...at, column: 'chunk_size' });
-    known.add(row.cipher_root);
+    stored++;
   }
+
+  const onlyNode = genesis.orgs.flatMap((o) => o.nodes).length === 1;
+  const rowOf = db.prepare(`${rowSql} WHERE cipher_root = ?`);
+  const notReplicated: BlobReport['notReplicated'] = [];
+  scratch.db.exec('CREATE TABLE blob_refs (cipher_root TEXT PRIMARY KEY) WITHOUT ROWID');
+  const addRef = scratch.db.prepare('INSERT OR IGNORE INTO blob_refs (cipher_root) VALUES (?)');
   for (const [key, value] of scratch.state.entries('version/')) {
-    const root = (value as { manifest?: { cipherRoot?: string } }).manifest?.cipherRoot;
-    if (typeof root === 'string' && !known.has(root)) throw tampered({ table: 'blobs', key: root, reason: `no blob for ${key}` });
+    const manifest = parseManifest((value as { manifest?: unknown }).manifest);
+    const cipherRoot = manifest.cipherRoot;
+    addRef.run(cipherRoot);
+    const row = rowOf.get(cipherRoot) as Row | undefined;
+    if (!row) {
+      if (onlyNode) throw tampered({ table: 'blobs', key: cipherRoot, reason: `no blob for ${key}` });
+      notReplicated.push({ cipherRoot, version: key });
+      continue;
+    }
+    const { header, bytes } = await store.header(cipherRoot);
+    const field = blobMismatch(manifest, { header, headerBytes: bytes.length, storedSize: row.stored_size, chunkCount: row.chunk_hashes.length / 32 });
+    if (field) throw tampered({ table: 'blobs', key: cipherRoot, reason: `the blob does not match ${key}`, field });
   }
-  return rows.length;
+
+  // Orphans: rows no version names, files without a row, and whatever else lies under blobs/.
+  const orphanRows: string[] = [];
+  const referenced = scratch.db.prepare('SELECT cipher_root FROM blob_refs ORDER BY cipher_root').iterate() as Iterable<{ cipher_root: string }>;
+  const rows = db.prepare('SELECT cipher_root FROM blobs ORDER BY cipher_root').iterate() as Iterable<{ cipher_root: string }>;
+  for (const [row, ref] of zipOrdered(rows, referenced, (a, b) => compareUtf8(a.cipher_root, b.cipher_root))) {
+    if (row && !ref) orphanRows.push(row.cipher_root);
+  }
+  const { blobs: files, stray: strayFiles } = await store.inventory();
+  const orphanFiles: string[] = [];
+  const recorded = db.prepare('SELECT cipher_root FROM blobs ORDER BY cipher_root').iterate() as Iterable<{ cipher_root: string }>;
+  const fileRows = files.map((cipher_root) => ({ cipher_root }));
+  for (const [file, row] of zipOrdered(fileRows, recorded, (a, b) => compareUtf8(a.cipher_root, b.cipher_root))) {
+    if (file && !row) orphanFiles.push(file.cipher_root);
+  }
+  return { stored, notReplicated, orphanRows, orphanFiles, strayFiles };
+}
+
+/**
+ * After a whole ledger verified: the signed head must be this chain's, by a
+ * genesis node, and the ledger must extend it — not be behind it (a
+ * rollback), have the same header at its height, and a consistency proof
+ * from its tree to today's (formats §8.8).
+ */
+async function checkExtendsHead(replay: ReplayVerifier, value: unknown, headerAt: (height: number) => BlockHeader | undefined): Promise<VerifyReport['extendsHead']> {
+  const signed = await verifySignedHead(sha256, replay.chainId, replay.genesis, value);
+  const h = signed.header;
+  const current = replay.head;
+  const behind = current.height < h.height || current.treeSize < h.treeSize;
+  const proof = behind ? [] : replay.consistencyProof(h.treeSize);
+  verifyExtendsHead(sha256, signed, { ...current, ...(behind ? {} : { headerAtHeight: headerAt(h.height) }) }, proof);
+  return { height: h.height, blockHash: blockHash(sha256, h), nodeId: signed.attestation.attestation.nodeId };
 }
 
 /** Verifies an export stream (lines) from a trusted chain id. */
-export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>, trustedChainId: string): Promise<VerifyReport> {
+export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>, trustedChainId: string, options: Pick<VerifyOptions, 'head'> = {}): Promise<VerifyReport> {
   const scratch = new ReplayScratch();
   try {
-    return await verifyExportLines(lines, trustedChainId, scratch);
+    return await verifyExportLines(lines, trustedChainId, scratch, options);
   } finally {
     scratch.close();
   }
 }
 
-async function verifyExportLines(lines: AsyncIterable<string> | Iterable<string>, trustedChainId: string, scratch: ReplayScratch): Promise<VerifyReport> {
+async function verifyExportLines(
+  lines: AsyncIterable<string> | Iterable<string>,
+  trustedChainId: string,
+  scratch: ReplayScratch,
+  options: Pick<VerifyOptions, 'head'>,
+): Promise<VerifyReport> {
+  // The export streams past: keep its header at the signed head's height as it goes by.
+  const headHeight = options.head === undefined ? undefined : parseSignedHead(options.head).header.height;
+  let headerAtHead: BlockHeader | undefined;
   let replay: ReplayVerifier | undefined;
   let n = 0;
   for await (const line of lines) {
     n++;
     if (line.trim() === '') continue;
-    let value: Record<string, unknown>;
-    try {
-      value = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      throw nodeError('EXPORT_INVALID', { line: n, reason: 'not JSON' });
-    }
+    const value = parseExportLine(line, n);
     if (!replay) {
       if (value.kind !== EXPORT_FORMAT) throw nodeError('EXPORT_INVALID', { line: n, reason: 'not a dhl export' });
-      replay = await ReplayVerifier.create(trustedChainId, parseGenesis(value.genesis), { allowWithheld: true, state: scratch.state });
+      replay = await atLine(n, () => ReplayVerifier.create(trustedChainId, parseGenesis(value.genesis), { allowWithheld: true, state: scratch.state }));
       continue;
     }
     if (value.kind !== 'block') throw nodeError('EXPORT_INVALID', { line: n, reason: 'expected a block' });
     const { kind: _kind, ...block } = value;
-    await replay.verifyBlock(block as unknown as ChainBlock);
+    const verified = await atLine(n, () => replay!.verifyBlock(block as unknown as ChainBlock));
+    if (verified.height === headHeight) headerAtHead = (block as unknown as ChainBlock).header;
   }
   if (!replay) throw nodeError('EXPORT_INVALID', { line: 0, reason: 'empty' });
   const head = replay.head;
-  return { chain: trustedChainId, head, blocks: head.height, entries: head.treeSize, stateKeys: replay.state.size };
+  const withheldFrom = replay.stateWithheldFrom;
+  const report: VerifyReport = {
+    chain: trustedChainId, head, blocks: head.height, entries: head.treeSize,
+    ...(withheldFrom === undefined ? { stateKeys: replay.state.size } : { stateWithheldFrom: withheldFrom }),
+  };
+  if (options.head === undefined) return report;
+  return { ...report, extendsHead: await checkExtendsHead(replay, options.head, () => headerAtHead) };
+}
+
+/** Runs `fn`; a typed error from it also names the export line it came from. */
+async function atLine<T>(line: number, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw err instanceof DhlError ? withDetails(err, { line }) : err;
+  }
 }
 
 /**
@@ -301,9 +420,15 @@ async function verifyExportLines(lines: AsyncIterable<string> | Iterable<string>
 export async function rebuildDerivedTables(dataDir: string): Promise<VerifyReport> {
   const path = join(dataDir, DB_FILE);
   if (!existsSync(path)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
+  await guardStorage(path, () => rebuildFrom(path));
+  return verifyDataDir(dataDir);
+}
+
+async function rebuildFrom(path: string): Promise<void> {
   const db = new DatabaseSync(path);
   const scratch = new ReplayScratch();
   try {
+    checkIntegrity(db, path);
     await replayDatabase(db, {}, scratch);
     db.exec('BEGIN IMMEDIATE');
     try {
@@ -329,5 +454,4 @@ export async function rebuildDerivedTables(dataDir: string): Promise<VerifyRepor
     scratch.close();
     db.close();
   }
-  return verifyDataDir(dataDir);
 }

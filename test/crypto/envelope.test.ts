@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import {
-  ChunkVerifier, concatBytes, decryptEnvelope, encryptEnvelope, fromBase64url, fromHex, generateDek, randomBytes, toHex,
+  ChunkVerifier, concatBytes, contentSizeRange, decryptEnvelope, encryptEnvelope, fromBase64url, fromHex, generateDek, randomBytes, toHex,
   type StoredChunk,
 } from '../../src/crypto/index.ts';
 import { buildCryptoVectors, type CryptoVectors } from '../vectors/crypto/build.ts';
@@ -184,4 +184,17 @@ test('bad arguments are typed errors naming the argument', async () => {
   await expectCode(encryptEnvelope(ok, ['text' as unknown as Uint8Array], sink), 'ARGUMENT_INVALID');
   await expectCode(decryptEnvelope([new Uint8Array([0, 0, 0xff, 0xff])], { dek: generateDek() }, sink), 'ENVELOPE_HEADER_INVALID');
   await expectCode(decryptEnvelope([], { dek: generateDek() }, sink), 'ENVELOPE_TRUNCATED');
+});
+
+test('the content size of a sealed envelope lies in the range its stored shape allows, and its top is the size when the file name is empty', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.nat(300), fc.constantFrom(64, 128), fc.string({ maxLength: 40 }), async (size, chunkSize, fileName) => {
+      const { chunks, summary } = await encryptToChunks(randomBytes(size), chunkSize, generateDek(), fileName);
+      const range = contentSizeRange({ storedSize: summary.storedSize, headerBytes: chunks[0]!.bytes.length, chunkCount: chunks.length });
+      assert.ok(range.min <= size && size <= range.max, `${size} in [${range.min}, ${range.max}]`);
+      // The empty file name is the shortest prefix: then the size is the range's top.
+      if (fileName === '') assert.equal(range.max, size);
+    }),
+    { numRuns: 30 },
+  );
 });

@@ -6,7 +6,8 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodePem, toBase64url, toHex, randomBytes, type JsonValue } from '../../src/crypto/index.ts';
 import { createTx, DEFAULT_GENESIS_PARAMS, txToJson, type Genesis, type SignedTx } from '../../src/ledger/index.ts';
-import { initDataDir, sha256 } from '../../src/node/index.ts';
+import { DB_FILE, initDataDir, sha256 } from '../../src/node/index.ts';
+import { DatabaseSync } from 'node:sqlite';
 import { fixtureKey, fixtureKeyPath, type FixtureUser } from '../fixtures/keys.ts';
 import { tempDir } from './temp.ts';
 
@@ -73,5 +74,24 @@ export class Actor {
     return this.tx('RegisterUser', {
       username: this.user, encSpki: await spkiOf(this.user, 'enc'), encKeyId: enc.keyId, sigSpki: await spkiOf(this.user, 'sig'), sigKeyId: sig.keyId,
     });
+  }
+}
+
+/**
+ * Removes a data directory's last block and every row of it, consistently (a
+ * rollback as an operator could do it); `admin rebuild-state` then rebuilds
+ * the derived tables to match.
+ */
+export function removeLastBlock(dataDir: string): void {
+  const db = new DatabaseSync(join(dataDir, DB_FILE));
+  try {
+    const { height, first_seq: firstSeq } = db.prepare('SELECT height, first_seq FROM blocks ORDER BY height DESC LIMIT 1').get() as { height: number; first_seq: number };
+    db.exec('BEGIN');
+    db.prepare('DELETE FROM bodies WHERE seq >= ?').run(firstSeq);
+    db.prepare('DELETE FROM entries WHERE seq >= ?').run(firstSeq);
+    for (const table of ['block_writes', 'attestations', 'blocks']) db.prepare(`DELETE FROM ${table} WHERE height = ?`).run(height);
+    db.exec('COMMIT');
+  } finally {
+    db.close();
   }
 }

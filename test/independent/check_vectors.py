@@ -6,7 +6,8 @@ RFC 8785 canonical JSON, RFC 9162 Merkle tree hash and proofs, the
 A256GCM-STREAM envelope (§4), the RSA-OAEP-256 wrapped key (§5), the
 PS256-signed manifest (§6), key ids (§2), and the ledger of §8: genesis and
 chain id, transactions, log entries, blocks, writes and the state digest,
-attestations, and chain verification in the order of §8.6.
+attestations, chain verification in the order of §8.6, and the signed heads of
+§8.8.
 
 Usage: check_vectors.py [VECTORS_JSON ...]
   default: every known vector file under test/vectors/, relative to this script:
@@ -1966,6 +1967,64 @@ def check_selftest_jcs(report):
     report.check(f'{label} non-canonical or out-of-range JSON is refused', rejects)
 
 
+# ---------------------------------------------------------------------------
+# §8.8 signed heads
+# ---------------------------------------------------------------------------
+
+def signed_head_problem(head, chain, nodes):
+    """§8.8: why a signed head is not a head of this chain attested by a genesis node, or None."""
+    if not isinstance(head, dict) or set(head) != {'header', 'attestation'}:
+        return 'not exactly {header, attestation}'
+    header = head['header']
+    if not isinstance(header, dict) or set(header) != BLOCK_HEADER_FIELDS:
+        return 'header does not have exactly the block header fields'
+    if header['chain'] != chain:
+        return 'header names another chain'
+    return attestation_problem(head['attestation'], header, block_hash(header), nodes)
+
+
+def extension_problem(head, current, proof):
+    """§8.8: the code for a ledger at `current` that does not extend `head`, or None."""
+    h, c = head['header'], current['header']
+    if c['height'] < h['height'] or c['treeSize'] < h['treeSize']:
+        return 'HEAD_BEHIND'
+    if not verify_consistency(h['treeSize'], c['treeSize'], bytes.fromhex(h['treeRoot']), bytes.fromhex(c['treeRoot']), proof):
+        return 'HEAD_MISMATCH'
+    return None
+
+
+def check_signedHeads(report, section, ctx):
+    chain = ctx.get('chainId')
+    nodes = genesis_nodes(ctx['genesis'])
+    heads = section['heads']
+    blocks = ctx.get('blocks', [])
+    for n, head in enumerate(heads):
+        label = f'signedHeads.heads[{n}]'
+        report.check(f'{label} is the header of blocks[{n}]',
+                     lambda n=n, head=head: expect_equal(head['header'], blocks[n]['header'], 'header'))
+        report.check(f'{label} attestation is by a genesis node, of exactly this header (chain, height, block hash, '
+                     'state digest), PS256 verifies',
+                     lambda head=head: signed_head_problem(head, chain, nodes))
+    for x in section['extensions']:
+        label = f"signedHeads.extensions[{x['name']}]"
+        proof = [bytes.fromhex(h) for h in x['proof']]
+        report.check(f"{label} gives {x['expectedCode'] or 'no error'}",
+                     lambda x=x, proof=proof: expect_equal(extension_problem(heads[x['head']], heads[x['current']], proof),
+                                                           x['expectedCode'], 'outcome'))
+    for m in section['mutations']:
+        label = f"signedHeads.mutations[{m['name']}]"
+
+        def refused(m=m):
+            mutated, old = apply_mutation(heads[m['head']], m['path'], m['value'])
+            if old is not _MISSING and old == m['value']:
+                raise CheckFailed('the new value equals the old one: nothing was mutated')
+            why = signed_head_problem(mutated, chain, nodes)
+            if why is None:
+                raise CheckFailed('the mutated head verifies')
+            expect_equal('HEAD_INVALID', m['expectedCode'], f'code ({why})')
+        report.check(f'{label} applied to a copy, my check refuses it as HEAD_INVALID', refused)
+
+
 # One registry per kind of vector file, keyed by the file's sections. Order matters
 # only for readability of the output; each checker gets the whole vector file as
 # ctx so it can cross-reference other sections.
@@ -1984,6 +2043,7 @@ LEDGER_CHECKS = {
     'blocks': check_blocks,
     'proofs': check_proofs,
     'mutations': check_mutations,
+    'signedHeads': check_signedHeads,
 }
 
 CONTRACT_CHECKS = {

@@ -33,6 +33,9 @@ const LEDGER_SECTIONS: [string, RegExp][] = [
   ['proofs.consistency', /^ok {3}proofs\.consistency\[\d+\] .* verifies/m],
   ['mutations', /^ok {3}mutations\[[^\]]+\] applied to a copy, my chain check fails first at height/m],
   ['mutations (codes)', /^ok {3}mutations\[[^\]]+\] my code agrees with /m],
+  ['signedHeads', /^ok {3}signedHeads\.heads\[\d+\] attestation is by a genesis node/m],
+  ['signedHeads (extensions)', /^ok {3}signedHeads\.extensions\[[^\]]+\] gives HEAD_BEHIND/m],
+  ['signedHeads (mutations)', /^ok {3}signedHeads\.mutations\[[^\]]+\] applied to a copy, my check refuses it/m],
 ];
 
 function countMatching(stdout: string, re: RegExp): number {

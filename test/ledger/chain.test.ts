@@ -185,3 +185,16 @@ test('block verification is incremental: a verifier fed block by block reaches t
   for (const b of chainBlocks(vectors)) await verifier.verifyBlock(b);
   assert.equal(verifier.head.blockHash, vectors.blocks.at(-1)!.blockHash);
 });
+
+test("an error from parsing a transaction or header names its height and entry in its message, not only in its details", async () => {
+  const hooks = await fixtureSignerHooks();
+  const blocks = clone(chainBlocks(vectors));
+  (blocks[1]!.entries[1]!.tx.header as unknown as Record<string, unknown>).extra = 1;
+  const err = await expectLedgerError(verifyChain(nodeSha256, vectors.chainId, vectors.genesis, blocks, hooks), 'TX_MALFORMED', 2);
+  assert.equal(err.details.entry, 1);
+  assert.match(err.message, /field=header\.extra, height=2, entry=1\)$/);
+  const headers = clone(chainBlocks(vectors));
+  (headers[2]!.header as unknown as Record<string, unknown>).entriesRoot = 'x';
+  const bad = await expectLedgerError(verifyChain(nodeSha256, vectors.chainId, vectors.genesis, headers, hooks), 'BLOCK_MALFORMED', 3);
+  assert.match(bad.message, /height=3\)$/);
+});

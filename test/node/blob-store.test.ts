@@ -482,3 +482,30 @@ test('a deleted blob can be stored again', async () => {
   assert.equal(again.created, true);
   assert.deepEqual(await collectBytes(await store.read(blob.summary.cipherRoot)), blob.bytes);
 });
+
+test("header() gives a stored blob's header chunk, parsed, and the file's size; BLOB_NOT_FOUND when absent", async (t) => {
+  const { store, dataDir } = newStore();
+  const { rmSync } = await import('node:fs');
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const blob = await makeBlob(5000, 64);
+  await rejectsWith(store.header(blob.expected.cipherRoot), 'BLOB_NOT_FOUND', { cipherRoot: blob.expected.cipherRoot });
+  await store.put(blob.expected, streamOf(blob.chunks));
+  const { header, bytes, fileSize } = await store.header(blob.expected.cipherRoot);
+  assert.deepEqual(bytes, blob.chunks[0]);
+  assert.deepEqual(header, blob.summary.header);
+  assert.equal(fileSize, blob.bytes.length);
+});
+
+test('inventory() lists stored blobs and, apart, every other entry under blobs/ except uploads in progress in tmp/', async (t) => {
+  const { store, dataDir, blobsDir } = newStore();
+  const { rmSync } = await import('node:fs');
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const blob = await makeBlob(100, 64);
+  await store.put(blob.expected, streamOf(blob.chunks));
+  const root = blob.expected.cipherRoot;
+  writeFileSync(join(blobsDir, 'x.txt'), 'stray');
+  writeFileSync(join(blobsDir, root.slice(0, 2), `${root}.bak`), 'stray');
+  writeFileSync(join(blobsDir, 'tmp', `${root}.0123`), 'an upload in progress');
+  assert.deepEqual(await store.inventory(), { blobs: [root], stray: [`${root.slice(0, 2)}/${root}.bak`, 'x.txt'] });
+  assert.deepEqual(await store.list(), [root]);
+});

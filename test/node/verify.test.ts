@@ -1,6 +1,7 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { isDhlError } from '../../src/crypto/index.ts';
@@ -11,9 +12,16 @@ import { tempDir } from '../helpers/temp.ts';
 
 const clock = { now: () => T0 + 10_000, setTimeout: (fn: () => void) => setImmediate(fn), clearTimeout: (h: unknown) => clearImmediate(h as NodeJS.Immediate) };
 
+/** Every directory this file makes, removed when its tests end (also on failure). */
+const made: string[] = [];
+after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 /** One scenario data directory, built once and copied for each tampering. */
 const built = (async () => {
   const { dataDir, chainId } = await testDataDir();
+  made.push(dataDir);
   const node = await LedgerNode.open(dataDir, { clock, ordering: { maxItems: 3, maxDelayMs: 0 } });
   const scenario = await runScenario(node, chainId);
   await node.close();
@@ -21,7 +29,8 @@ const built = (async () => {
 })();
 
 function copyDir(dataDir: string): string {
-  const copy = tempDir('tamper');
+  const copy = mkdtempSync(join(tmpdir(), 'dhl-tamper-'));
+  made.push(copy);
   cpSync(dataDir, copy, { recursive: true });
   return copy;
 }
@@ -34,13 +43,13 @@ test('the scenario data directory verifies, from its trusted chain id', async ()
   await assert.rejects(verifyDataDir(dataDir, { trustedChainId: '00'.repeat(32) }), (e: unknown) => isDhlError(e, 'DATA_DIR_TAMPERED'));
 });
 
-test('its export verifies, with every body and with every body withheld', async () => {
+test('its export verifies, with every body and withholding bodies', async () => {
   const { dataDir, chainId, scenario } = await built;
   const db = new DatabaseSync(join(dataDir, DB_FILE), { readOnly: true });
   try {
     const full = await verifyExport(exportLines(db), chainId);
     assert.equal(full.entries, scenario.results.length);
-    const bare = await verifyExport(exportLines(db, { mayReadBody: () => false }), chainId);
+    const bare = await verifyExport(exportLines(db, { withhold: true }), chainId);
     assert.equal(bare.head.stateDigest, full.head.stateDigest);
     const lines = [...exportLines(db)];
     const block = JSON.parse(lines[2]!);
@@ -170,5 +179,93 @@ test('a changed, truncated or missing blob file makes verify fail, naming the bl
     }, name);
   }
   const report = await verifyDataDir(dataDir);
-  assert.equal(report.blobs, 1);
+  assert.equal(report.blobs?.stored, 1);
+});
+
+test('the same JSON in other bytes is a change: state.value, block_writes.value and bodies.body are compared byte for byte', async () => {
+  const { dataDir } = await built;
+  const cases: [string, string, string][] = [
+    // A space after the opening brace: JSON.parse gives the same value, the bytes differ from the canonical form.
+    ['state', 'value', "UPDATE state SET value = '{ ' || substr(value, 2) WHERE key = (SELECT key FROM state WHERE key LIKE 'user/%' LIMIT 1)"],
+    ['block_writes', 'value', "UPDATE block_writes SET value = '{ ' || substr(value, 2) WHERE (height, key) IN (SELECT height, key FROM block_writes WHERE value LIKE '{%' LIMIT 1)"],
+    ['bodies', 'body', "UPDATE bodies SET body = '{ ' || substr(body, 2) WHERE seq = 4"],
+  ];
+  for (const [table, column, sql] of cases) {
+    const copy = copyDir(dataDir);
+    const w = new DatabaseSync(join(copy, DB_FILE));
+    assert.equal(Number(w.prepare(sql).run().changes), 1, `${table}: one row changed`);
+    w.close();
+    await assert.rejects(verifyDataDir(copy), (e: unknown) => {
+      if (!isDhlError(e, 'DATA_DIR_TAMPERED')) return false;
+      return e.details.table === table && e.details.column === column;
+    }, `${table}.${column} in other bytes`);
+  }
+});
+
+test('a stray file under blobs/ and uploads no record names are listed in the report as orphans, not as tampering', async () => {
+  const { dataDir } = await built;
+  const { BlobStore } = await import('../../src/node/index.ts');
+  const { makeBlob, streamOf } = await import('../helpers/blob-fixture.ts');
+  const copy = copyDir(dataDir);
+  // An upload the node recorded (its row) that no AddRecord names, and one whose row was never written.
+  const recorded = await makeBlob(100, 64);
+  const node = await LedgerNode.open(copy, { clock });
+  try {
+    await node.putBlob(recorded.expected, streamOf(recorded.chunks));
+  } finally {
+    await node.close();
+  }
+  const unrecorded = await makeBlob(200, 64);
+  await new BlobStore(copy).put(unrecorded.expected, streamOf(unrecorded.chunks));
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  writeFileSync(join(copy, 'blobs', 'notes.txt'), 'not a blob');
+  const shard = recorded.expected.cipherRoot.slice(0, 2);
+  writeFileSync(join(copy, 'blobs', shard, 'ff'.repeat(32)), 'a blob name in the wrong shard');
+  mkdirSync(join(copy, 'blobs', 'zz'));
+
+  const report = await verifyDataDir(copy);
+  assert.deepEqual(report.blobs, {
+    stored: 2,
+    notReplicated: [],
+    orphanRows: [recorded.expected.cipherRoot],
+    orphanFiles: [unrecorded.expected.cipherRoot],
+    strayFiles: [`${shard}/${'ff'.repeat(32)}`, 'notes.txt', 'zz'].sort(),
+  });
+});
+
+test("a record version whose blob is not here is tampering on a one-node chain, and 'not yet replicated' where the genesis names other nodes", async () => {
+  const { dataDir, scenario } = await built;
+  const removeBlob = (dir: string) => {
+    const w = new DatabaseSync(join(dir, DB_FILE));
+    w.prepare('DELETE FROM blobs WHERE cipher_root = ?').run(scenario.cipherRoot);
+    w.close();
+    rmSync(join(dir, 'blobs', scenario.cipherRoot.slice(0, 2), scenario.cipherRoot));
+  };
+  const alone = copyDir(dataDir);
+  removeBlob(alone);
+  await assert.rejects(verifyDataDir(alone), (e: unknown) => isDhlError(e, 'DATA_DIR_TAMPERED') && e.details.table === 'blobs' && e.details.key === scenario.cipherRoot);
+
+  // The same chain of events where the genesis names a second node, which could have ordered the block.
+  const { generateKeyPair, exportSpki, toBase64url } = await import('../../src/crypto/index.ts');
+  const { testGenesis } = await import('../helpers/ledger-fixture.ts');
+  const genesis = await testGenesis();
+  const node2 = await generateKeyPair('sig');
+  genesis.orgs[0]!.nodes.push({ nodeId: 'node2', sigSpki: toBase64url(await exportSpki(node2.publicKey)) });
+  const consortium = await testDataDir(genesis);
+  made.push(consortium.dataDir);
+  const node = await LedgerNode.open(consortium.dataDir, { clock, ordering: { maxItems: 3, maxDelayMs: 0 } });
+  let cipherRoot: string;
+  let recordId: string;
+  try {
+    ({ cipherRoot, recordId } = await runScenario(node, consortium.chainId));
+  } finally {
+    await node.close();
+  }
+  const w = new DatabaseSync(join(consortium.dataDir, DB_FILE));
+  w.prepare('DELETE FROM blobs WHERE cipher_root = ?').run(cipherRoot);
+  w.close();
+  rmSync(join(consortium.dataDir, 'blobs', cipherRoot.slice(0, 2), cipherRoot));
+  const report = await verifyDataDir(consortium.dataDir);
+  assert.deepEqual(report.blobs?.notReplicated, [{ cipherRoot, version: `version/${recordId}/1` }]);
+  assert.equal(report.blobs?.stored, 0);
 });

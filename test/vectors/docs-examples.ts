@@ -140,5 +140,20 @@ export function renderLedgerExamples(v: LedgerVectors): Record<string, string> {
       `consistency from size ${cons.size1} (root ${cons.root1}) to size ${cons.size2}:`,
       ...cons.proof.map((h, i) => `  [${i}] ${h}`),
     ].join('\n'),
+    'signed-head': signedHeadExample(v),
   };
+}
+
+function signedHeadExample(v: LedgerVectors): string {
+  const first = v.signedHeads.heads[0]!;
+  const last = v.signedHeads.heads.at(-1)!;
+  const ext = v.signedHeads.extensions[0]!;
+  const shown = { header: { height: first.header.height, treeSize: first.header.treeSize, treeRoot: first.header.treeRoot, '…': '(the whole header of block 1, §8.4)' }, attestation: { ...first.attestation, sig: short(first.attestation.sig) } };
+  return [
+    `the signed head of block 1 (header shortened here; the vector file has it whole):`,
+    JSON.stringify(shown, null, 2),
+    `a ledger whose head is block ${last.header.height} (treeSize ${last.header.treeSize}, treeRoot ${last.header.treeRoot}) extends it:`,
+    `consistency proof from size ${first.header.treeSize} to size ${last.header.treeSize}:`,
+    ...ext.proof.map((h, i) => `  [${i}] ${h}`),
+  ].join('\n');
 }

@@ -1,9 +1,10 @@
 /** RegisterUser, RotateKeys, AssignRole, RevokeRole (DESIGN §6). */
 import { KEY } from '../keys.ts';
 import { checkRole, read } from '../model.ts';
-import type { AssignRoleBody, KeyState, RegisterUserBody, RevokeRoleBody, RoleState, RotateKeysBody, UserState } from '../types.ts';
+import type { AssignRoleBody, RegisterUserBody, RevokeRoleBody, RoleState, RotateKeysBody, UserState } from '../types.ts';
 import { ASSIGNABLE_ROLES } from '../types.ts';
 import { ACCEPTED, reject, type Rule, type Scope } from './scope.ts';
+import { keyWrites } from '../identity.ts';
 
 type KeyPair = { encSpki: string; encKeyId: string; sigSpki: string; sigKeyId: string };
 
@@ -20,9 +21,7 @@ function keysTaken(s: Scope, keys: KeyPair, reservedFor?: string): boolean {
 }
 
 function writeKeys(s: Scope, username: string, keys: KeyPair): void {
-  const entry = (keyId: string, use: 'sig' | 'enc', spki: string): KeyState => ({ keyId, username, use, spki, since: s.now, txHash: s.tx.hash });
-  s.state.set(KEY.key(keys.sigKeyId), entry(keys.sigKeyId, 'sig', keys.sigSpki));
-  s.state.set(KEY.key(keys.encKeyId), entry(keys.encKeyId, 'enc', keys.encSpki));
+  for (const [key, value] of keyWrites(username, keys, s.now, s.tx.hash)) s.state.set(key, value!);
 }
 
 /** Genesis names its admins with their keys; their RegisterUser must bring exactly those. */

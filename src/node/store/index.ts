@@ -2,5 +2,7 @@
 export type { AuditQuery, BlobRow, BlockCommit, CommittedEntry, EntryRow, LedgerStore, LoggedTx, StoredBlock } from './ledger-store.ts';
 export { SqliteLedgerStore, createLedgerDatabase, readGenesis, packHashes, unpackHashes } from './sqlite-ledger-store.ts';
 export type { SqliteLedgerStoreOptions } from './sqlite-ledger-store.ts';
-export { openDatabase, inTransaction, SCHEMA_VERSION, SCHEMA_SQL } from './schema.ts';
+export {
+  openDatabase, inTransaction, SCHEMA_VERSION, SCHEMA_SQL, checkIntegrity, checkAtOpen, storageError, guardStorage, isCorruption, OPEN_FULL_CHECK_MAX_BYTES,
+} from './schema.ts';
 export { SqliteMerkleStore, SqliteStateView, MERKLE_NODE_INSERT } from './sqlite-stores.ts';

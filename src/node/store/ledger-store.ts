@@ -82,6 +82,8 @@ export interface BlobRow {
 }
 
 export interface LedgerStore {
+  /** The database file, for errors that name it. */
+  readonly file: string;
   readonly chainId: string;
   readonly genesis: Genesis;
   /**

@@ -14,7 +14,7 @@ import {
 } from '../../ledger/index.ts';
 import { nodeError } from '../errors.ts';
 import { DIRECTORY_PAGE_MAX, type DirectoryPage } from '../derived-rows.ts';
-import { inTransaction, openDatabase, SCHEMA_VERSION } from './schema.ts';
+import { checkAtOpen, inTransaction, openDatabase, SCHEMA_VERSION, storageError } from './schema.ts';
 import { MERKLE_NODE_INSERT, SqliteMerkleStore, SqliteStateView } from './sqlite-stores.ts';
 import { SqliteWriter, WriteBatch, type WriterStats } from './writer.ts';
 import type { AuditQuery, BlobRow, BlockCommit, EntryRow, LedgerStore, LoggedTx, StoredBlock } from './ledger-store.ts';
@@ -82,7 +82,8 @@ export function createLedgerDatabase(path: string, genesis: Genesis, chainId: st
       meta.run('genesis', canonicalJson(genesis));
       meta.run('chain', chainId);
       const put = db.prepare('INSERT INTO state (key, value) VALUES (?, ?)');
-      for (const [key, value] of genesisWrites) if (value !== null) put.run(key, JSON.stringify(value));
+      // Stored JSON is canonical (JCS), so verify compares bytes.
+      for (const [key, value] of genesisWrites) if (value !== null) put.run(key, canonicalJson(value));
     });
   } finally {
     db.close();
@@ -122,7 +123,8 @@ export class SqliteLedgerStore implements LedgerStore {
   /** Hashes of the transactions of the last RECENT_BLOCKS or more durable blocks. */
   private recent = { young: new Set<string>(), old: new Set<string>(), youngBlocks: 0 };
 
-  private constructor(private readonly db: DatabaseSync, path: string, hash: SyncHash, options: SqliteLedgerStoreOptions) {
+  private constructor(private readonly db: DatabaseSync, readonly file: string, hash: SyncHash, options: SqliteLedgerStoreOptions) {
+    const path = file;
     this.genesis = readGenesis(db, path);
     this.chainId = chainIdOf(hash, this.genesis);
     this.read = {
@@ -160,12 +162,28 @@ export class SqliteLedgerStore implements LedgerStore {
 
   /** Opens the ledger database at `path` (its reading connection here, its writing one on the writer thread). */
   static open(path: string, hash: SyncHash, options: SqliteLedgerStoreOptions = {}): SqliteLedgerStore {
-    const db = openDatabase(path);
+    let db: DatabaseSync;
     try {
+      db = openDatabase(path);
+    } catch (err) {
+      throw storageError(err, path);
+    }
+    try {
+      // A damaged file is refused before the node builds on it (bounded on a large file).
+      checkAtOpen(db, path);
       return new SqliteLedgerStore(db, path, hash, options);
     } catch (err) {
       db.close();
-      throw err;
+      throw storageError(err, path);
+    }
+  }
+
+  /** Runs a read, turning SQLite's "database disk image is malformed" into NODE_DATABASE_CORRUPT naming the file. */
+  private guard<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      throw storageError(err, this.file);
     }
   }
 
@@ -193,8 +211,10 @@ export class SqliteLedgerStore implements LedgerStore {
   append(commit: BlockCommit): Promise<void> {
     const h = commit.header;
     if (h.height !== this.built.head.height + 1) throw nodeError('NODE_STORAGE_FAILED', { reason: 'block out of order', height: h.height });
+    // Each write's canonical text, once: the block's writes, the state row and the state cache hold the same bytes.
+    const texts = commit.writes.map(([key, value]) => [key, value === null ? null : canonicalJson(value as Json)] as const);
     // From here on the next block reads this one's writes, leaves and hashes from memory until the COMMIT.
-    for (const [key, value] of commit.writes) this.state.written(key, value === null ? null : JSON.stringify(value as Json), h.height);
+    for (const [key, text] of texts) this.state.written(key, text, h.height);
     for (const { tx } of commit.entries) this.unwritten.add(tx.hash);
     this.built = { head: commit.head, position: commit.position };
     this.merkle.height = h.height + 1;
@@ -207,10 +227,10 @@ export class SqliteLedgerStore implements LedgerStore {
       batch.run(WRITE.body, seq, tx.bodyJson!);
     });
     for (const [subject, seq] of commit.audit) batch.run(WRITE.audit, subject, seq);
-    for (const [key, value] of commit.writes) batch.run(WRITE.blockWrite, h.height, key, value === null ? null : canonicalJson(value, { allowNull: true }));
-    for (const [key, value] of commit.writes) {
-      if (value === null) batch.run(WRITE.deleteState, key);
-      else batch.run(WRITE.upsertState, key, JSON.stringify(value as Json));
+    for (const [key, text] of texts) batch.run(WRITE.blockWrite, h.height, key, text);
+    for (const [key, text] of texts) {
+      if (text === null) batch.run(WRITE.deleteState, key);
+      else batch.run(WRITE.upsertState, key, text);
     }
     for (const row of this.merkle.takeNewRows()) batch.run(MERKLE_NODE_INSERT, ...row);
     for (const change of commit.directory) {
@@ -237,21 +257,23 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   isLogged(txHash: string): boolean {
-    return this.unwritten.has(txHash) || this.recent.young.has(txHash) || this.recent.old.has(txHash) || this.read.entryByHash.get(txHash) !== undefined;
+    return this.guard(() => this.unwritten.has(txHash) || this.recent.young.has(txHash) || this.recent.old.has(txHash) || this.read.entryByHash.get(txHash) !== undefined);
   }
 
   durableSince(txHash: string, durableBlocksBefore: number): boolean {
-    if (this.durableCount === durableBlocksBefore) return false;
-    if (this.durableCount - durableBlocksBefore <= RECENT_BLOCKS) return this.recent.young.has(txHash) || this.recent.old.has(txHash);
-    return this.read.entryByHash.get(txHash) !== undefined;
+    return this.guard(() => {
+      if (this.durableCount === durableBlocksBefore) return false;
+      if (this.durableCount - durableBlocksBefore <= RECENT_BLOCKS) return this.recent.young.has(txHash) || this.recent.old.has(txHash);
+      return this.read.entryByHash.get(txHash) !== undefined;
+    });
   }
 
   logged(txHash: string): LoggedTx | undefined {
-    return this.read.entryByHash.get(txHash) as LoggedTx | undefined;
+    return this.guard(() => this.read.entryByHash.get(txHash) as LoggedTx | undefined);
   }
 
   blockHashAt(height: number): string | undefined {
-    return (this.read.blockHash.get(height) as { hash: string } | undefined)?.hash;
+    return this.guard(() => (this.read.blockHash.get(height) as { hash: string } | undefined)?.hash);
   }
 
   inclusionProof(seq: number, treeSize: number): Uint8Array[] {
@@ -259,26 +281,34 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   signedHead(): StoredBlock | undefined {
-    return this.block(this.durable.height);
+    return this.guard(() => {
+      return this.block(this.durable.height);
+    });
   }
 
   block(height: number): StoredBlock | undefined {
-    if (!Number.isSafeInteger(height) || height < 1 || height > this.durable.height) return undefined;
-    const row = this.read.block.get(height) as { header: string; hash: string } | undefined;
-    if (!row) return undefined;
-    const attestations = (this.read.attestations.all(height) as { attestation: string }[]).map((a) => JSON.parse(a.attestation) as SignedAttestation);
-    return { header: JSON.parse(row.header) as BlockHeader, blockHash: row.hash, attestations };
+    return this.guard(() => {
+      if (!Number.isSafeInteger(height) || height < 1 || height > this.durable.height) return undefined;
+      const row = this.read.block.get(height) as { header: string; hash: string } | undefined;
+      if (!row) return undefined;
+      const attestations = (this.read.attestations.all(height) as { attestation: string }[]).map((a) => JSON.parse(a.attestation) as SignedAttestation);
+      return { header: JSON.parse(row.header) as BlockHeader, blockHash: row.hash, attestations };
+    });
   }
 
   entries(fromSeq: number, toSeq: number): EntryRow[] {
-    const end = Math.min(toSeq, this.durable.treeSize);
-    if (!(fromSeq < end)) return [];
-    return (this.read.entries.all(fromSeq, end) as unknown as EntrySqlRow[]).map(entryOf);
+    return this.guard(() => {
+      const end = Math.min(toSeq, this.durable.treeSize);
+      if (!(fromSeq < end)) return [];
+      return (this.read.entries.all(fromSeq, end) as unknown as EntrySqlRow[]).map(entryOf);
+    });
   }
 
   entryByHash(txHash: string): EntryRow | undefined {
-    const row = this.read.entryWithBody.get(txHash) as unknown as EntrySqlRow | undefined;
-    return row && row.seq < this.durable.treeSize ? entryOf(row) : undefined;
+    return this.guard(() => {
+      const row = this.read.entryWithBody.get(txHash) as unknown as EntrySqlRow | undefined;
+      return row && row.seq < this.durable.treeSize ? entryOf(row) : undefined;
+    });
   }
 
   consistencyProof(size1: number, size2: number): Uint8Array[] {
@@ -286,20 +316,22 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   audit(subject: string, query: AuditQuery): EntryRow[] {
-    const filters = (['type', 'actor', 'outcome'] as const).filter((f) => query[f] !== undefined);
-    const shape = filters.join(',');
-    let stmt = this.auditStatements.get(shape);
-    if (!stmt) {
-      const where = filters.map((f) => ` AND e.${f} = ?`).join('');
-      stmt = this.db.prepare(
-        `SELECT ${ENTRY_COLUMNS} FROM audit a JOIN entries e ON e.seq = a.seq ${ENTRY_JOINS} WHERE a.subject = ? AND a.seq >= ? AND a.seq < ?${where} ORDER BY a.seq DESC LIMIT ?`,
-      );
-      this.auditStatements.set(shape, stmt);
-    }
-    const before = Math.min(query.beforeSeq ?? Number.MAX_SAFE_INTEGER, this.durable.treeSize);
-    const from = query.sinceTime === undefined ? 0 : this.firstSeqAtOrAfter(query.sinceTime);
-    const rows = stmt.all(subject, from, before, ...filters.map((f) => query[f]!), query.limit) as unknown as EntrySqlRow[];
-    return rows.map(entryOf);
+    return this.guard(() => {
+      const filters = (['type', 'actor', 'outcome'] as const).filter((f) => query[f] !== undefined);
+      const shape = filters.join(',');
+      let stmt = this.auditStatements.get(shape);
+      if (!stmt) {
+        const where = filters.map((f) => ` AND e.${f} = ?`).join('');
+        stmt = this.db.prepare(
+          `SELECT ${ENTRY_COLUMNS} FROM audit a JOIN entries e ON e.seq = a.seq ${ENTRY_JOINS} WHERE a.subject = ? AND a.seq >= ? AND a.seq < ?${where} ORDER BY a.seq DESC LIMIT ?`,
+        );
+        this.auditStatements.set(shape, stmt);
+      }
+      const before = Math.min(query.beforeSeq ?? Number.MAX_SAFE_INTEGER, this.durable.treeSize);
+      const from = query.sinceTime === undefined ? 0 : this.firstSeqAtOrAfter(query.sinceTime);
+      const rows = stmt.all(subject, from, before, ...filters.map((f) => query[f]!), query.limit) as unknown as EntrySqlRow[];
+      return rows.map(entryOf);
+    });
   }
 
   /** The first seq of the first durable block whose time is at or after `time` (block times never go back: a binary search by height). */
@@ -315,18 +347,22 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   blob(cipherRoot: string): BlobRow | undefined {
-    const row = this.read.blob.get(cipherRoot) as { cipher_root: string; stored_size: number; chunk_size: number; chunk_hashes: Uint8Array } | undefined;
-    return row && { cipherRoot: row.cipher_root, storedSize: row.stored_size, chunkSize: row.chunk_size, chunkHashes: unpackHashes(new Uint8Array(row.chunk_hashes)) };
+    return this.guard(() => {
+      const row = this.read.blob.get(cipherRoot) as { cipher_root: string; stored_size: number; chunk_size: number; chunk_hashes: Uint8Array } | undefined;
+      return row && { cipherRoot: row.cipher_root, storedSize: row.stored_size, chunkSize: row.chunk_size, chunkHashes: unpackHashes(new Uint8Array(row.chunk_hashes)) };
+    });
   }
 
   directoryPage(patient: string, own: boolean, page: { after?: number; limit?: number }): DirectoryPage {
-    const limit = Math.max(1, Math.min(DIRECTORY_PAGE_MAX, Math.floor(page.limit ?? 100)));
-    const after = Math.floor(page.after ?? -1);
-    const rows = (own ? this.read.directoryAll : this.read.directoryListed).all(patient, after, limit + 1) as { chart_index: number; entry: string }[];
-    const more = rows.length > limit;
-    if (more) rows.pop();
-    const entries = rows.map((r) => JSON.parse(r.entry) as DirectoryPage['entries'][number]);
-    return more ? { entries, next: rows[rows.length - 1]!.chart_index } : { entries };
+    return this.guard(() => {
+      const limit = Math.max(1, Math.min(DIRECTORY_PAGE_MAX, Math.floor(page.limit ?? 100)));
+      const after = Math.floor(page.after ?? -1);
+      const rows = (own ? this.read.directoryAll : this.read.directoryListed).all(patient, after, limit + 1) as { chart_index: number; entry: string }[];
+      const more = rows.length > limit;
+      if (more) rows.pop();
+      const entries = rows.map((r) => JSON.parse(r.entry) as DirectoryPage['entries'][number]);
+      return more ? { entries, next: rows[rows.length - 1]!.chart_index } : { entries };
+    });
   }
 
   putBlob(row: BlobRow): Promise<void> {

@@ -41,7 +41,8 @@ parentPort!.on('message', (request: WriteRequest | 'close') => {
     response = { id: request.id, statementsMs: t1 - t0, commitMs: performance.now() - t1 };
   } catch (err) {
     if (db.isTransaction) db.exec('ROLLBACK');
-    response = { id: request.id, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+    const errcode = (err as { errcode?: unknown }).errcode;
+    response = { id: request.id, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), ...(typeof errcode === 'number' ? { errcode } : {}) };
   }
   parentPort!.postMessage(response);
 });

@@ -10,6 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SQLInputValue } from 'node:sqlite';
 import { nodeError } from '../errors.ts';
+import { isCorruption, storageError } from './schema.ts';
 
 export interface WriteRequest {
   id: number;
@@ -20,6 +21,8 @@ export interface WriteRequest {
 export interface WriteResponse {
   id: number;
   error?: string;
+  /** SQLite's result code, when the error came from SQLite. */
+  errcode?: number;
   /** Time in the transaction's statements, and in its COMMIT (the fsync), on the writer thread. */
   statementsMs?: number;
   commitMs?: number;
@@ -66,6 +69,7 @@ export class SqliteWriter {
         if (this.stats.commitMs.push(response.commitMs ?? 0) > STATS_COMMITS) this.stats.commitMs.shift();
       }
       if (response.error === undefined) waiter?.resolve();
+      else if (isCorruption(response)) waiter?.reject(storageError({ errcode: response.errcode, errstr: response.error.slice(0, 200) }, path));
       else waiter?.reject(nodeError('NODE_STORAGE_FAILED', { reason: response.error.slice(0, 300) }));
     });
     const fail = (err: unknown) => {
