@@ -6,7 +6,7 @@ export { ALG, RSA_MODULUS_BITS, PSS_SALT_LENGTH } from './algorithms.ts';
 export {
   toHex, fromHex, toBase64url, fromBase64url, utf8, concatBytes, equalBytes, u32be, readU32be, randomBytes, compareUtf8,
 } from './bytes.ts';
-export { canonicalJson, canonicalJsonUnrestricted, canonicalBytes, taggedBytes, DOMAIN_TAGS } from './canonical.ts';
+export { canonicalJson, canonicalJsonUnrestricted, canonicalBytes, taggedBytes, isWellFormedText, DOMAIN_TAGS, MAX_JSON_DEPTH } from './canonical.ts';
 export type { JsonValue, DomainTag, CanonicalOptions } from './canonical.ts';
 export { DhlError, isDhlError, defineErrors, CRYPTO_ERRORS, cryptoError } from './errors.ts';
 export type { CryptoErrorCode, ErrorDetails } from './errors.ts';

@@ -110,8 +110,8 @@ def jcs_string(s):
         elif code < 0x20:
             out.append('\\u%04x' % code)
         elif 0xD800 <= code <= 0xDFFF:
-            # A Python str holds a surrogate only when it is unpaired: JSON.stringify escapes those.
-            out.append('\\u%04x' % code)
+            # A Python str holds a surrogate only when it is unpaired: §1 refuses those (RFC 8785 §3.2.2.2).
+            raise ValueError('a lone surrogate has no UTF-8 form')
         else:
             out.append(ch)
     out.append('"')
@@ -122,7 +122,12 @@ def _utf16_key(s):
     return s.encode('utf-16-be', 'surrogatepass')
 
 
-def _jcs_text(value, allow_null):
+MAX_JSON_DEPTH = 32
+
+
+def _jcs_text(value, allow_null, depth=1):
+    if isinstance(value, (list, tuple, dict)) and depth > MAX_JSON_DEPTH:
+        raise ValueError(f'nested deeper than {MAX_JSON_DEPTH}')
     if value is None:
         if allow_null:
             return 'null'
@@ -140,13 +145,13 @@ def _jcs_text(value, allow_null):
     if isinstance(value, str):
         return jcs_string(value)
     if isinstance(value, (list, tuple)):
-        return '[' + ','.join(_jcs_text(v, allow_null) for v in value) + ']'
+        return '[' + ','.join(_jcs_text(v, allow_null, depth + 1) for v in value) + ']'
     if isinstance(value, dict):
         for k in value:
             if not isinstance(k, str):
                 raise ValueError('object keys must be strings')
         keys = sorted(value, key=_utf16_key)
-        return '{' + ','.join(jcs_string(k) + ':' + _jcs_text(value[k], allow_null) for k in keys) + '}'
+        return '{' + ','.join(jcs_string(k) + ':' + _jcs_text(value[k], allow_null, depth + 1) for k in keys) + '}'
     raise ValueError(f'type {type(value).__name__} is not allowed')
 
 
@@ -1945,10 +1950,24 @@ def check_selftest_jcs(report):
         s = '\u0000\u001f"\\\b\f\n\r\t\u007f\u2028\u00e9\U0001f600/'
         expect_equal(jcs(s), b'"\\u0000\\u001f\\"\\\\\\b\\f\\n\\r\\t' + '\u007f\u2028\u00e9\U0001f600/'.encode('utf-8') + b'"',
                      'escaped string')
-        expect_equal(jcs(json.loads('"\\udead"')), b'"\\udead"', 'lone surrogate')
+        for lone in ('"\\udead"', '{"\\ud800":1}', '["a\\udc00"]'):
+            try:
+                jcs(json.loads(lone))
+            except ValueError:
+                continue
+            raise CheckFailed(f'a lone surrogate was encoded: {lone}')
+        nested = 1
+        for _ in range(33):
+            nested = [nested]
+        try:
+            jcs(nested)
+            raise CheckFailed('33 levels of nesting were encoded')
+        except ValueError:
+            pass
         expect_equal(jcs({'b': [True, False, 0, 9007199254740991], 'a': {}}),
                      b'{"a":{},"b":[true,false,0,9007199254740991]}', 'nested value')
-    report.check(f'{label} strings escaped as JSON.stringify does; non-ASCII raw UTF-8', escaping)
+    report.check(f'{label} strings escaped as JSON.stringify does; non-ASCII raw UTF-8; lone surrogates and '
+                 'nesting beyond 32 refused', escaping)
 
     def rejects():
         for bad in (b'{"a":1 }', b'{"b":1,"a":2}', b'{"a":1.0}', b'{"a":-1}', b'{"a":1,"a":1}', b'"\\u0041"',
