@@ -10,6 +10,7 @@ export const NODE_ERRORS = defineErrors({
   ACTOR_RATE_LIMITED: 'this user has too many transactions waiting; retry later',
   TX_TOO_LARGE: 'transaction exceeds the maximum size',
   TX_NOT_JSON: 'transaction is not JSON',
+  QUERY_INVALID: 'a query parameter is missing, of the wrong type or out of range',
   ADMISSION_KEY_UNKNOWN: 'transaction is signed by a key not registered to its actor',
   ADMISSION_KEY_INVALID: 'a key in the transaction body is not a valid RSA-3072 key of its use, or its id is wrong',
   ADMISSION_MANIFEST_SIGNATURE_INVALID: 'the manifest signature does not verify under a registered key',

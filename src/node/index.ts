@@ -2,6 +2,8 @@
 export { LedgerNode, initDataDir, createNodeKey, sha256, packHashes, unpackHashes, DB_FILE, NODE_KEY_FILE } from './ledger-node.ts';
 export type { SubmitResult, NodeOptions } from './ledger-node.ts';
 export { NODE_ERRORS, nodeError } from './errors.ts';
+export { ADMISSION_REFUSALS, admissionJson, directoryQuery } from './admission-input.ts';
+export type { DirectoryQuery, PageOptions } from './admission-input.ts';
 export type { NodeErrorCode } from './errors.ts';
 export { precheckTx, KeyCache } from './precheck.ts';
 export { verifyDataDir, verifyExport, rebuildDerivedTables } from './verify.ts';

@@ -30,6 +30,7 @@ import { SqliteWriter, WriteBatch } from './sqlite-writer.ts';
 import { genesisInput } from './genesis-input.ts';
 import { DirectoryIndex, type DirectoryPage } from './directory-index.ts';
 import { BlobStore, type ExpectedBlob, type PutOptions, type PutResult } from './blob-store.ts';
+import { admissionJson, directoryQuery, type PageOptions } from './admission-input.ts';
 
 export const sha256 = (data: Uint8Array): Uint8Array => hash('sha256', data, 'buffer');
 
@@ -252,17 +253,7 @@ export class LedgerNode {
    */
   async submit(input: unknown): Promise<SubmitResult> {
     this.assertRunning();
-    const text = typeof input === 'string' ? input : JSON.stringify(input);
-    const max = this.genesis.params.maxTxBytes;
-    // UTF-8 takes 1 to 3 bytes per UTF-16 unit: encode only when the length alone does not decide.
-    if (text.length > max || (text.length * 3 > max && utf8.encode(text).length > max)) throw nodeError('TX_TOO_LARGE', { max });
-    let json: unknown;
-    try {
-      json = typeof input === 'string' ? JSON.parse(input) : input;
-    } catch {
-      throw nodeError('TX_NOT_JSON');
-    }
-    const tx = parseTx(sha256, json, { chain: this.chainId });
+    const tx = parseTx(sha256, admissionJson(input, this.genesis.params.maxTxBytes), { chain: this.chainId });
     if (tx.withheld) throw nodeError('TX_NOT_JSON', { reason: 'withheld transactions are not submitted' });
     const recorded = this.recorded(tx.hash);
     if (recorded) return recorded;
@@ -324,9 +315,10 @@ export class LedgerNode {
    * One page of `patient`'s directory as `viewer` may see it (contract
    * `directoryAccess`): all records for the patient, listed ones for a doctor.
    */
-  directory(viewer: string, patient: string, page: { after?: number; limit?: number } = {}): (DirectoryResult & { ok: false }) | ({ ok: true } & DirectoryPage) {
-    const access = directoryAccess(this.state, viewer, patient);
-    return access.ok ? { ok: true, ...this.directoryIndex.page(patient, access.own, page) } : access;
+  directory(viewer: string, patient: string, page: PageOptions = {}): (DirectoryResult & { ok: false }) | ({ ok: true } & DirectoryPage) {
+    const q = directoryQuery(viewer, patient, page);
+    const access = directoryAccess(this.state, q.viewer, q.patient);
+    return access.ok ? { ok: true, ...this.directoryIndex.page(q.patient, access.own, q.page) } : access;
   }
 
   /** Was `txHash` committed in a block after the first `blocksBefore`? In memory while those blocks are recent. */
