@@ -5,6 +5,7 @@
  * context (a caller bug). Deny by default: a type, field or situation no rule
  * accepts is a rejection with its own code.
  */
+import { ALG } from '../crypto/algorithms.ts';
 import { parseBody } from './bodies.ts';
 import { KEY } from './keys.ts';
 import { read } from './model.ts';
@@ -27,7 +28,6 @@ export const PRECHECKED = Object.freeze([
   'tx.hash is the SHA-256 of the signed bytes and the signature (DESIGN §13)',
   'header.bodyHash is the SHA-256 of JCS(body), and body is the parsed JSON of those bytes',
   'the signature over "dhl/tx/v1\\n" ‖ JCS(header) verifies under the sig key whose id is header.keyId (its SPKI from key/<keyId>, or, for RegisterUser, the body sigSpki)',
-  'header.alg names the signature algorithm of that key (PS256)',
   'in RegisterUser and RotateKeys bodies, sigKeyId = SHA-256(sigSpki) and encKeyId = SHA-256(encSpki), each SPKI an RSA-3072 key of its use',
   'in AddRecord and AddRecordVersion, manifestSig verifies over "dhl/manifest/v1\\n" ‖ JCS(manifest) under manifestSig.keyId',
 ] as const);
@@ -61,14 +61,26 @@ function isMatch(value: unknown, pattern: RegExp): value is string {
   return typeof value === 'string' && pattern.test(value);
 }
 
-/** The header fields the contract relies on, checked again (cheaply) so a caller bug cannot become a wrong decision. */
+/** Exactly the header fields of DESIGN §13: the signed bytes cover all of them, so an extra field is a header we do not define. */
+const HEADER_FIELDS: readonly string[] = Object.freeze(['v', 'chain', 'type', 'actor', 'keyId', 'alg', 'nonce', 'notAfter', 'time', 'bodyHash']);
+
+function hasExactly(o: object, fields: readonly string[]): boolean {
+  const keys = Object.keys(o);
+  return keys.length === fields.length && fields.every((f) => Object.hasOwn(o, f));
+}
+
+/**
+ * The whole header, checked by the contract itself: every node and every
+ * verifier runs it, so what it accepts must not depend on the caller having
+ * parsed with parseTx first (an extra field or another `alg` is HEADER_INVALID).
+ */
 function headerWellFormed(tx: ContractTx): boolean {
   const h = (tx as { header?: unknown } | null)?.header as Record<string, unknown> | undefined;
   return (
     typeof tx === 'object' && tx !== null && isMatch(tx.hash, PATTERNS.hex64) &&
-    typeof h === 'object' && h !== null && h.v === 1 &&
+    typeof h === 'object' && h !== null && !Array.isArray(h) && hasExactly(h, HEADER_FIELDS) && h.v === 1 &&
     isMatch(h.chain, PATTERNS.hex64) && typeof h.type === 'string' && isMatch(h.actor, PATTERNS.username) &&
-    isMatch(h.keyId, PATTERNS.hex64) && typeof h.alg === 'string' && isMatch(h.nonce, PATTERNS.hex32) &&
+    isMatch(h.keyId, PATTERNS.hex64) && h.alg === ALG.sign && isMatch(h.nonce, PATTERNS.hex32) &&
     isNat(h.notAfter) && isNat(h.time) && isMatch(h.bodyHash, PATTERNS.hex64)
   );
 }
