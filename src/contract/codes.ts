@@ -22,6 +22,7 @@ export const REJECT_CODES = Object.freeze({
   USERNAME_NOT_ACTOR: 'RegisterUser must be sent by the user it registers',
   KEY_NOT_SIGNER: 'RegisterUser must be signed by the sig key it registers',
   USER_EXISTS: 'username is already registered',
+  USERNAME_LOOKALIKE: 'a registered username differs from this one only in separators (. _ -)',
   KEY_ALREADY_REGISTERED: 'a key id in the body is already registered',
   GENESIS_KEYS_MISMATCH: 'the genesis names other keys for this admin',
   USER_UNKNOWN: 'a user named in the body is not registered',

@@ -8,6 +8,7 @@
 import { KEY } from './keys.ts';
 import { PATTERNS } from './parse.ts';
 import { compareUtf8 } from '../crypto/bytes.ts';
+import { usernameSkeleton } from '../crypto/manifest.ts';
 import type { KeyState, OrgState, RoleState, StateWrite } from './types.ts';
 
 /** A first admin, with key ids computed by the caller (SHA-256 of each SPKI, DESIGN §4). */
@@ -42,7 +43,7 @@ function checkGenesis(genesis: GenesisInput): void {
     o.admins.forEach((a, j) => {
       const at = `orgs[${i}].admins[${j}]`;
       need(typeof a?.username === 'string' && PATTERNS.username.test(a.username), `${at}.username`);
-      fresh(admins, a.username, `${at}.username`);
+      fresh(admins, usernameSkeleton(a.username), `${at}.username (or a lookalike)`);
       for (const f of ['sigKeyId', 'encKeyId'] as const) {
         need(typeof a[f] === 'string' && PATTERNS.hex64.test(a[f]), `${at}.${f}`);
         fresh(keyIds, a[f], `${at}.${f}`);
@@ -57,9 +58,9 @@ function checkGenesis(genesis: GenesisInput): void {
 }
 
 /**
- * The initial state writes, sorted by key. Admin key ids are reserved under the
- * admin's name (a genesis admin's enc key is public in the genesis, so nobody
- * else may register it first).
+ * The initial state writes, sorted by key. Admin key ids and username
+ * skeletons are reserved under the admin's name (a genesis admin's enc key is
+ * public in the genesis, so nobody else may register it, or a lookalike name, first).
  */
 export function genesisWrites(genesis: GenesisInput): StateWrite[] {
   checkGenesis(genesis);
@@ -73,6 +74,7 @@ export function genesisWrites(genesis: GenesisInput): StateWrite[] {
         term: 1, active: true, assignedBy: '', since: genesis.time,
       };
       writes.push([KEY.role(a.username, 'admin'), role]);
+      writes.push([KEY.skeleton(usernameSkeleton(a.username)), a.username]);
       const key = (keyId: string, use: 'sig' | 'enc', spki: string): KeyState => ({ keyId, username: a.username, use, spki, since: genesis.time, txHash: '' });
       writes.push([KEY.key(a.sigKeyId), key(a.sigKeyId, 'sig', a.sigSpki)]);
       writes.push([KEY.key(a.encKeyId), key(a.encKeyId, 'enc', a.encSpki)]);

@@ -6,6 +6,8 @@
 export const KEY = Object.freeze({
   /** UserState */
   user: (username: string) => `user/${username}`,
+  /** The username holding a skeleton (the name without separators): no two registered names are lookalikes. */
+  skeleton: (skeleton: string) => `skeleton/${skeleton}`,
   /** KeyState: every key ever registered, current or rotated out (old wraps still name them). */
   key: (keyId: string) => `key/${keyId}`,
   /** RoleState, role ∈ doctor | admin */

@@ -31,7 +31,7 @@ export { wrapDek, unwrapDek, wrapLabel } from './wrap.ts';
 export type { WrapContext, WrappedKey } from './wrap.ts';
 export { signBytes, verifyBytes, signDetached, assertDetached } from './signature.ts';
 export type { DetachedSignature } from './signature.ts';
-export { parseManifest, manifestSigningBytes, signManifest, verifyManifest, USERNAME_PATTERN } from './manifest.ts';
+export { parseManifest, manifestSigningBytes, signManifest, verifyManifest, USERNAME_PATTERN, usernameSkeleton } from './manifest.ts';
 export type { Manifest, SignedManifest } from './manifest.ts';
 export {
   createVault, openVault, OpenedVault, sealVault, passphraseSecrets, recoverySecrets, generateRecoveryKey, newArgon2idParams,

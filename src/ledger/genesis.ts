@@ -7,6 +7,7 @@ import { taggedBytes, DOMAIN_TAGS } from '../crypto/canonical.ts';
 import { toHex } from '../crypto/bytes.ts';
 import type { SyncHash } from '../crypto/hash.ts';
 import { ledgerError } from './errors.ts';
+import { usernameSkeleton } from '../crypto/manifest.ts';
 import { B64URL, exactKeys, int, isObject, ORG_OR_NODE_ID, str, USERNAME, type Fail } from './validate.ts';
 
 export interface GenesisParams {
@@ -87,8 +88,9 @@ export function parseGenesis(value: unknown): Genesis {
       if (!isObject(admin)) throw fail(a);
       exactKeys(admin, ['username', 'sigSpki', 'encSpki'], fail, `${a}.`);
       const u = str(admin.username, USERNAME, `${a}.username`, fail);
-      if (usernames.has(u)) throw fail(`${a}.username`);
-      usernames.add(u);
+      // Unique up to separators: two admins may not be lookalikes of each other (DESIGN §2).
+      if (usernames.has(usernameSkeleton(u))) throw fail(`${a}.username`);
+      usernames.add(usernameSkeleton(u));
       str(admin.sigSpki, B64URL, `${a}.sigSpki`, fail);
       str(admin.encSpki, B64URL, `${a}.encSpki`, fail);
     });

@@ -79,6 +79,8 @@ const CASES: Case[] = [
     run: () => { const { w } = standardWorld(); const eve = new Person('eve'); return w.send(eve, 'RegisterUser', { username: 'eve', ...eve.keys() }, { keyId: hex64('other') }); } },
   { code: 'USER_EXISTS', name: 'RegisterUser of a taken username',
     run: () => { const { w } = standardWorld(); const raj2 = new Person('raj'); raj2.generation = 7; return w.register(raj2); } },
+  { code: 'USERNAME_LOOKALIKE', name: 'RegisterUser of a name that differs from a registered one only in separators',
+    run: () => { const { w } = standardWorld(); return w.register(new Person('r.aj')); } },
   { code: 'KEY_ALREADY_REGISTERED', name: "RegisterUser claiming another user's enc key",
     run: () => { const { w, raj } = standardWorld(); const eve = new Person('eve'); return w.send(eve, 'RegisterUser', { username: 'eve', ...eve.keys(), encKeyId: raj.encKeyId }); } },
   { code: 'KEY_ALREADY_REGISTERED', name: 'RotateKeys back to a rotated-out key',

@@ -451,7 +451,8 @@ MANIFEST_TAG = 'dhl/manifest/v1'
 SIG_ALG = 'PS256'
 MANIFEST_FIELDS = {'chain', 'recordId', 'version', 'patient', 'author', 'authorKeyId', 'title', 'mediaType',
                    'size', 'chunkSize', 'cipherRoot', 'createdAt'}
-USERNAME = re.compile(r'[a-z0-9._-]{3,32}')
+# §6: 3..32 of [a-z0-9._-], a letter or digit at both ends, never two separators in a row.
+USERNAME = re.compile(r'(?=.{3,32}$)[a-z0-9]+(?:[._-][a-z0-9]+)*')
 MEDIA_TYPE = re.compile(r'[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*')
 
 
@@ -778,9 +779,10 @@ def genesis_problems(g):
                 continue
             if not isinstance(a['username'], str) or not USERNAME.fullmatch(a['username']):
                 problems.append(f"username {a['username']!r}")
-            if a['username'] in seen_user:
-                problems.append(f"username {a['username']!r} twice")
-            seen_user.add(a['username'])
+            skeleton = re.sub(r'[._-]', '', a['username']) if isinstance(a['username'], str) else a['username']
+            if skeleton in seen_user:
+                problems.append(f"username {a['username']!r} twice, or a lookalike differing only in separators")
+            seen_user.add(skeleton)
             for f in ('sigSpki', 'encSpki'):
                 try:
                     check_rsa_params(load_spki_b64(a[f]))
