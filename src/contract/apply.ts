@@ -54,7 +54,8 @@ function isNat(n: unknown): n is number {
 function checkBlockContext(block: BlockContext): void {
   if (typeof block?.chain !== 'string' || !PATTERNS.hex64.test(block.chain)) throw new TypeError('block.chain must be a hex chain id');
   if (!isNat(block.height) || !isNat(block.time)) throw new RangeError('block.height and block.time must be non-negative safe integers');
-  if (!isNat(block.params?.notAfterWindowMs) || !isNat(block.params.chunkSizeMax)) throw new RangeError('block.params are invalid');
+  const p = block.params;
+  if (!isNat(p?.notAfterWindowMs) || !isNat(p.chunkSizeMax) || !isNat(p.maxGrantMs)) throw new RangeError('block.params are invalid');
 }
 
 function isMatch(value: unknown, pattern: RegExp): value is string {

@@ -12,6 +12,8 @@ export const KEY = Object.freeze({
   key: (keyId: string) => `key/${keyId}`,
   /** RoleState, role ∈ doctor | admin */
   role: (username: string, role: string) => `role/${username}/${role}`,
+  /** NodeKeyState: a node's sig key id, from genesis, so no user can register it as theirs */
+  nodeKey: (keyId: string) => `node-key/${keyId}`,
   /** OrgState, from genesis */
   org: (org: string) => `org/${org}`,
   /** RecordState */

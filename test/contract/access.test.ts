@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KEY, mayRead, readState } from '../../src/contract/index.ts';
-import { DAY, code, expectOk, standardWorld, wrap } from './builders.ts';
+import { DAY, PARAMS, code, expectOk, standardWorld, wrap } from './builders.ts';
 
 function twoRecords() {
   const cast = standardWorld();
@@ -162,4 +162,19 @@ test('RecordRead is accepted for the owner, an author and an active grantee; ref
   assert.equal(code(w.read(raj, a, 2)), 'VERSION_NOT_FOUND');
   const refused = w.read(sara, a);
   assert.deepEqual(refused.writes, [[KEY.nonce('sara', refused.tx.header.nonce), refused.tx.header.notAfter]]);
+});
+
+test('a grant lasts at most the chain\'s maxGrantMs: expiresAt up to block time + maxGrantMs, never 2^53 − 1 (ACCESS_TOO_LONG)', () => {
+  const { w, raj, meera, a } = twoRecords();
+  assert.equal(code(w.grant(raj, meera, [a], { expiresAt: w.time + PARAMS.maxGrantMs + 1 })), 'ACCESS_TOO_LONG');
+  assert.equal(code(w.grant(raj, meera, [a], { expiresAt: Number.MAX_SAFE_INTEGER })), 'ACCESS_TOO_LONG');
+  assert.equal(code(w.grant(raj, meera, [], { scopes: ['contribute'], expiresAt: Number.MAX_SAFE_INTEGER })), 'ACCESS_TOO_LONG');
+  expectOk(w.grant(raj, meera, [a], { expiresAt: w.time + PARAMS.maxGrantMs }));
+});
+
+test('a request asks for at most maxGrantMs (ACCESS_TOO_LONG above it)', () => {
+  const { w, meera, a } = twoRecords();
+  assert.equal(code(w.request(meera, 'raj', [a], PARAMS.maxGrantMs + 1)), 'ACCESS_TOO_LONG');
+  assert.equal(code(w.request(meera, 'raj', [a], Number.MAX_SAFE_INTEGER)), 'ACCESS_TOO_LONG');
+  expectOk(w.request(meera, 'raj', [a], PARAMS.maxGrantMs));
 });

@@ -11,7 +11,7 @@ import {
 } from '../../src/contract/index.ts';
 
 export const CHAIN = 'c0'.repeat(32);
-export const PARAMS = Object.freeze({ notAfterWindowMs: 60_000, chunkSizeMax: 1 << 20 });
+export const PARAMS = Object.freeze({ notAfterWindowMs: 60_000, chunkSizeMax: 1 << 20, maxGrantMs: 30 * 86_400_000 });
 export const T0 = 1_700_000_000_000;
 export const DAY = 86_400_000;
 
@@ -74,8 +74,13 @@ export function genesisFor(admins: { org: string; people: Person[] }[]): Genesis
   };
 }
 
+/** A fake RSA-OAEP-3072 wrap: 384 bytes (its real size) derived from the slot. */
+export function fakeWrappedDek(label: string): string {
+  return Buffer.concat(Array.from({ length: 12 }, (_, i) => createHash('sha256').update(`${label}/${i}`).digest())).toString('base64url');
+}
+
 export function wrap(recordId: string, version: number, keyId: string, alg = 'RSA-OAEP-256'): WrappedKey {
-  return { recordId, version, keyId, alg, wrappedDek: Buffer.from(`dek:${recordId}:${version}:${keyId}`).toString('base64url') };
+  return { recordId, version, keyId, alg, wrappedDek: fakeWrappedDek(`dek:${recordId}:${version}:${keyId}`) };
 }
 
 export type HeaderOverrides = Partial<TxHeader> & { hash?: string };

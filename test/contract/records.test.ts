@@ -130,3 +130,23 @@ test('SetListing: only the owner lists or unlists a record', () => {
   expectOk(w.setListing(raj, recordId, false));
   assert.equal(readState.record(w.state, recordId)?.listed, false);
 });
+
+test('an RSA-OAEP-256 wrapped key is exactly 384 bytes (512 base64url characters): one character, 511 or 513 are BODY_INVALID', () => {
+  const { w, raj, meera } = standardWorld();
+  const recordId = hex32('record/short-wrap');
+  const body = w.recordBody(raj, 'raj', recordId, 1);
+  const good = body.wrappedKeys[0]!.wrappedDek;
+  assert.equal(good.length, 512);
+  for (const wrappedDek of ['A', good.slice(1), `${good}A`]) {
+    const r = w.send(raj, 'AddRecord', { ...body, wrappedKeys: [{ ...body.wrappedKeys[0]!, wrappedDek }] });
+    assert.equal(code(r), 'BODY_INVALID', `${wrappedDek.length} characters`);
+    assert.equal(r.outcome.ok ? '' : r.outcome.field, 'wrappedKeys[0].wrappedDek');
+  }
+  expectOk(w.send(raj, 'AddRecord', body));
+  const grant = w.grantBody(meera, [recordId]) as { keys: { wrappedDek: string }[] };
+  grant.keys[0]!.wrappedDek = 'A';
+  assert.equal(code(w.send(raj, 'GrantAccess', grant)), 'BODY_INVALID');
+  // Another algorithm's size is its own: an unknown alg parses and is refused by the rules.
+  const other = w.recordBody(raj, 'raj', hex32('record/other-alg'), 1);
+  assert.equal(code(w.send(raj, 'AddRecord', { ...other, wrappedKeys: [{ ...other.wrappedKeys[0]!, alg: 'ML-KEM-768', wrappedDek: 'A' }] })), 'WRAP_ALG_UNKNOWN');
+});

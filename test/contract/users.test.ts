@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { genesisWrites, KEY, mayRead, MemoryStateView, readState } from '../../src/contract/index.ts';
-import { DAY, ORG_A, ORG_B, Person, World, code, expectOk, genesisFor, standardWorld } from './builders.ts';
+import { DAY, ORG_A, ORG_B, Person, World, code, expectOk, genesisFor, hex64, standardWorld } from './builders.ts';
 
 test('patients self-register: signed by the sig key they register, the user and both keys are written, no role', () => {
   const { w } = standardWorld();
@@ -59,6 +59,21 @@ test("genesis reserves its admins' key ids: nobody else can register them before
   // gina's enc SPKI is public in the genesis; eve tries to claim it as her own.
   assert.equal(code(w.send(eve, 'RegisterUser', { username: 'eve', ...eve.keys(), encKeyId: gina.encKeyId, encSpki: gina.encSpki })), 'KEY_ALREADY_REGISTERED');
   expectOk(w.register(gina));
+});
+
+test("a node's key is never a user's: RegisterUser and RotateKeys naming a genesis node's key id are KEY_ALREADY_REGISTERED", () => {
+  const { w, raj } = standardWorld();
+  const nodeKeyId = hex64(`${ORG_A}/node`);
+  assert.deepEqual(w.get(KEY.nodeKey(nodeKeyId)), { keyId: nodeKeyId, org: ORG_A, nodeId: `${ORG_A}-node` });
+  const eve = new Person('eve');
+  assert.equal(code(w.send(eve, 'RegisterUser', { username: 'eve', ...eve.keys(), sigKeyId: nodeKeyId }, { keyId: nodeKeyId })), 'KEY_ALREADY_REGISTERED');
+  assert.equal(code(w.send(eve, 'RegisterUser', { username: 'eve', ...eve.keys(), encKeyId: nodeKeyId })), 'KEY_ALREADY_REGISTERED');
+  const signing = raj.sigKeyId;
+  assert.equal(code(w.send(raj, 'RotateKeys', { ...raj.keysAt(1), sigKeyId: hex64(`${ORG_B}/node`) }, { keyId: signing })), 'KEY_ALREADY_REGISTERED');
+  // A genesis naming one key for an admin and a node is refused.
+  const g = genesisFor([{ org: ORG_A, people: [new Person('gina')] }]);
+  const clash = { ...g, orgs: [{ ...g.orgs[0]!, nodes: [{ nodeId: 'n1', sigKeyId: g.orgs[0]!.admins[0]!.sigKeyId }] }] };
+  assert.throws(() => genesisWrites(clash), TypeError);
 });
 
 test('genesisWrites is deterministic and sorted, and refuses a malformed genesis with a TypeError', () => {

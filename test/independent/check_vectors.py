@@ -618,7 +618,7 @@ ATTEST_TAG = 'dhl/attest/v1'
 STATE_TAG = 'dhl/state/v1'
 
 GENESIS_FIELDS = {'v', 'kind', 'time', 'salt', 'params', 'orgs'}
-GENESIS_PARAMS = {'chunkSizeMax', 'notAfterWindowMs', 'maxTxBytes', 'maxBlockTxs'}
+GENESIS_PARAMS = {'chunkSizeMax', 'notAfterWindowMs', 'maxTxBytes', 'maxBlockTxs', 'maxGrantMs'}
 ORG_ID = re.compile(r'[a-z0-9._-]{2,64}')
 TX_HEADER_FIELDS = {'v', 'chain', 'type', 'actor', 'keyId', 'alg', 'nonce', 'notAfter', 'time', 'bodyHash'}
 TX_TYPE = re.compile(r'[A-Z][A-Za-z]{1,39}')
@@ -757,13 +757,13 @@ def genesis_problems(g):
         problems.append(f'salt: {e}')
     params = g['params']
     if not isinstance(params, dict) or set(params) != GENESIS_PARAMS:
-        problems.append('params do not have exactly the four fields')
+        problems.append('params do not have exactly the five fields')
     elif not all(is_safe_int(params[p]) for p in GENESIS_PARAMS):
         problems.append('a param is not an integer')
     orgs = g['orgs']
     if not isinstance(orgs, list) or not orgs:
         return problems + ['orgs is not a non-empty list']
-    seen_org, seen_user, seen_node = set(), set(), set()
+    seen_org, seen_user, seen_node, seen_spki = set(), set(), set(), set()
     for o in orgs:
         if not isinstance(o, dict) or set(o) != {'org', 'admins', 'nodes'}:
             problems.append('an org is not {org, admins, nodes}')
@@ -784,6 +784,9 @@ def genesis_problems(g):
                 problems.append(f"username {a['username']!r} twice, or a lookalike differing only in separators")
             seen_user.add(skeleton)
             for f in ('sigSpki', 'encSpki'):
+                if a[f] in seen_spki:
+                    problems.append(f"{a['username']}.{f} is a key the genesis names twice")
+                seen_spki.add(a[f])
                 try:
                     check_rsa_params(load_spki_b64(a[f]))
                 except (ValueError, CheckFailed) as e:
@@ -797,6 +800,9 @@ def genesis_problems(g):
             if nd['nodeId'] in seen_node:
                 problems.append(f"node id {nd['nodeId']!r} twice")
             seen_node.add(nd['nodeId'])
+            if nd['sigSpki'] in seen_spki:
+                problems.append(f"node {nd['nodeId']!r} has a key the genesis names twice")
+            seen_spki.add(nd['sigSpki'])
             try:
                 check_rsa_params(load_spki_b64(nd['sigSpki']))
             except (ValueError, CheckFailed) as e:

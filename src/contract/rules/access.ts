@@ -41,6 +41,7 @@ export const requestAccess: Rule<RequestAccessBody> = (s, body) => {
   if (asDoctor) return reject(asDoctor);
   if (body.patient === s.actor) return reject('ACCESS_SELF');
   if (!read.user(s.state, body.patient)) return reject('USER_UNKNOWN');
+  if (body.durationMs > s.block.params.maxGrantMs) return reject('ACCESS_TOO_LONG');
   if (body.records !== 'all') {
     const bad = checkRequestedRecords(s, body.patient, body.records);
     if (bad) return reject(bad);
@@ -141,6 +142,7 @@ export const grantAccess: Rule<GrantAccessBody> = (s, body) => {
   const asDoctor = checkRole(s.state, body.grantee, 'doctor', 'GRANTEE_NOT_DOCTOR');
   if (asDoctor) return reject(asDoctor);
   if (body.expiresAt <= s.now) return reject('GRANT_EXPIRY_PASSED');
+  if (body.expiresAt > s.now + s.block.params.maxGrantMs) return reject('ACCESS_TOO_LONG');
   const badKeys = checkGrantKeys(s, body, grantee.encKeyId);
   if (badKeys) return reject(badKeys);
   if (body.requestId !== undefined) {

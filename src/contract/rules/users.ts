@@ -11,10 +11,12 @@ type KeyPair = { encSpki: string; encKeyId: string; sigSpki: string; sigKeyId: s
 /**
  * A key id belongs to one user for ever, so a wrap or signature naming it can
  * never be claimed by another, and a rotated-out key is never brought back.
- * Genesis reserves its admins' key ids under their names before they register.
+ * Genesis reserves its admins' key ids under their names before they register,
+ * and its nodes' key ids for good: a node's key is never a user's.
  */
 function keysTaken(s: Scope, keys: KeyPair, reservedFor?: string): boolean {
   return [keys.sigKeyId, keys.encKeyId].some((id) => {
+    if (read.nodeKey(s.state, id)) return true;
     const known = read.key(s.state, id);
     return known !== undefined && (reservedFor === undefined || known.username !== reservedFor);
   });
