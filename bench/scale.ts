@@ -158,7 +158,7 @@ function txAt(pop: Population, s: number, time: number, txHash: string): Tx {
       [`chart/${name}/${index}`, rid],
       [`record/${rid}`, recordState(pop, k, time, k % 3 !== 0, [])],
       [`version/${rid}/1`, { recordId: rid, version: 1, manifest, manifestSig, txHash, addedAt: time }],
-      [`wrap/${rid}/1/${wrap.keyId}`, { ...wrap, txHash }],
+      [`wrap/${rid}/1/${name}`, { ...wrap, txHash }],
     ];
     return { type: 'AddRecord', actor: u, body: { manifest, manifestSig, wrappedKeys: [wrap] }, outcome: 'OK', writes, users: [u], records: [k] };
   }
@@ -185,7 +185,7 @@ function txAt(pop: Population, s: number, time: number, txHash: string): Tx {
     const writes: [string, unknown][] = [
       [`grant/${rid}/${name}`, grant],
       [`record/${rid}`, recordState(pop, k, time, k % 3 !== 0, [name])],
-      [`wrap/${rid}/1/${wrap.keyId}`, { ...wrap, txHash }],
+      [`wrap/${rid}/1/${name}`, { ...wrap, txHash }],
     ];
     return { type: 'GrantAccess', actor: owner, body: { expiresAt, grantee: name, keys: [wrap], scopes: ['read'] }, outcome: 'OK', writes, users: [owner, doctorUser(doctor)], records: [k] };
   }
@@ -502,7 +502,7 @@ export async function run(args: string[]) {
       const k = record(i);
       const who = pick(i, 9, 3);
       const user = who === 0 ? patientName(ownerOf(pop, k).patient) : doctorName(who === 1 ? doctorOf(pop, k) : pick(i, 10, doctors));
-      return mayRead(view, user, recordIdOf(k), now).ok ? 1 : 0;
+      return mayRead(view, user, recordIdOf(k), 1, now).ok ? 1 : 0;
     }), { note: 'a third owners, a third the doctor grants go to (granted for ~14% of records), a third other doctors; meanRows = share allowed' });
 
     const counts = Object.fromEntries(

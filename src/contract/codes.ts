@@ -74,9 +74,10 @@ export const REJECT_CODES = Object.freeze({
   GRANT_NOT_FOUND: 'no grant to revoke',
 
   // Reads.
-  READ_NOT_PERMITTED: 'the reader neither owns nor authored the record and holds no grant on it',
+  READ_NOT_PERMITTED: 'the reader does not own the record, holds no read grant on it, and no contribute grant for a version they wrote',
   GRANT_EXPIRED: 'the grant has expired',
   GRANT_VOID: "the grant is void: the grantee's doctor role was revoked after it was issued",
+  VERSION_NOT_WRAPPED: 'the version is not wrapped for any enc key of the reader',
 
   // Reserved for EmergencyAccess and EraseRecord, not emitted yet (see RESERVED_CODES).
   EMERGENCY_NOT_OPTED_IN: 'the patient did not opt this record into emergency access',

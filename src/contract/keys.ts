@@ -20,8 +20,12 @@ export const KEY = Object.freeze({
   record: (recordId: string) => `record/${recordId}`,
   /** VersionState: manifest and its signature */
   version: (recordId: string, version: number) => `version/${recordId}/${version}`,
-  /** WrapState: one wrapped DEK for one recipient key */
-  wrap: (recordId: string, version: number, keyId: string) => `wrap/${recordId}/${version}/${keyId}`,
+  /**
+   * WrapState: the DEK of one version wrapped for one user (the value names the
+   * enc key, which may be one the user has since rotated out: the vault keeps it).
+   * Keyed by user, not key id, so "is this version wrapped for one of X's keys" is one read.
+   */
+  wrapFor: (recordId: string, version: number, username: string) => `wrap/${recordId}/${version}/${username}`,
   /** ChartState: how many records a patient has */
   chart: (patient: string) => `chart/${patient}`,
   /** recordId of the patient's i-th record (0-based, in order of AddRecord) */

@@ -93,7 +93,7 @@ test("grant keys are wrapped for the grantee's current enc key, cover the latest
   const saras = expectOk(w.addRecord(sara, 'sara', 's')).recordId;
   assert.equal(grant([wrap(saras, 1, meera.encKeyId)]), 'NOT_RECORD_OWNER');
   assert.equal(grant([wrap(a, 2, meera.encKeyId), wrap(a, 1, meera.encKeyId)]), 'OK', 'older versions may be included');
-  assert.ok(w.get(KEY.wrap(a, 1, meera.encKeyId)), 'the grantee finds their wrapped keys in state');
+  assert.ok(w.get(KEY.wrapFor(a, 1, 'meera')), 'the grantee finds their wrapped keys in state');
 });
 
 test('grants go only to an active doctor whose keys are vouched, and must expire after the block time', () => {
@@ -113,7 +113,7 @@ test('grants expire by block time: readable until just before expiresAt, refused
   assert.equal(code(w.read(meera, a)), 'OK');
   w.advance(1);
   assert.equal(code(w.read(meera, a)), 'GRANT_EXPIRED');
-  assert.equal(mayRead(w.state, 'meera', a, w.time - 1).ok, true, 'mayRead judges the time it is given');
+  assert.equal(mayRead(w.state, 'meera', a, 1, w.time - 1).ok, true, 'mayRead judges the time it is given');
 });
 
 test('a new grant on the same (record, doctor) replaces the previous one, shorter or longer', () => {
@@ -177,4 +177,35 @@ test('a request asks for at most maxGrantMs (ACCESS_TOO_LONG above it)', () => {
   assert.equal(code(w.request(meera, 'raj', [a], PARAMS.maxGrantMs + 1)), 'ACCESS_TOO_LONG');
   assert.equal(code(w.request(meera, 'raj', [a], Number.MAX_SAFE_INTEGER)), 'ACCESS_TOO_LONG');
   expectOk(w.request(meera, 'raj', [a], PARAMS.maxGrantMs));
+});
+
+test("an author keeps no read access for good: after the patient revokes her grants and the admin her role, she reads neither her own version nor a later one", () => {
+  const { w, adam, raj, meera } = standardWorld();
+  expectOk(w.grant(raj, meera, [], { scopes: ['contribute'] }));
+  const lab = expectOk(w.addRecord(meera, 'raj', 'lab')).recordId;
+  assert.equal(code(w.read(meera, lab, 1)), 'OK', 'her own version, under a usable contribute grant');
+  expectOk(w.revoke(raj, meera));
+  assert.equal(code(w.read(meera, lab, 1)), 'READ_NOT_PERMITTED', 'the contribute grant was revoked');
+  expectOk(w.revokeRole(adam, meera, 'doctor'));
+  expectOk(w.addVersion(raj, lab, ['raj']));
+  assert.equal(code(w.read(meera, lab, 1)), 'READ_NOT_PERMITTED');
+  assert.equal(code(w.read(meera, lab, 2)), 'READ_NOT_PERMITTED');
+  assert.equal(code(w.read(raj, lab, 1)), 'OK', 'the owner reads every version');
+});
+
+test('under a contribute grant an author reads only the versions she wrote; a read grant reads a version only if it is wrapped for the reader (VERSION_NOT_WRAPPED)', () => {
+  const { w, raj, meera } = standardWorld();
+  expectOk(w.grant(raj, meera, [], { scopes: ['contribute'] }));
+  const lab = expectOk(w.addRecord(meera, 'raj', 'lab')).recordId;
+  expectOk(w.addVersion(raj, lab));
+  assert.equal(code(w.read(meera, lab, 2)), 'READ_NOT_PERMITTED', "raj's version: contribute does not read others' versions");
+  // A read grant made for version 3 alone does not reach back to the versions it never wrapped.
+  const { recordId: fevers } = expectOk(w.addRecord(raj, 'raj', 'fevers'));
+  expectOk(w.addVersion(raj, fevers));
+  expectOk(w.grant(raj, meera, [fevers]));
+  assert.equal(code(w.read(meera, fevers, 2)), 'OK');
+  assert.equal(code(w.read(meera, fevers, 1)), 'VERSION_NOT_WRAPPED');
+  expectOk(w.send(raj, 'GrantAccess', { ...w.grantBody(meera, [fevers]), keys: [wrap(fevers, 1, meera.encKeyId), wrap(fevers, 2, meera.encKeyId)] }));
+  assert.equal(code(w.read(meera, fevers, 1)), 'OK', 'once a grant wraps version 1 for her');
+  assert.equal(code(w.read(meera, lab, 1)), 'OK', 'her own version still reads while the contribute grant stands');
 });

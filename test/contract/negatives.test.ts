@@ -244,6 +244,13 @@ const CASES: Case[] = [
     run: () => { const { w, raj, meera, recordId } = withRecord(); return w.grant(raj, meera, [recordId], { expiresAt: w.time + PARAMS.maxGrantMs + 1 }); } },
   { code: 'ACCESS_TOO_LONG', name: "a request for longer than the chain's maxGrantMs",
     run: () => { const { w, meera, recordId } = withRecord(); return w.request(meera, 'raj', [recordId], PARAMS.maxGrantMs + 1); } },
+  { code: 'VERSION_NOT_WRAPPED', name: 'a read under a grant of a version the grant never wrapped for the reader',
+    run: () => {
+      const { w, raj, meera, recordId } = withRecord();
+      expectOk(w.addVersion(raj, recordId));
+      expectOk(w.grant(raj, meera, [recordId]));
+      return w.read(meera, recordId, 1);
+    } },
   { code: 'GRANT_EXPIRY_PASSED', name: 'a grant expiring at the block time',
     run: () => { const { w, raj, meera, recordId } = withRecord(); return w.grant(raj, meera, [recordId], { expiresAt: w.time }); } },
   { code: 'GRANT_LATEST_VERSION_MISSING', name: 'grant keys for an old version only',

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { canonicalJson } from '../../src/crypto/canonical.ts';
 import {
-  apply, genesisWrites, mayRead, MemoryStateView, OverlayView, TX_TYPES, type ContractTx, type StateWrite,
+  apply, genesisWrites, mayRead, MemoryStateView, OverlayView, readState, TX_TYPES, type ContractTx, type StateWrite,
 } from '../../src/contract/index.ts';
 import { DAY, Person, code } from './builders.ts';
 import { Runner, commandArb, type Cmd, type LogEntry } from './commands.ts';
@@ -16,8 +16,12 @@ import { oracleMayRead } from './oracle.ts';
 
 const RUNS = 80;
 const commands = fc.array(commandArb, { minLength: 20, maxLength: 70 });
-/** Read-denial codes: a RecordRead refused for one of these means "may not read now". */
-const READ_DENIALS = new Set(['READ_NOT_PERMITTED', 'GRANT_EXPIRED', 'GRANT_VOID', 'ROLE_KEY_NOT_VOUCHED']);
+/** Read-denial codes: a RecordRead refused for one of these means "may not read this version now". */
+const READ_DENIALS = new Set(['READ_NOT_PERMITTED', 'GRANT_EXPIRED', 'GRANT_VOID', 'ROLE_KEY_NOT_VOUCHED', 'VERSION_NOT_FOUND', 'VERSION_NOT_WRAPPED']);
+
+function latestVersion(r: Runner, recordId: string): number {
+  return readState.record(r.w.state, recordId)?.latestVersion ?? 1;
+}
 
 function isNonceOnly(entry: LogEntry): boolean {
   const nonceKey = `nonce/${entry.tx.header.actor}/${entry.tx.header.nonce}`;
@@ -33,14 +37,16 @@ function probeTimes(r: Runner): number[] {
   return [...new Set([r.w.time, r.w.time + 3_600_000, r.w.time + DAY, ...expiries.flatMap((t) => [t - 1, t])])];
 }
 
-/** Every (user, record) pair at the probe times: the contract's answer and the oracle's must agree. */
+/** Every (user, record, version) at the probe times, one version past the latest too: the contract's answer and the oracle's must agree. */
 function compareWithOracle(r: Runner, people: Person[]): void {
   for (const t of probeTimes(r)) {
     for (const x of people) {
       for (const recordId of r.allRecords()) {
-        const contract = mayRead(r.w.state, x.username, recordId, t).ok;
-        const oracle = oracleMayRead(r.accepted, x.username, recordId, t);
-        assert.equal(contract, oracle, `mayRead(${x.username}, ${recordId.slice(0, 6)}, +${t - r.w.time}ms)`);
+        for (let v = 1; v <= latestVersion(r, recordId) + 1; v++) {
+          const contract = mayRead(r.w.state, x.username, recordId, v, t).ok;
+          const oracle = oracleMayRead(r.accepted, x.username, recordId, v, t);
+          assert.equal(contract, oracle, `mayRead(${x.username}, ${recordId.slice(0, 6)}, v${v}, +${t - r.w.time}ms)`);
+        }
       }
     }
   }
@@ -60,13 +66,13 @@ test('mayRead agrees with the naive oracle over random interleavings of valid an
           if (e.tx.header.type === 'RecordRead' && !e.faulted && code(e.result) !== 'BODY_INVALID') {
             const c = code(e.result);
             // A garbage body can be refused for its actor or time before its shape is looked at.
-            const recordId = (e.tx.body as { recordId?: unknown } | null)?.recordId;
-            if (typeof recordId !== 'string') {
-              assert.notEqual(c, 'OK', 'a read naming no record was accepted');
+            const { recordId, version } = (e.tx.body ?? {}) as { recordId?: unknown; version?: unknown };
+            if (typeof recordId !== 'string' || typeof version !== 'number') {
+              assert.notEqual(c, 'OK', 'a read naming no record or version was accepted');
               return;
             }
-            const oracle = oracleMayRead(acceptedBefore(i), e.tx.header.actor, recordId, e.time);
-            if (c === 'OK' || c === 'VERSION_NOT_FOUND') assert.equal(oracle, true, `read accepted (${c}) but the oracle refuses`);
+            const oracle = oracleMayRead(acceptedBefore(i), e.tx.header.actor, recordId, version, e.time);
+            if (c === 'OK') assert.equal(oracle, true, 'read accepted but the oracle refuses');
             if (READ_DENIALS.has(c)) assert.equal(oracle, false, `read refused (${c}) but the oracle allows`);
           }
         });
@@ -167,7 +173,7 @@ test('revoke always takes effect: after RevokeAccess the doctor is refused until
           r.grantNow(raj, meera, recordId, DAY * 30);
           r.revokeNow(raj, meera, recordId);
         }
-        assert.equal(mayRead(r.w.state, 'meera', recordId, r.w.time).ok, false);
+        assert.equal(mayRead(r.w.state, 'meera', recordId, latestVersion(r, recordId), r.w.time).ok, false);
         assert.notEqual(code(r.readNow(meera, recordId)), 'OK');
       });
     }),
@@ -188,7 +194,7 @@ test('expiry always takes effect by block time: once the block time reaches expi
         } else {
           r.w.advance(1);
         }
-        assert.equal(mayRead(r.w.state, 'meera', recordId, r.w.time).ok, false);
+        assert.equal(mayRead(r.w.state, 'meera', recordId, latestVersion(r, recordId), r.w.time).ok, false);
         assert.notEqual(code(r.readNow(meera, recordId)), 'OK');
       });
     }),
@@ -208,7 +214,7 @@ test('role revocation always takes effect: grants to a doctor whose role is revo
           r.revokeRoleNow(adam, meera);
           r.reassignNow(adam, meera);
         }
-        assert.equal(mayRead(r.w.state, 'meera', recordId, r.w.time).ok, false);
+        assert.equal(mayRead(r.w.state, 'meera', recordId, latestVersion(r, recordId), r.w.time).ok, false);
         assert.notEqual(code(r.readNow(meera, recordId)), 'OK');
       });
     }),

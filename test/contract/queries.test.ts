@@ -5,23 +5,27 @@ import fc from 'fast-check';
 import { auditSubjects, directory, mayRead, readState, TX_TYPES } from '../../src/contract/index.ts';
 import { DAY, expectOk, hex32, standardWorld } from './builders.ts';
 
-test('mayRead says why: owner, author, or the grant itself; and each refusal has its code', () => {
+test('mayRead says why: owner, author under a contribute grant, or the read grant itself; and each refusal has its code', () => {
   const { w, adam, raj, meera, nils } = standardWorld();
   const { recordId } = expectOk(w.addRecord(raj, 'raj', 'r'));
-  assert.deepEqual(mayRead(w.state, 'raj', recordId, w.time), { ok: true, via: 'owner' });
-  expectOk(w.grant(raj, nils, [], { scopes: ['contribute'] }));
+  assert.deepEqual(mayRead(w.state, 'raj', recordId, 1, w.time), { ok: true, via: 'owner' });
+  const contribute = expectOk(w.grant(raj, nils, [], { scopes: ['contribute'] }));
   const lab = expectOk(w.addRecord(nils, 'raj', 'lab')).recordId;
-  assert.deepEqual(mayRead(w.state, 'nils', lab, w.time), { ok: true, via: 'author' });
+  const asAuthor = mayRead(w.state, 'nils', lab, 1, w.time);
+  assert.ok(asAuthor.ok && asAuthor.via === 'author');
+  assert.equal(asAuthor.grant.grantId, contribute.tx.hash, 'under which contribute grant');
   const granted = expectOk(w.grant(raj, meera, [recordId], { expiresAt: w.time + DAY }));
-  const decision = mayRead(w.state, 'meera', recordId, w.time);
+  const decision = mayRead(w.state, 'meera', recordId, 1, w.time);
   assert.ok(decision.ok && decision.via === 'grant');
   assert.equal(decision.grant.grantId, granted.tx.hash, 'under which grant');
-  assert.deepEqual(mayRead(w.state, 'meera', recordId, w.time + DAY), { ok: false, code: 'GRANT_EXPIRED' });
-  assert.deepEqual(mayRead(w.state, 'sara', recordId, w.time), { ok: false, code: 'READ_NOT_PERMITTED' });
-  assert.deepEqual(mayRead(w.state, 'ghost', recordId, w.time), { ok: false, code: 'USER_UNKNOWN' });
-  assert.deepEqual(mayRead(w.state, 'raj', hex32('none'), w.time), { ok: false, code: 'RECORD_NOT_FOUND' });
+  assert.deepEqual(mayRead(w.state, 'meera', recordId, 1, w.time + DAY), { ok: false, code: 'GRANT_EXPIRED' });
+  assert.deepEqual(mayRead(w.state, 'meera', recordId, 2, w.time), { ok: false, code: 'VERSION_NOT_FOUND' });
+  assert.deepEqual(mayRead(w.state, 'meera', recordId, 0, w.time), { ok: false, code: 'VERSION_NOT_FOUND' });
+  assert.deepEqual(mayRead(w.state, 'sara', recordId, 1, w.time), { ok: false, code: 'READ_NOT_PERMITTED' });
+  assert.deepEqual(mayRead(w.state, 'ghost', recordId, 1, w.time), { ok: false, code: 'USER_UNKNOWN' });
+  assert.deepEqual(mayRead(w.state, 'raj', hex32('none'), 1, w.time), { ok: false, code: 'RECORD_NOT_FOUND' });
   expectOk(w.revokeRole(adam, meera, 'doctor'));
-  assert.deepEqual(mayRead(w.state, 'meera', recordId, w.time), { ok: false, code: 'GRANT_VOID' });
+  assert.deepEqual(mayRead(w.state, 'meera', recordId, 1, w.time), { ok: false, code: 'GRANT_VOID' });
 });
 
 test('directory: a doctor sees only the listed records of the exact patient asked for; the patient sees all their own', () => {

@@ -9,7 +9,7 @@ test("AddRecord by the patient: one wrap serves owner and author; record, versio
   const result = expectOk(w.addRecord(raj, 'raj', 'fevers'));
   const id = result.recordId;
   assert.deepEqual(result.writes.map(([k]) => k).sort(), [
-    KEY.chart('raj'), KEY.chartEntry('raj', 0), `nonce/raj/${result.tx.header.nonce}`, KEY.record(id), KEY.version(id, 1), KEY.wrap(id, 1, raj.encKeyId),
+    KEY.chart('raj'), KEY.chartEntry('raj', 0), `nonce/raj/${result.tx.header.nonce}`, KEY.record(id), KEY.version(id, 1), KEY.wrapFor(id, 1, 'raj'),
   ].sort());
   const record = readState.record(w.state, id)!;
   assert.deepEqual(record, { recordId: id, patient: 'raj', authors: ['raj'], latestVersion: 1, listed: false, grantees: [], createdAt: w.time });
@@ -50,7 +50,7 @@ test('AddRecordVersion must wrap for every standing grantee, and for nobody else
   assert.equal(code(w.addVersion(raj, recordId, ['raj', 'meera'])), 'WRAP_MISSING_GRANTEE');
   assert.equal(code(w.addVersion(raj, recordId, ['raj', 'meera', 'nils', 'sara'])), 'WRAP_UNEXPECTED_RECIPIENT');
   const ok = expectOk(w.addVersion(raj, recordId, ['raj', 'meera', 'nils']));
-  assert.ok(ok.writes.some(([k]) => k === KEY.wrap(recordId, 2, meera.encKeyId)));
+  assert.ok(ok.writes.some(([k]) => k === KEY.wrapFor(recordId, 2, 'meera')));
   assert.equal(readState.record(w.state, recordId)?.latestVersion, 2);
 });
 

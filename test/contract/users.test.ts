@@ -174,7 +174,7 @@ test('RevokeRole voids grants issued to the doctor for good, even after the role
   assert.equal(readState.role(w.state, 'meera', 'doctor')?.term, 2, 'a new term');
   assert.equal(code(w.read(meera, recordId)), 'GRANT_VOID', 'still void after re-assignment');
   assert.equal(code(w.addRecord(meera, 'raj', 'lab')), 'CONTRIBUTE_GRANT_REQUIRED', 'the contribute grant is void too');
-  assert.equal(mayRead(w.state, 'meera', recordId, w.time).ok, false);
+  assert.equal(mayRead(w.state, 'meera', recordId, 1, w.time).ok, false);
   expectOk(w.grant(raj, meera, [recordId]));
   assert.equal(code(w.read(meera, recordId)), 'OK', 'a new grant in the new term works');
 });

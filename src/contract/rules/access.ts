@@ -185,10 +185,8 @@ export const revokeAccess: Rule<RevokeAccessBody> = (s, body) => {
   return ACCEPTED;
 };
 
-/** The reader's signed receipt: accepted only if they may read now; a refused read is ledgered with its code. */
+/** The reader's signed receipt: accepted only if they may read that version now; a refused read is ledgered with its code. */
 export const recordRead: Rule<RecordReadBody> = (s, body) => {
-  const decision = mayRead(s.state, s.actor, body.recordId, s.now);
-  if (!decision.ok) return reject(decision.code);
-  if (body.version > read.record(s.state, body.recordId)!.latestVersion) return reject('VERSION_NOT_FOUND');
-  return ACCEPTED;
+  const decision = mayRead(s.state, s.actor, body.recordId, body.version, s.now);
+  return decision.ok ? ACCEPTED : reject(decision.code);
 };
