@@ -75,10 +75,25 @@ test('a grant answering a request must come from the asked patient, to the askin
   assert.equal(code(w.grant(raj, nils, [a], { requestId: request.tx.hash })), 'REQUEST_PARTIES_MISMATCH');
   assert.equal(code(w.grant(raj, meera, [a, b], { requestId: request.tx.hash })), 'REQUEST_RECORDS_MISMATCH');
   assert.equal(code(w.grant(raj, meera, [a], { requestId: 'ab'.repeat(32) })), 'REQUEST_NOT_FOUND');
-  assert.equal(code(w.grant(raj, meera, [], { requestId: request.tx.hash, scopes: ['contribute'] })), 'REQUEST_RECORDS_MISMATCH', 'a request asks to read');
   expectOk(w.grant(raj, meera, [a], { requestId: request.tx.hash }));
   assert.equal(code(w.grant(raj, meera, [a], { requestId: request.tx.hash })), 'REQUEST_NOT_PENDING', 'a request is answered once');
   assert.equal(code(w.grant(raj, meera, [b])), 'OK', 'a patient may also grant without a request');
+});
+
+test('a doctor asking to contribute is answered by a contribute-only grant: the request is granted, and she may add to the chart but read nothing', () => {
+  const { w, raj, meera, a, b } = twoRecords();
+  const request = expectOk(w.send(meera, 'RequestAccess', { patient: 'raj', records: 'all', purpose: 'add the lab results of 12 May to your chart', durationMs: DAY }));
+  const answer = expectOk(w.grant(raj, meera, [], { requestId: request.tx.hash, scopes: ['contribute'] }));
+  assert.equal(readState.request(w.state, request.tx.hash)?.status, 'granted');
+  assert.equal(readState.request(w.state, request.tx.hash)?.closedBy, answer.tx.hash);
+  assert.equal(readState.contribute(w.state, 'raj', 'meera')?.grantId, answer.tx.hash);
+  expectOk(w.addRecord(meera, 'raj', 'lab'));
+  assert.equal(code(w.read(meera, a)), 'READ_NOT_PERMITTED', 'contribute reads nothing of the chart');
+  // Answering a request for named records with contribute only is allowed too; read on other records never is.
+  const named = expectOk(w.request(meera, 'raj', [a]));
+  assert.equal(code(w.grant(raj, meera, [a, b], { requestId: named.tx.hash, scopes: ['read', 'contribute'] })), 'REQUEST_RECORDS_MISMATCH');
+  expectOk(w.grant(raj, meera, [], { requestId: named.tx.hash, scopes: ['contribute'] }));
+  assert.equal(readState.request(w.state, named.tx.hash)?.status, 'granted');
 });
 
 test("grant keys are wrapped for the grantee's current enc key, cover the latest version of each record, for the patient's own records", () => {

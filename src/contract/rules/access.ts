@@ -106,10 +106,10 @@ function checkAnsweredRequest(s: Scope, body: GrantAccessBody, requestId: string
   if (!request) return 'REQUEST_NOT_FOUND';
   if (request.patient !== s.actor || request.doctor !== body.grantee) return 'REQUEST_PARTIES_MISMATCH';
   if (!isPending(s.state, request)) return 'REQUEST_NOT_PENDING';
-  // A request asks to read: answering it grants at least one of the records asked for, and no other.
+  // The answer gives read on some of the records asked for and no other, and/or contribute: a doctor
+  // asking to add to the chart (a request names records and a purpose) is answered by a contribute grant.
   const asked = request.records;
-  const granted = grantedRecordIds(body);
-  if (granted.length === 0 || (asked !== 'all' && granted.some((id) => !asked.includes(id)))) return 'REQUEST_RECORDS_MISMATCH';
+  if (asked !== 'all' && grantedRecordIds(body).some((id) => !asked.includes(id))) return 'REQUEST_RECORDS_MISMATCH';
   return null;
 }
 
