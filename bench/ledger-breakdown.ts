@@ -166,7 +166,7 @@ export async function breakdown(dataDir: string, texts: string[], blockSize: num
       const cached = new CachedView(state);
       applyBatch(cached, txs, context);
       t.time('contract: apply over memory view', () => applyBatch(cached, txs, context));
-      const { outcomes, writes: batchWrites } = t.time('contract: apply over SQLite view', () => applyBatch(state, txs, context));
+      const { outcomes, writes: batchWrites, after } = t.time('contract: apply over SQLite view', () => applyBatch(state, txs, context));
       const writes = batchWrites as StateWrite[];
       const entries = txs.map((tx, i) => ({ tx: tx.hash, outcome: outcomes[i]! }));
       t.time('block: buildBlock without Merkle writes', () => buildBlock(sha256, shadow, prev, { chain: chainId, time: context.time, entries, writes }));
@@ -187,7 +187,7 @@ export async function breakdown(dataDir: string, texts: string[], blockSize: num
         const seq = h.firstSeq + i;
         run(s.insertEntry, seq, h.height, tx.hash, outcomes[i]!, tx.header.type, tx.header.actor, tx.headerJson, tx.sig);
         run(s.insertBody, seq, tx.bodyJson!);
-        const subjects = t.time('contract: auditSubjects', () => auditSubjects(tx, outcomes[i] === OK ? { ok: true } : { ok: false, code: outcomes[i] as never }));
+        const subjects = t.time('contract: auditSubjects', () => auditSubjects(tx, outcomes[i] === OK ? { ok: true } : { ok: false, code: outcomes[i] as never }, after));
         for (const u of subjects.users) run(s.insertAudit, `u:${u}`, seq);
         for (const r of subjects.records) run(s.insertAudit, `r:${r}`, seq);
       });

@@ -168,10 +168,10 @@ function txAt(pop: Population, s: number, time: number, txHash: string): Tx {
   const doctor = doctorOf(pop, k);
   const r = pick(s, 0x9e37, 100);
   if (r < 30) return { type: 'RecordRead', actor: owner, body: { recordId: rid, version: 1 }, outcome: 'OK', writes: [], users: [owner], records: [k] };
-  if (r < 55) return { type: 'RecordRead', actor: doctorUser(doctor), body: { recordId: rid, version: 1 }, outcome: k % 2 === 0 ? 'OK' : 'READ_NOT_PERMITTED', writes: [], users: [doctorUser(doctor)], records: [k] };
+  if (r < 55) return { type: 'RecordRead', actor: doctorUser(doctor), body: { recordId: rid, version: 1 }, outcome: k % 2 === 0 ? 'OK' : 'READ_NOT_PERMITTED', writes: [], users: [doctorUser(doctor), owner], records: [k] };
   if (r < 65) {
     const other = 1 + pop.doctors + pick(s, 0x1234, pop.patients);
-    return { type: 'RecordRead', actor: other, body: { recordId: rid, version: 1 }, outcome: other === owner ? 'OK' : 'READ_NOT_PERMITTED', writes: [], users: [other], records: [k] };
+    return { type: 'RecordRead', actor: other, body: { recordId: rid, version: 1 }, outcome: other === owner ? 'OK' : 'READ_NOT_PERMITTED', writes: [], users: [...new Set([other, owner])], records: [k] };
   }
   if (r < 72) {
     const listed = pick(s, 0x77, 2) === 0;

@@ -126,7 +126,8 @@ const NOBODY: AuditSubjects = { users: [], records: [] };
 
 /** Users and records each type's body names. */
 const NAMED: { [T in ActiveTxType]: (body: BodyOf[T]) => AuditSubjects } = {
-  RegisterUser: () => NOBODY,
+  // The name a RegisterUser claims concerns its holder even when someone else sends it (an impersonation attempt).
+  RegisterUser: (b) => ({ users: [b.username], records: [] }),
   RotateKeys: () => NOBODY,
   AssignRole: (b) => ({ users: [b.username], records: [] }),
   RevokeRole: (b) => ({ users: [b.username], records: [] }),
@@ -146,20 +147,25 @@ function namedInBody<T extends ActiveTxType>(type: T, body: unknown): AuditSubje
 }
 
 /**
- * Which users and records a log entry concerns, from the transaction alone
- * (pure): the actor and whoever and whatever a well-formed body names, for
- * accepted and rejected entries alike (a refused read is an audit event of its
- * record). An unparsable body concerns its actor only. Sorted, distinct.
- * `outcome` is accepted for the node's convenience; today the subjects do not
- * depend on it.
+ * Which users and records a log entry concerns: the actor, whoever and
+ * whatever a well-formed body names, and the owner of every record it names
+ * (so a patient's audit shows who tried to read or touch their records), for
+ * accepted and rejected entries alike. An unparsable body concerns its actor
+ * only. Sorted, distinct.
+ *
+ * `view` is the state after the entry's block, what the node and the verifier
+ * hold when they index: owners are looked up there (a record's owner never
+ * changes, and a record added earlier in the same block is found). `outcome`
+ * is accepted for the node's convenience; the subjects do not depend on it.
  */
-export function auditSubjects(tx: ContractTx, _outcome: Outcome): AuditSubjects {
+export function auditSubjects(tx: ContractTx, _outcome: Outcome, view: StateView): AuditSubjects {
   const actor = tx?.header?.actor;
   const users = typeof actor === 'string' && PATTERNS.username.test(actor) ? [actor] : [];
   const type = tx?.header?.type;
   const named = typeof type === 'string' && isActiveType(type) ? namedInBody(type, tx.body) : NOBODY;
+  const owners = named.records.map((id) => read.record(view, id)?.patient).filter((p): p is string => p !== undefined);
   return {
-    users: [...new Set([...users, ...named.users])].sort(),
+    users: [...new Set([...users, ...named.users, ...owners])].sort(),
     records: [...new Set(named.records)].sort(),
   };
 }

@@ -425,7 +425,7 @@ export class LedgerNode {
     });
     txs.forEach((tx, i) => {
       const seq = h.firstSeq + i;
-      const subjects = auditSubjects(tx, outcomes[i] === OK ? { ok: true } : { ok: false, code: outcomes[i] as never });
+      const subjects = auditSubjects(tx, outcomes[i] === OK ? { ok: true } : { ok: false, code: outcomes[i] as never }, after);
       for (const u of subjects.users) batch.run(SQL.insertAudit, `u:${u}`, seq);
       for (const r of subjects.records) batch.run(SQL.insertAudit, `r:${r}`, seq);
     });
