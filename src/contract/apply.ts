@@ -15,6 +15,7 @@ import { denyRequest, grantAccess, recordRead, requestAccess, revokeAccess } fro
 import { reject, type Rule, type Scope } from './rules/scope.ts';
 import { assignRole, registerUser, revokeRole, rotateKeys } from './rules/users.ts';
 import { OK, type OutcomeCode } from './codes.ts';
+import { finishBlock } from './nonces.ts';
 import { OverlayView } from './state.ts';
 import type { ActiveTxType, ApplyResult, BlockContext, BodyOf, ContractTx, Outcome, Rejected, StateView, StateWrite, TxType } from './types.ts';
 import { RESERVED_TX_TYPES, TX_TYPES } from './types.ts';
@@ -55,7 +56,9 @@ function checkBlockContext(block: BlockContext): void {
   if (typeof block?.chain !== 'string' || !PATTERNS.hex64.test(block.chain)) throw new TypeError('block.chain must be a hex chain id');
   if (!isNat(block.height) || !isNat(block.time)) throw new RangeError('block.height and block.time must be non-negative safe integers');
   const p = block.params;
-  if (!isNat(p?.notAfterWindowMs) || !isNat(p.chunkSizeMax) || !isNat(p.maxGrantMs)) throw new RangeError('block.params are invalid');
+  if (!isNat(p?.notAfterWindowMs) || !isNat(p.chunkSizeMax) || !isNat(p.maxGrantMs) || !isNat(p.maxBlockTxs) || p.maxBlockTxs < 1) {
+    throw new RangeError('block.params are invalid');
+  }
 }
 
 function isMatch(value: unknown, pattern: RegExp): value is string {
@@ -97,7 +100,7 @@ function checkEnvelope(view: StateView, tx: ContractTx, block: BlockContext): Re
   // Expiry is judged by block time, never by the client's header.time.
   if (h.notAfter < block.time) return reject('TX_EXPIRED');
   if (h.notAfter > block.time + block.params.notAfterWindowMs) return reject('NOT_AFTER_TOO_FAR');
-  // A nonce is remembered until its notAfter; after that the TX_EXPIRED check refuses a replay anyway.
+  // A nonce is remembered until its notAfter (then pruned, nonces.ts); after that the TX_EXPIRED check refuses a replay anyway.
   const usedUntil = view.get(KEY.nonce(h.actor, h.nonce));
   if (typeof usedUntil === 'number' && usedUntil >= block.time) return reject('NONCE_REPLAYED');
   return undefined;
@@ -150,7 +153,11 @@ export interface BatchResult {
   after: StateView;
 }
 
-/** Applies a block's transactions in order over one overlay: each sees the writes of those before it. */
+/**
+ * Applies a block's transactions in order over one overlay (each sees the
+ * writes of those before it), then the block's end (nonces.ts): the writes of
+ * a whole block, as it commits and hashes them.
+ */
 export function applyBatch(view: StateView, txs: readonly ContractTx[], block: BlockContext): BatchResult {
   const overlay = new OverlayView(view);
   const outcomes: OutcomeCode[] = [];
@@ -159,5 +166,6 @@ export function applyBatch(view: StateView, txs: readonly ContractTx[], block: B
     overlay.apply(result.writes);
     outcomes.push(result.outcome.ok ? OK : result.outcome.code);
   }
+  finishBlock(overlay, block);
   return { outcomes, writes: overlay.writes(), after: overlay };
 }

@@ -40,6 +40,12 @@ export const KEY = Object.freeze({
   pending: (doctor: string, recordId: string) => `pending/${doctor}/${recordId}`,
   /** requestId of the doctor's request for all of the patient's records */
   pendingAll: (doctor: string, patient: string) => `pending-all/${doctor}/${patient}`,
-  /** notAfter of a used (actor, nonce) pair */
+  /** notAfter of a used (actor, nonce) pair, until pruned (nonces.ts) */
   nonce: (actor: string, nonce: string) => `nonce/${actor}/${nonce}`,
+  /** `{count, pruned}`: nonces indexed in expiry bucket b, and how many of them are forgotten (nonces.ts) */
+  nonceBucket: (bucket: number) => `nonce-expiry/${bucket}`,
+  /** `"<actor>/<nonce>"`: the i-th nonce of bucket b */
+  nonceExpiry: (bucket: number, index: number) => `nonce-expiry/${bucket}/${index}`,
+  /** `[b, …]`: the expiry buckets holding entries, ascending */
+  nonceBuckets: () => 'nonce-buckets',
 });

@@ -54,6 +54,8 @@ export interface ChainParams {
   readonly chunkSizeMax: number;
   /** The longest access a grant may give (expiresAt − block time) or a request may ask for (durationMs). */
   readonly maxGrantMs: number;
+  /** Most transactions in a block: nonce pruning may take twice as many steps per block (nonces.ts). */
+  readonly maxBlockTxs: number;
 }
 
 /** What the node knows about the block being built: its chain, height and (ordering) time. */

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { canonicalJson } from '../../src/crypto/canonical.ts';
 import {
-  apply, genesisWrites, mayRead, MemoryStateView, OverlayView, readState, TX_TYPES, type ContractTx, type StateWrite,
+  apply, finishBlock, genesisWrites, mayRead, NONCE_BUCKET_MS, MemoryStateView, OverlayView, readState, TX_TYPES, type ContractTx, type StateWrite,
 } from '../../src/contract/index.ts';
 import { DAY, Person, code } from './builders.ts';
 import { Runner, commandArb, type Cmd, type LogEntry } from './commands.ts';
@@ -108,6 +108,32 @@ test('a rejected transaction writes nothing but its replay nonce, and only envel
   );
 });
 
+test('a spent nonce is remembered at least through its notAfter and forgotten soon after, whatever the interleaving', () => {
+  fc.assert(
+    fc.property(commands, (cmds) => {
+      const r = new Runner();
+      const spent: { key: string; notAfter: number }[] = [];
+      r.onBlock = (entries) => {
+        for (const e of entries) {
+          const key = `nonce/${e.tx.header.actor}/${e.tx.header.nonce}`;
+          if (e.result.writes.some(([k]) => k === key)) spent.push({ key, notAfter: e.tx.header.notAfter });
+        }
+        const now = r.w.time;
+        for (const { key, notAfter } of spent) {
+          const held = r.w.get(key);
+          // Remembered while it can still be replayed (a later use of the same nonce may hold a later notAfter).
+          if (notAfter >= now) assert.ok(typeof held === 'number' && held >= notAfter, `${key} forgotten before its notAfter`);
+          // Gone once its bucket ended, unless reused (the runner's load is far below the pruning budget).
+          if ((Math.floor(notAfter / NONCE_BUCKET_MS) + 1) * NONCE_BUCKET_MS <= now && held === notAfter) assert.fail(`${key} kept after its bucket`);
+        }
+      };
+      for (const c of cmds) r.run(c);
+      r.flush();
+    }),
+    { numRuns: RUNS / 2 },
+  );
+});
+
 function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
@@ -136,6 +162,7 @@ test('replaying the same transactions over a fresh state gives identical writes,
           overlay.apply(result.writes);
           return result;
         });
+        finishBlock(overlay, context);
         const writes = overlay.writes();
         replayed.apply(writes);
         return { results, writes };
