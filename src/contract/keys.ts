@@ -42,10 +42,10 @@ export const KEY = Object.freeze({
   pendingAll: (doctor: string, patient: string) => `pending-all/${doctor}/${patient}`,
   /** notAfter of a used (actor, nonce) pair, until pruned (nonces.ts) */
   nonce: (actor: string, nonce: string) => `nonce/${actor}/${nonce}`,
-  /** `{count, pruned}`: nonces indexed in expiry bucket b, and how many of them are forgotten (nonces.ts) */
+  /** `{count, pruned, offset}`: groups in expiry bucket b, how many are forgotten, and how far the next one is (nonces.ts) */
   nonceBucket: (bucket: number) => `nonce-expiry/${bucket}`,
-  /** `"<actor>/<nonce>"`: the i-th nonce of bucket b */
+  /** `["<actor>/<nonce>", …]`: the i-th group of bucket b, the nonces of one block */
   nonceExpiry: (bucket: number, index: number) => `nonce-expiry/${bucket}/${index}`,
-  /** `[b, …]`: the expiry buckets holding entries, ascending */
+  /** `[b, …]`: the expiry buckets holding groups, ascending */
   nonceBuckets: () => 'nonce-buckets',
 });
