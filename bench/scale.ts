@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- scale [--records 1000000] [--entries 10000000] [--samples 2000] [--block-txs 100] [--table-sizes] [--keep]`
+ * `npm run bench -- scale [--records 1000000] [--entries 10000000] [--samples 2000] [--block-txs 100] [--block-ms 50] [--table-sizes] [--keep]`
  *
  * DESIGN §10 "Scale": a data directory with 1 M records and 10 M log entries,
  * then p50/p99 of each query the API will use (target p99 ≤ 20 ms).
@@ -10,7 +10,10 @@
  * hashes, JCS headers and 384-byte signatures, bodies, blocks whose roots are
  * the real Merkle roots of their entries, attestations, block writes, state
  * (`user/`, `key/`, `role/`, `record/`, `version/`, `wrap/`, `chart/<p>`,
- * `chart/<p>/<i>`, `grant/`, `request/`, `pending/`, `nonce/`), blob rows, the audit index
+ * `chart/<p>/<i>`, `grant/`, `request/`, `pending/`, and the replay nonces as the contract keeps
+ * them: each block's nonces go through the contract's own `finishBlock`, which
+ * indexes them by expiry and forgets expired ones, so `nonce/` and
+ * `nonce-expiry/` hold what a real node's would), blob rows, the audit index
  * (`u:<user>`, `r:<record>` → seq), the directory index and the Merkle nodes. Signatures are random
  * bytes: nothing here verifies. Queries then run on a connection opened the
  * way the node opens one (WAL, default page cache). The temp dir is removed
@@ -21,8 +24,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { canonicalJson, fromHex, toBase64url, toHex } from '../src/crypto/index.ts';
-import { directory, directoryAccess, mayRead } from '../src/contract/index.ts';
-import { blockHash, entryLeafHash, MerkleTree, rootOf, verifyInclusion, type BlockHeader } from '../src/ledger/index.ts';
+import { directory, directoryAccess, finishBlock, mayRead, MemoryStateView, OverlayView } from '../src/contract/index.ts';
+import { DEFAULT_TX_LIFETIME_MS } from '../src/client/index.ts';
+import { blockHash, DEFAULT_GENESIS_PARAMS, entryLeafHash, MerkleTree, rootOf, verifyInclusion, type BlockHeader } from '../src/ledger/index.ts';
 import { DB_FILE, sha256 } from '../src/node/index.ts';
 import { openDatabase, SCHEMA_VERSION, SqliteLedgerStore, SqliteMerkleStore, SqliteStateView } from '../src/node/store/index.ts';
 import { log, machine, option, round } from './util.ts';
@@ -72,6 +76,8 @@ interface Population {
   users: number;
   chain: string;
   t0: number;
+  /** Block time step: with the client's default lifetime (10 min) it decides how many nonces are live at once. */
+  blockMs: number;
 }
 
 const ORG = 'city-hospital';
@@ -156,7 +162,7 @@ function txAt(pop: Population, s: number, time: number, txHash: string): Tx {
       [`chart/${name}/${index}`, rid],
       [`record/${rid}`, recordState(pop, k, time, k % 3 !== 0, [])],
       [`version/${rid}/1`, { recordId: rid, version: 1, manifest, manifestSig, txHash, addedAt: time }],
-      [`wrap/${rid}/1/${wrap.keyId}`, { ...wrap, txHash }],
+      [`wrap/${rid}/1/${name}`, { ...wrap, txHash }],
     ];
     return { type: 'AddRecord', actor: u, body: { manifest, manifestSig, wrappedKeys: [wrap] }, outcome: 'OK', writes, users: [u], records: [k] };
   }
@@ -166,10 +172,10 @@ function txAt(pop: Population, s: number, time: number, txHash: string): Tx {
   const doctor = doctorOf(pop, k);
   const r = pick(s, 0x9e37, 100);
   if (r < 30) return { type: 'RecordRead', actor: owner, body: { recordId: rid, version: 1 }, outcome: 'OK', writes: [], users: [owner], records: [k] };
-  if (r < 55) return { type: 'RecordRead', actor: doctorUser(doctor), body: { recordId: rid, version: 1 }, outcome: k % 2 === 0 ? 'OK' : 'READ_NOT_PERMITTED', writes: [], users: [doctorUser(doctor)], records: [k] };
+  if (r < 55) return { type: 'RecordRead', actor: doctorUser(doctor), body: { recordId: rid, version: 1 }, outcome: k % 2 === 0 ? 'OK' : 'READ_NOT_PERMITTED', writes: [], users: [doctorUser(doctor), owner], records: [k] };
   if (r < 65) {
     const other = 1 + pop.doctors + pick(s, 0x1234, pop.patients);
-    return { type: 'RecordRead', actor: other, body: { recordId: rid, version: 1 }, outcome: other === owner ? 'OK' : 'READ_NOT_PERMITTED', writes: [], users: [other], records: [k] };
+    return { type: 'RecordRead', actor: other, body: { recordId: rid, version: 1 }, outcome: other === owner ? 'OK' : 'READ_NOT_PERMITTED', writes: [], users: [...new Set([other, owner])], records: [k] };
   }
   if (r < 72) {
     const listed = pick(s, 0x77, 2) === 0;
@@ -178,12 +184,13 @@ function txAt(pop: Population, s: number, time: number, txHash: string): Tx {
   if (r < 86) {
     const name = doctorName(doctor);
     const wrap = { alg: 'RSA-OAEP-256', keyId: encKeyOf(doctorUser(doctor)), recordId: rid, version: 1, wrappedDek: WRAPPED[s % WRAPPED.length]! };
-    const expiresAt = time + 365 * 86_400_000 * 10;
+    // As long as the chain allows (maxGrantMs): still standing when the queries run, a year after t0.
+    const expiresAt = time + DEFAULT_GENESIS_PARAMS.maxGrantMs;
     const grant = { grantId: txHash, grantor: patientName(ownerOf(pop, k).patient), grantee: name, recordId: rid, scopes: ['read'], expiresAt, term: 1, issuedAt: time };
     const writes: [string, unknown][] = [
       [`grant/${rid}/${name}`, grant],
       [`record/${rid}`, recordState(pop, k, time, k % 3 !== 0, [name])],
-      [`wrap/${rid}/1/${wrap.keyId}`, { ...wrap, txHash }],
+      [`wrap/${rid}/1/${name}`, { ...wrap, txHash }],
     ];
     return { type: 'GrantAccess', actor: owner, body: { expiresAt, grantee: name, keys: [wrap], scopes: ['read'] }, outcome: 'OK', writes, users: [owner, doctorUser(doctor)], records: [k] };
   }
@@ -198,7 +205,7 @@ function txAt(pop: Population, s: number, time: number, txHash: string): Tx {
 const txHashOf = (s: number) => hexId(KIND.tx, s, 64);
 const ENCODER = new TextEncoder();
 
-function fill(db: DatabaseSync, pop: Population, perBlock: number, perCommit: number): { seconds: number; blocks: number } {
+function fill(db: DatabaseSync, pop: Population, perBlock: number, perCommit: number): { seconds: number; blocks: number; noncesSpent: number } {
   const st = {
     entry: db.prepare('INSERT INTO entries (seq, height, tx_hash, outcome, type, actor, header, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     body: db.prepare('INSERT INTO bodies (seq, body) VALUES (?, ?)'),
@@ -209,6 +216,7 @@ function fill(db: DatabaseSync, pop: Population, perBlock: number, perCommit: nu
     audit: db.prepare('INSERT OR IGNORE INTO audit (subject, seq) VALUES (?, ?)'),
     meta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)'),
     blob: db.prepare('INSERT OR IGNORE INTO blobs (cipher_root, stored_size, chunk_size, chunk_hashes) VALUES (?, ?, ?, ?)'),
+    stateDelete: db.prepare('DELETE FROM state WHERE key = ?'),
     directory: db.prepare('INSERT INTO directory (patient, chart_index, record_id, listed, entry) VALUES (?, ?, ?, ?, ?)'),
     listing: db.prepare("UPDATE directory SET listed = ?, entry = json_set(entry, '$.listed', json(?)) WHERE record_id = ?"),
   };
@@ -228,13 +236,17 @@ function fill(db: DatabaseSync, pop: Population, perBlock: number, perCommit: nu
   let stateDigest = hexId(KIND.misc, 2, 64);
   const start = performance.now();
   let lastLog = start;
+  // The live replay nonces and their expiry index, as the contract keeps them (bounded by the nonce window, not by history).
+  const nonceState = new MemoryStateView();
+  const params = { ...DEFAULT_GENESIS_PARAMS };
   db.exec('BEGIN');
   for (let first = 0; first < pop.entries; first += perBlock) {
     height++;
-    const time = pop.t0 + height * 50;
+    const time = pop.t0 + height * pop.blockMs;
     const count = Math.min(perBlock, pop.entries - first);
     const leaves: Uint8Array[] = [];
-    const blockWrites = new Map<string, string>();
+    const blockWrites = new Map<string, string | null>();
+    const nonces = new OverlayView(nonceState);
     for (let s = first; s < first + count; s++) {
       const txHash = txHashOf(s);
       const tx = txAt(pop, s, time, txHash);
@@ -243,7 +255,7 @@ function fill(db: DatabaseSync, pop: Population, perBlock: number, perCommit: nu
       const body = JSON.stringify(tx.body); // bodies are built with sorted keys: this is their JCS form
       const header = {
         actor, alg: 'PS256', bodyHash: toHex(sha256(ENCODER.encode(body))), chain: pop.chain, keyId: sigKeyOf(tx.actor), nonce,
-        notAfter: time + 3_600_000, time: time - 200, type: tx.type, v: 1,
+        notAfter: time + DEFAULT_TX_LIFETIME_MS, time: time - 200, type: tx.type, v: 1,
       };
       st.entry.run(s, height, txHash, tx.outcome, tx.type, actor, JSON.stringify(header), SIGS[s % SIGS.length]!);
       if (tx.type === 'AddRecord') {
@@ -263,7 +275,8 @@ function fill(db: DatabaseSync, pop: Population, perBlock: number, perCommit: nu
       st.body.run(s, body);
       for (const u of tx.users) st.audit.run(`u:${userName(pop, u)}`, s);
       for (const k of tx.records) st.audit.run(`r:${recordIdOf(k)}`, s);
-      for (const [key, value] of [...tx.writes, [`nonce/${actor}/${nonce}`, header.notAfter] as [string, unknown]]) {
+      nonces.set(`nonce/${actor}/${nonce}`, header.notAfter);
+      for (const [key, value] of tx.writes) {
         const json = JSON.stringify(value);
         st.state.run(key, json);
         if (key.startsWith('record/')) {
@@ -275,6 +288,15 @@ function fill(db: DatabaseSync, pop: Population, perBlock: number, perCommit: nu
       const leaf = entryLeafHash(sha256, { tx: txHash, outcome: tx.outcome });
       tree.append(leaf);
       leaves.push(leaf);
+    }
+    // The block's end, by the contract: index this block's nonces, forget expired ones (at most 2 × maxBlockTxs).
+    finishBlock(nonces, { chain: pop.chain, height, time, params });
+    const nonceWrites = nonces.writes();
+    nonceState.apply(nonceWrites);
+    for (const [key, value] of nonceWrites) {
+      if (value === null) st.stateDelete.run(key);
+      else st.state.run(key, JSON.stringify(value));
+      blockWrites.set(key, value === null ? null : JSON.stringify(value));
     }
     for (const [key, json] of blockWrites) st.write.run(height, key, json);
     const changesHash = hexId(KIND.misc, 1000 + height, 64);
@@ -301,7 +323,7 @@ function fill(db: DatabaseSync, pop: Population, perBlock: number, perCommit: nu
     }
   }
   db.exec('COMMIT');
-  return { seconds: (performance.now() - start) / 1000, blocks: height };
+  return { seconds: (performance.now() - start) / 1000, blocks: height, noncesSpent: pop.entries };
 }
 
 // ---------------------------------------------------------------------------
@@ -348,13 +370,14 @@ export async function run(args: string[]) {
   const entries = Math.round(option(args, 'entries', 10_000_000));
   const samples = Math.round(option(args, 'samples', 2000));
   const perBlock = Math.round(option(args, 'block-txs', 100));
+  const blockMs = Math.round(option(args, 'block-ms', 50));
   const keep = args.includes('--keep');
   const doctors = Math.max(10, Math.round(records / 1000));
   const patients = Math.max(20, Math.round(records / 10));
   const chronic = Math.max(1, Math.round(patients / 100));
   const pop: Population = {
     records, entries, doctors, patients, chronic, chronicRecords: Math.round(records / 10), users: 1 + doctors + patients,
-    chain: hexId(KIND.misc, 0, 64), t0: Date.now() - 365 * 86_400_000,
+    chain: hexId(KIND.misc, 0, 64), t0: Date.now() - 365 * 86_400_000, blockMs,
   };
   if (entries < pop.users + doctors + records) throw new Error(`--entries must be at least users + doctors + records = ${pop.users + doctors + records}`);
 
@@ -502,20 +525,30 @@ export async function run(args: string[]) {
       const k = record(i);
       const who = pick(i, 9, 3);
       const user = who === 0 ? patientName(ownerOf(pop, k).patient) : doctorName(who === 1 ? doctorOf(pop, k) : pick(i, 10, doctors));
-      return mayRead(view, user, recordIdOf(k), now).ok ? 1 : 0;
+      return mayRead(view, user, recordIdOf(k), 1, now).ok ? 1 : 0;
     }), { note: 'a third owners, a third the doctor grants go to (granted for ~14% of records), a third other doctors; meanRows = share allowed' });
 
     const counts = Object.fromEntries(
       ['entries', 'bodies', 'blocks', 'state', 'block_writes', 'audit', 'merkle_nodes', 'attestations', 'blobs', 'directory'].map((t) => [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]),
     );
     const stateCounts = Object.fromEntries(
-      ['user/', 'key/', 'role/', 'record/', 'version/', 'wrap/', 'chart/', 'grant/', 'request/', 'pending/', 'nonce/'].map((p) => [
+      ['user/', 'key/', 'role/', 'record/', 'version/', 'wrap/', 'chart/', 'grant/', 'request/', 'pending/', 'nonce/', 'nonce-expiry/'].map((p) => [
         p,
         (db.prepare('SELECT COUNT(*) AS n FROM state WHERE key >= ? AND key < ?').get(p, p.slice(0, -1) + '0') as { n: number }).n,
       ]),
     );
+    const nonceBucketsRow = (db.prepare("SELECT COUNT(*) AS n FROM state WHERE key = 'nonce-buckets'").get() as { n: number }).n;
     await ledgerStore.close();
     db.close();
+    // The reference in the same run: the state as it was before nonces were pruned, one nonce row per transaction ever.
+    const nonceRows = stateCounts['nonce/']! + stateCounts['nonce-expiry/']! + nonceBucketsRow;
+    const nonces = {
+      spent: filled.noncesSpent, live: stateCounts['nonce/'], expiryIndexRows: stateCounts['nonce-expiry/']! + nonceBucketsRow,
+      txLifetimeMs: DEFAULT_TX_LIFETIME_MS, chainSpanMs: filled.blocks * blockMs,
+      stateRows: counts.state, stateRowsIfNeverPruned: counts.state! - nonceRows + filled.noncesSpent,
+      note: 'every transaction spends a nonce (client default lifetime); the contract forgets it once its minute bucket ends. ' +
+        'stateRowsIfNeverPruned is this state with one nonce row per transaction ever instead of the live nonces and their index',
+    };
     // Not an API query: the contract's own directory() over the state (three point reads per record), kept as the reference the index replaced.
     const sortedContract = [...contractDirectory.times].sort((a, b) => a - b);
     const referenceContractDirectory = {
@@ -528,11 +561,12 @@ export async function run(args: string[]) {
       machine: machine(),
       synthetic: true,
       note: 'SYNTHETIC rows written straight into the node schema (random signatures; block roots are real Merkle roots of the entries)',
-      population: { records, entries, users: pop.users, doctors, patients, chronicPatients: chronic, blockTxs: perBlock, blocks: filled.blocks },
+      population: { records, entries, users: pop.users, doctors, patients, chronicPatients: chronic, blockTxs: perBlock, blockMs, blocks: filled.blocks },
       fill: { seconds: round(filled.seconds, 0), entriesPerSec: round(entries / filled.seconds, 0) },
       disk: { bytes, gib: round(bytes / 2 ** 30, 2), bytesPerEntry: round(bytes / entries, 0), tableSizesMiB: tableSizes },
       rows: counts,
       stateRows: stateCounts,
+      nonces,
       targetP99Ms: 20,
       samplesPerQuery: samples,
       queries: results,

@@ -5,6 +5,7 @@
  * context (a caller bug). Deny by default: a type, field or situation no rule
  * accepts is a rejection with its own code.
  */
+import { ALG } from '../crypto/algorithms.ts';
 import { parseBody } from './bodies.ts';
 import { KEY } from './keys.ts';
 import { read } from './model.ts';
@@ -14,6 +15,7 @@ import { denyRequest, grantAccess, recordRead, requestAccess, revokeAccess } fro
 import { reject, type Rule, type Scope } from './rules/scope.ts';
 import { assignRole, registerUser, revokeRole, rotateKeys } from './rules/users.ts';
 import { OK, type OutcomeCode } from './codes.ts';
+import { finishBlock } from './nonces.ts';
 import { OverlayView } from './state.ts';
 import type { ActiveTxType, ApplyResult, BlockContext, BodyOf, ContractTx, Outcome, Rejected, StateView, StateWrite, TxType } from './types.ts';
 import { RESERVED_TX_TYPES, TX_TYPES } from './types.ts';
@@ -27,7 +29,6 @@ export const PRECHECKED = Object.freeze([
   'tx.hash is the SHA-256 of the signed bytes and the signature (DESIGN §13)',
   'header.bodyHash is the SHA-256 of JCS(body), and body is the parsed JSON of those bytes',
   'the signature over "dhl/tx/v1\\n" ‖ JCS(header) verifies under the sig key whose id is header.keyId (its SPKI from key/<keyId>, or, for RegisterUser, the body sigSpki)',
-  'header.alg names the signature algorithm of that key (PS256)',
   'in RegisterUser and RotateKeys bodies, sigKeyId = SHA-256(sigSpki) and encKeyId = SHA-256(encSpki), each SPKI an RSA-3072 key of its use',
   'in AddRecord and AddRecordVersion, manifestSig verifies over "dhl/manifest/v1\\n" ‖ JCS(manifest) under manifestSig.keyId',
 ] as const);
@@ -54,21 +55,36 @@ function isNat(n: unknown): n is number {
 function checkBlockContext(block: BlockContext): void {
   if (typeof block?.chain !== 'string' || !PATTERNS.hex64.test(block.chain)) throw new TypeError('block.chain must be a hex chain id');
   if (!isNat(block.height) || !isNat(block.time)) throw new RangeError('block.height and block.time must be non-negative safe integers');
-  if (!isNat(block.params?.notAfterWindowMs) || !isNat(block.params.chunkSizeMax)) throw new RangeError('block.params are invalid');
+  const p = block.params;
+  if (!isNat(p?.notAfterWindowMs) || !isNat(p.chunkSizeMax) || !isNat(p.maxGrantMs) || !isNat(p.maxBlockTxs) || p.maxBlockTxs < 1) {
+    throw new RangeError('block.params are invalid');
+  }
 }
 
 function isMatch(value: unknown, pattern: RegExp): value is string {
   return typeof value === 'string' && pattern.test(value);
 }
 
-/** The header fields the contract relies on, checked again (cheaply) so a caller bug cannot become a wrong decision. */
+/** Exactly the header fields of DESIGN §13: the signed bytes cover all of them, so an extra field is a header we do not define. */
+const HEADER_FIELDS: readonly string[] = Object.freeze(['v', 'chain', 'type', 'actor', 'keyId', 'alg', 'nonce', 'notAfter', 'time', 'bodyHash']);
+
+function hasExactly(o: object, fields: readonly string[]): boolean {
+  const keys = Object.keys(o);
+  return keys.length === fields.length && fields.every((f) => Object.hasOwn(o, f));
+}
+
+/**
+ * The whole header, checked by the contract itself: every node and every
+ * verifier runs it, so what it accepts must not depend on the caller having
+ * parsed with parseTx first (an extra field or another `alg` is HEADER_INVALID).
+ */
 function headerWellFormed(tx: ContractTx): boolean {
   const h = (tx as { header?: unknown } | null)?.header as Record<string, unknown> | undefined;
   return (
     typeof tx === 'object' && tx !== null && isMatch(tx.hash, PATTERNS.hex64) &&
-    typeof h === 'object' && h !== null && h.v === 1 &&
+    typeof h === 'object' && h !== null && !Array.isArray(h) && hasExactly(h, HEADER_FIELDS) && h.v === 1 &&
     isMatch(h.chain, PATTERNS.hex64) && typeof h.type === 'string' && isMatch(h.actor, PATTERNS.username) &&
-    isMatch(h.keyId, PATTERNS.hex64) && typeof h.alg === 'string' && isMatch(h.nonce, PATTERNS.hex32) &&
+    isMatch(h.keyId, PATTERNS.hex64) && h.alg === ALG.sign && isMatch(h.nonce, PATTERNS.hex32) &&
     isNat(h.notAfter) && isNat(h.time) && isMatch(h.bodyHash, PATTERNS.hex64)
   );
 }
@@ -84,7 +100,7 @@ function checkEnvelope(view: StateView, tx: ContractTx, block: BlockContext): Re
   // Expiry is judged by block time, never by the client's header.time.
   if (h.notAfter < block.time) return reject('TX_EXPIRED');
   if (h.notAfter > block.time + block.params.notAfterWindowMs) return reject('NOT_AFTER_TOO_FAR');
-  // A nonce is remembered until its notAfter; after that the TX_EXPIRED check refuses a replay anyway.
+  // A nonce is remembered until its notAfter (then pruned, nonces.ts); after that the TX_EXPIRED check refuses a replay anyway.
   const usedUntil = view.get(KEY.nonce(h.actor, h.nonce));
   if (typeof usedUntil === 'number' && usedUntil >= block.time) return reject('NONCE_REPLAYED');
   return undefined;
@@ -137,7 +153,11 @@ export interface BatchResult {
   after: StateView;
 }
 
-/** Applies a block's transactions in order over one overlay: each sees the writes of those before it. */
+/**
+ * Applies a block's transactions in order over one overlay (each sees the
+ * writes of those before it), then the block's end (nonces.ts): the writes of
+ * a whole block, as it commits and hashes them.
+ */
 export function applyBatch(view: StateView, txs: readonly ContractTx[], block: BlockContext): BatchResult {
   const overlay = new OverlayView(view);
   const outcomes: OutcomeCode[] = [];
@@ -146,5 +166,6 @@ export function applyBatch(view: StateView, txs: readonly ContractTx[], block: B
     overlay.apply(result.writes);
     outcomes.push(result.outcome.ok ? OK : result.outcome.code);
   }
+  finishBlock(overlay, block);
   return { outcomes, writes: overlay.writes(), after: overlay };
 }

@@ -3,6 +3,7 @@
  * sizes, exact field sets). Whether the body makes sense against the state is
  * the rules' job (rules/*.ts). README.md in this folder tabulates the bodies.
  */
+import { ALG } from '../crypto/algorithms.ts';
 import { parseManifest } from '../crypto/manifest.ts';
 import { isDhlError } from '../crypto/errors.ts';
 import {
@@ -76,16 +77,17 @@ function detachedSig(value: unknown, field: string): DetachedSig {
   };
 }
 
+/** An RSA-OAEP wrap under a 3072-bit key is exactly 384 bytes: 512 base64url characters. */
+const RSA_OAEP_3072_WRAP_CHARS = 512;
+
 export function wrappedKey(value: unknown, field: string): WrappedKey {
   const w = object(value, field, ['recordId', 'version', 'keyId', 'alg', 'wrappedDek']);
-  return {
-    recordId: hex32(w.recordId, `${field}.recordId`),
-    version: integer(w.version, `${field}.version`, 1),
-    keyId: hex64(w.keyId, `${field}.keyId`),
-    // Any well-formed name parses; the rules reject unknown algorithms with their own code.
-    alg: matching(w.alg, `${field}.alg`, ALG_TEXT, LIMITS.algChars),
-    wrappedDek: base64url(w.wrappedDek, `${field}.wrappedDek`, LIMITS.wrappedDekChars),
-  };
+  // Any well-formed name parses; the rules reject unknown algorithms with their own code.
+  const alg = matching(w.alg, `${field}.alg`, ALG_TEXT, LIMITS.algChars);
+  const wrappedDek = base64url(w.wrappedDek, `${field}.wrappedDek`, LIMITS.wrappedDekChars);
+  // The size of a wrap is a property of its algorithm: one of another size cannot be unwrapped by anyone.
+  if (alg === ALG.wrap && wrappedDek.length !== RSA_OAEP_3072_WRAP_CHARS) throw new BodyInvalid(`${field}.wrappedDek`);
+  return { recordId: hex32(w.recordId, `${field}.recordId`), version: integer(w.version, `${field}.version`, 1), keyId: hex64(w.keyId, `${field}.keyId`), alg, wrappedDek };
 }
 
 function addRecord(body: unknown): AddRecordBody {

@@ -22,7 +22,8 @@ export const REJECT_CODES = Object.freeze({
   USERNAME_NOT_ACTOR: 'RegisterUser must be sent by the user it registers',
   KEY_NOT_SIGNER: 'RegisterUser must be signed by the sig key it registers',
   USER_EXISTS: 'username is already registered',
-  KEY_ALREADY_REGISTERED: 'a key id in the body is already registered',
+  USERNAME_LOOKALIKE: 'a registered username differs from this one only in separators (. _ -)',
+  KEY_ALREADY_REGISTERED: "a key id in the body is already registered (a user's, or a node's in the genesis)",
   GENESIS_KEYS_MISMATCH: 'the genesis names other keys for this admin',
   USER_UNKNOWN: 'a user named in the body is not registered',
 
@@ -68,13 +69,15 @@ export const REJECT_CODES = Object.freeze({
   REQUEST_RECORDS_MISMATCH: 'the grant names records the request did not ask for',
   GRANTEE_NOT_DOCTOR: 'access can be granted only to an active doctor',
   GRANT_EXPIRY_PASSED: 'expiresAt is not after the block time',
+  ACCESS_TOO_LONG: "the access lasts longer than the chain's maxGrantMs (expiresAt beyond block time + maxGrantMs, or durationMs above it)",
   GRANT_LATEST_VERSION_MISSING: 'the grant does not wrap the latest version of every record it names',
   GRANT_NOT_FOUND: 'no grant to revoke',
 
   // Reads.
-  READ_NOT_PERMITTED: 'the reader neither owns nor authored the record and holds no grant on it',
+  READ_NOT_PERMITTED: 'the reader does not own the record, holds no read grant on it, and no contribute grant for a version they wrote',
   GRANT_EXPIRED: 'the grant has expired',
   GRANT_VOID: "the grant is void: the grantee's doctor role was revoked after it was issued",
+  VERSION_NOT_WRAPPED: 'the version is not wrapped for any enc key of the reader',
 
   // Reserved for EmergencyAccess and EraseRecord, not emitted yet (see RESERVED_CODES).
   EMERGENCY_NOT_OPTED_IN: 'the patient did not opt this record into emergency access',

@@ -8,7 +8,8 @@
 import { KEY } from './keys.ts';
 import { PATTERNS } from './parse.ts';
 import { compareUtf8 } from '../crypto/bytes.ts';
-import type { KeyState, OrgState, RoleState, StateWrite } from './types.ts';
+import { usernameSkeleton } from '../crypto/manifest.ts';
+import type { KeyState, NodeKeyState, OrgState, RoleState, StateWrite } from './types.ts';
 
 /** A first admin, with key ids computed by the caller (SHA-256 of each SPKI, DESIGN §4). */
 export type GenesisAdmin = { username: string; sigSpki: string; sigKeyId: string; encSpki: string; encKeyId: string };
@@ -42,7 +43,7 @@ function checkGenesis(genesis: GenesisInput): void {
     o.admins.forEach((a, j) => {
       const at = `orgs[${i}].admins[${j}]`;
       need(typeof a?.username === 'string' && PATTERNS.username.test(a.username), `${at}.username`);
-      fresh(admins, a.username, `${at}.username`);
+      fresh(admins, usernameSkeleton(a.username), `${at}.username (or a lookalike)`);
       for (const f of ['sigKeyId', 'encKeyId'] as const) {
         need(typeof a[f] === 'string' && PATTERNS.hex64.test(a[f]), `${at}.${f}`);
         fresh(keyIds, a[f], `${at}.${f}`);
@@ -52,14 +53,16 @@ function checkGenesis(genesis: GenesisInput): void {
     o.nodes.forEach((n, j) => {
       need(typeof n?.nodeId === 'string' && NODE_ID.test(n.nodeId), `orgs[${i}].nodes[${j}].nodeId`);
       need(typeof n.sigKeyId === 'string' && PATTERNS.hex64.test(n.sigKeyId), `orgs[${i}].nodes[${j}].sigKeyId`);
+      // A node's key is nobody's user key, an admin's included.
+      fresh(keyIds, n.sigKeyId, `orgs[${i}].nodes[${j}].sigKeyId`);
     });
   });
 }
 
 /**
- * The initial state writes, sorted by key. Admin key ids are reserved under the
- * admin's name (a genesis admin's enc key is public in the genesis, so nobody
- * else may register it first).
+ * The initial state writes, sorted by key. Node key ids are reserved for
+ * their nodes; admin key ids and username skeletons under the admin's name (a genesis admin's enc key is
+ * public in the genesis, so nobody else may register it, or a lookalike name, first).
  */
 export function genesisWrites(genesis: GenesisInput): StateWrite[] {
   checkGenesis(genesis);
@@ -67,12 +70,17 @@ export function genesisWrites(genesis: GenesisInput): StateWrite[] {
   for (const o of genesis.orgs) {
     const org: OrgState = { org: o.org, nodes: o.nodes.map((n) => ({ nodeId: n.nodeId, sigKeyId: n.sigKeyId })) };
     writes.push([KEY.org(o.org), org]);
+    for (const n of o.nodes) {
+      const nodeKey: NodeKeyState = { keyId: n.sigKeyId, org: o.org, nodeId: n.nodeId };
+      writes.push([KEY.nodeKey(n.sigKeyId), nodeKey]);
+    }
     for (const a of o.admins) {
       const role: RoleState = {
         username: a.username, role: 'admin', org: o.org, sigKeyId: a.sigKeyId, encKeyId: a.encKeyId,
         term: 1, active: true, assignedBy: '', since: genesis.time,
       };
       writes.push([KEY.role(a.username, 'admin'), role]);
+      writes.push([KEY.skeleton(usernameSkeleton(a.username)), a.username]);
       const key = (keyId: string, use: 'sig' | 'enc', spki: string): KeyState => ({ keyId, username: a.username, use, spki, since: genesis.time, txHash: '' });
       writes.push([KEY.key(a.sigKeyId), key(a.sigKeyId, 'sig', a.sigSpki)]);
       writes.push([KEY.key(a.encKeyId), key(a.encKeyId, 'enc', a.encSpki)]);

@@ -4,6 +4,7 @@
  * `node:` imports: it runs unchanged in browsers (clients replay it read-only).
  */
 export { apply, applyBatch, PRECHECKED } from './apply.ts';
+export { finishBlock, NONCE_BUCKET_MS } from './nonces.ts';
 export type { BatchResult } from './apply.ts';
 export { REJECT_CODES, RESERVED_CODES, OK, isRejectCode, rejectMessage } from './codes.ts';
 export type { RejectCode, OutcomeCode } from './codes.ts';

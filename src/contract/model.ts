@@ -7,7 +7,7 @@
 import type { RejectCode } from './codes.ts';
 import { KEY } from './keys.ts';
 import type {
-  AssignableRole, ChartState, ContributeState, GrantState, Json, KeyState, OrgState, RecordState, RequestState, RoleState,
+  AssignableRole, ChartState, ContributeState, GrantState, Json, KeyState, NodeKeyState, OrgState, RecordState, RequestState, RoleState,
   StateView, UserState, VersionState, WrapState,
 } from './types.ts';
 
@@ -20,9 +20,10 @@ export const read = Object.freeze({
   key: (s: StateView, keyId: string) => typed<KeyState>(s.get(KEY.key(keyId))),
   role: (s: StateView, username: string, role: AssignableRole) => typed<RoleState>(s.get(KEY.role(username, role))),
   org: (s: StateView, org: string) => typed<OrgState>(s.get(KEY.org(org))),
+  nodeKey: (s: StateView, keyId: string) => typed<NodeKeyState>(s.get(KEY.nodeKey(keyId))),
   record: (s: StateView, recordId: string) => typed<RecordState>(s.get(KEY.record(recordId))),
   version: (s: StateView, recordId: string, version: number) => typed<VersionState>(s.get(KEY.version(recordId, version))),
-  wrap: (s: StateView, recordId: string, version: number, keyId: string) => typed<WrapState>(s.get(KEY.wrap(recordId, version, keyId))),
+  wrapFor: (s: StateView, recordId: string, version: number, username: string) => typed<WrapState>(s.get(KEY.wrapFor(recordId, version, username))),
   grant: (s: StateView, recordId: string, grantee: string) => typed<GrantState>(s.get(KEY.grant(recordId, grantee))),
   contribute: (s: StateView, patient: string, grantee: string) => typed<ContributeState>(s.get(KEY.contribute(patient, grantee))),
   request: (s: StateView, requestId: string) => typed<RequestState>(s.get(KEY.request(requestId))),

@@ -5,6 +5,7 @@
  * the listed fields: an unknown field is a rejection, not something ignored.
  */
 import { USERNAME_PATTERN } from '../crypto/manifest.ts';
+import { HIDDEN_CHAR_RANGES } from './hidden-chars.ts';
 
 export class BodyInvalid extends Error {
   constructor(readonly field: string) {
@@ -34,8 +35,28 @@ export const LIMITS = Object.freeze({
   algChars: 64,
 });
 
-/** C0 and C1 control characters other than tab and newline, and bidi overrides: they hide what a person reads. */
-const HIDDEN_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+/**
+ * Does `value` hold a code point a person does not see or that reorders what
+ * they see (controls, tab and newline included; format characters such as
+ * zero-width spaces and joiners, bidi marks and overrides, BOM; line and
+ * paragraph separators; a lone surrogate)? Decided from the fixed table of one
+ * Unicode version (hidden-chars.ts), never from the engine's own Unicode data.
+ */
+export function hasHiddenChar(value: string): boolean {
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    let lo = 0;
+    let hi = HIDDEN_CHAR_RANGES.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const [first, last] = HIDDEN_CHAR_RANGES[mid]!;
+      if (cp < first) hi = mid - 1;
+      else if (cp > last) lo = mid + 1;
+      else return true;
+    }
+  }
+  return false;
+}
 
 function fail(field: string): never {
   throw new BodyInvalid(field);
@@ -62,9 +83,9 @@ export const hex64 = (value: unknown, field: string) => matching(value, field, P
 export const hex32 = (value: unknown, field: string) => matching(value, field, PATTERNS.hex32);
 export const base64url = (value: unknown, field: string, maxChars: number) => matching(value, field, PATTERNS.base64url, maxChars);
 
-/** Free text a person wrote (a purpose): bounded, no hidden characters. */
+/** Free text a person wrote (a purpose): bounded, one line, no hidden characters. */
 export function text(value: unknown, field: string, maxChars: number): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > maxChars || HIDDEN_CHARS.test(value)) fail(field);
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxChars || hasHiddenChar(value)) fail(field);
   return value;
 }
 

@@ -8,31 +8,57 @@ import { parseBody } from './bodies.ts';
 import type { RejectCode } from './codes.ts';
 import { chartRecordIds, checkRole, grantUsable, read } from './model.ts';
 import { PATTERNS } from './parse.ts';
-import type { ActiveTxType, BodyOf, ContractTx, GrantState, Outcome, StateView } from './types.ts';
+import type { ActiveTxType, BodyOf, ContractTx, ContributeState, GrantState, Outcome, StateView } from './types.ts';
 import { RESERVED_TX_TYPES, TX_TYPES } from './types.ts';
 
 export type ReadDecision =
-  | { ok: true; via: 'owner' | 'author' }
+  | { ok: true; via: 'owner' }
   | { ok: true; via: 'grant'; grant: GrantState }
+  | { ok: true; via: 'author'; grant: ContributeState }
   | { ok: false; code: RejectCode };
 
 /**
- * May `username` read `recordId` at `time` (ms; block time inside the
- * contract, the node's clock for a blob request)? The owner and the authors of
- * its versions may; anyone else needs a read grant that has not expired, was
- * not revoked, was issued in the doctor's current role term, and whose doctor
- * acts with the keys their role names.
+ * May `username` read version `version` of `recordId` at `time` (ms; block
+ * time inside the contract, the node's clock for a blob request)? The owner
+ * may read every version. Anyone else reads a version only while they may
+ * still act on the record, never for having acted once:
+ *
+ * 1. under a usable read grant on the record (unexpired, unrevoked, issued in
+ *    the doctor's current role term, the doctor acting with the keys their
+ *    role names), or
+ * 2. under a usable contribute grant from the record's patient, for a version
+ *    they wrote themselves;
+ *
+ * and only if that version is wrapped for one of their enc keys, current or
+ * rotated out (a version added after a revoke or re-key, or one a grant never
+ * covered, is not theirs to read).
  */
-export function mayRead(view: StateView, username: string, recordId: string, time: number): ReadDecision {
+export function mayRead(view: StateView, username: string, recordId: string, version: number, time: number): ReadDecision {
   const record = read.record(view, recordId);
   if (!record) return { ok: false, code: 'RECORD_NOT_FOUND' };
   if (!read.user(view, username)) return { ok: false, code: 'USER_UNKNOWN' };
-  if (record.patient === username) return { ok: true, via: 'owner' };
-  if (record.authors.includes(username)) return { ok: true, via: 'author' };
+  const v = Number.isSafeInteger(version) && version >= 1 && version <= record.latestVersion ? read.version(view, recordId, version) : undefined;
+  if (record.patient === username) return v ? { ok: true, via: 'owner' } : { ok: false, code: 'VERSION_NOT_FOUND' };
+  // The right first: someone without one learns nothing of which versions exist.
+  const decision = readRight(view, record.patient, username, recordId, v?.manifest.author === username, time);
+  if (!decision.ok) return decision;
+  if (!v) return { ok: false, code: 'VERSION_NOT_FOUND' };
+  return read.wrapFor(view, recordId, version, username) ? decision : { ok: false, code: 'VERSION_NOT_WRAPPED' };
+}
+
+/** A usable read grant, else (for a version the reader wrote) a usable contribute grant; else the first grant's reason. */
+function readRight(view: StateView, patient: string, username: string, recordId: string, wroteIt: boolean, time: number): ReadDecision {
   const grant = read.grant(view, recordId, username);
-  if (!grant || !grant.scopes.includes('read')) return { ok: false, code: 'READ_NOT_PERMITTED' };
-  const unusable = grantUsable(view, grant, time);
-  return unusable ? { ok: false, code: unusable } : { ok: true, via: 'grant', grant };
+  const readGrant = grant?.scopes.includes('read') ? grant : undefined;
+  const readProblem = readGrant ? grantUsable(view, readGrant, time) : 'READ_NOT_PERMITTED';
+  if (readGrant && readProblem === null) return { ok: true, via: 'grant', grant: readGrant };
+  const contribute = wroteIt ? read.contribute(view, patient, username) : undefined;
+  if (contribute) {
+    const contributeProblem = grantUsable(view, contribute, time);
+    if (contributeProblem === null) return { ok: true, via: 'author', grant: contribute };
+    if (!readGrant) return { ok: false, code: contributeProblem };
+  }
+  return { ok: false, code: readProblem ?? 'READ_NOT_PERMITTED' };
 }
 
 export type DirectoryEntry = {
@@ -100,7 +126,8 @@ const NOBODY: AuditSubjects = { users: [], records: [] };
 
 /** Users and records each type's body names. */
 const NAMED: { [T in ActiveTxType]: (body: BodyOf[T]) => AuditSubjects } = {
-  RegisterUser: () => NOBODY,
+  // The name a RegisterUser claims concerns its holder even when someone else sends it (an impersonation attempt).
+  RegisterUser: (b) => ({ users: [b.username], records: [] }),
   RotateKeys: () => NOBODY,
   AssignRole: (b) => ({ users: [b.username], records: [] }),
   RevokeRole: (b) => ({ users: [b.username], records: [] }),
@@ -120,20 +147,25 @@ function namedInBody<T extends ActiveTxType>(type: T, body: unknown): AuditSubje
 }
 
 /**
- * Which users and records a log entry concerns, from the transaction alone
- * (pure): the actor and whoever and whatever a well-formed body names, for
- * accepted and rejected entries alike (a refused read is an audit event of its
- * record). An unparsable body concerns its actor only. Sorted, distinct.
- * `outcome` is accepted for the node's convenience; today the subjects do not
- * depend on it.
+ * Which users and records a log entry concerns: the actor, whoever and
+ * whatever a well-formed body names, and the owner of every record it names
+ * (so a patient's audit shows who tried to read or touch their records), for
+ * accepted and rejected entries alike. An unparsable body concerns its actor
+ * only. Sorted, distinct.
+ *
+ * `view` is the state after the entry's block, what the node and the verifier
+ * hold when they index: owners are looked up there (a record's owner never
+ * changes, and a record added earlier in the same block is found). `outcome`
+ * is accepted for the node's convenience; the subjects do not depend on it.
  */
-export function auditSubjects(tx: ContractTx, _outcome: Outcome): AuditSubjects {
+export function auditSubjects(tx: ContractTx, _outcome: Outcome, view: StateView): AuditSubjects {
   const actor = tx?.header?.actor;
   const users = typeof actor === 'string' && PATTERNS.username.test(actor) ? [actor] : [];
   const type = tx?.header?.type;
   const named = typeof type === 'string' && isActiveType(type) ? namedInBody(type, tx.body) : NOBODY;
+  const owners = named.records.map((id) => read.record(view, id)?.patient).filter((p): p is string => p !== undefined);
   return {
-    users: [...new Set([...users, ...named.users])].sort(),
+    users: [...new Set([...users, ...named.users, ...owners])].sort(),
     records: [...new Set(named.records)].sort(),
   };
 }

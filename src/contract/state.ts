@@ -81,6 +81,11 @@ export class OverlayView implements StateView {
     }
   }
 
+  /** The keys written so far (set or deleted), unordered. */
+  pendingKeys(): string[] {
+    return [...this.pending.keys()];
+  }
+
   /** The final writes, sorted by the UTF-8 bytes of key, as a block commits and hashes them (DESIGN §13). */
   writes(): StateWrite[] {
     return sortedWrites(this.pending);

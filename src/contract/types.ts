@@ -52,6 +52,10 @@ export interface ContractTx {
 export interface ChainParams {
   readonly notAfterWindowMs: number;
   readonly chunkSizeMax: number;
+  /** The longest access a grant may give (expiresAt − block time) or a request may ask for (durationMs). */
+  readonly maxGrantMs: number;
+  /** Most transactions in a block: nonce pruning may take twice as many steps per block (nonces.ts). */
+  readonly maxBlockTxs: number;
 }
 
 /** What the node knows about the block being built: its chain, height and (ordering) time. */
@@ -183,6 +187,8 @@ export type RoleState = {
 };
 
 export type OrgState = { org: string; nodes: { nodeId: string; sigKeyId: string }[] };
+
+export type NodeKeyState = { keyId: string; org: string; nodeId: string };
 
 export type RecordState = {
   recordId: string;

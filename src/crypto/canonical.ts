@@ -1,7 +1,10 @@
 /**
  * RFC 8785 (JCS) canonical JSON, restricted to the values DESIGN §13 allows in
  * signed JSON: strings, booleans, non-negative safe integers, arrays, objects
- * (and null only where a caller opts in, for state writes).
+ * (and null only where a caller opts in, for state writes). Strings and keys
+ * must be well-formed Unicode (no lone surrogate: RFC 8785 §3.2.2.2, I-JSON
+ * RFC 7493 §2.1), and arrays and objects nest at most MAX_JSON_DEPTH deep, so
+ * no walk over a value can exhaust the stack.
  */
 import canonicalize from 'canonicalize';
 import { utf8, concatBytes } from './bytes.ts';
@@ -9,13 +12,34 @@ import { cryptoError } from './errors.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/**
+ * Deepest nesting of arrays and objects in signed JSON (the top-level value is
+ * depth 1). Our deepest structure, a block with its transactions, is 6 deep.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** A lone (unpaired) UTF-16 surrogate: not a Unicode scalar value, so no UTF-8 encoding exists for it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function isWellFormedText(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
 export interface CanonicalOptions {
   /** Allow `null` (state writes use it for deletion). */
   allowNull?: boolean;
 }
 
-function check(value: unknown, path: string, options: CanonicalOptions): void {
-  if (typeof value === 'string' || typeof value === 'boolean') return;
+function invalid(path: string, reason: string): never {
+  throw cryptoError('CANONICAL_JSON_INVALID', { path, reason });
+}
+
+function check(value: unknown, path: string, options: CanonicalOptions, depth: number): void {
+  if (typeof value === 'boolean') return;
+  if (typeof value === 'string') {
+    if (!isWellFormedText(value)) invalid(path, 'a lone surrogate');
+    return;
+  }
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value) || value < 0 || Object.is(value, -0)) {
       throw cryptoError('CANONICAL_JSON_INVALID', { path, reason: 'numbers must be non-negative safe integers' });
@@ -27,13 +51,17 @@ function check(value: unknown, path: string, options: CanonicalOptions): void {
     throw cryptoError('CANONICAL_JSON_INVALID', { path, reason: 'null is not allowed here' });
   }
   if (Array.isArray(value)) {
-    value.forEach((item, i) => check(item, `${path}[${i}]`, options));
+    if (depth > MAX_JSON_DEPTH) invalid(path, `nested deeper than ${MAX_JSON_DEPTH}`);
+    value.forEach((item, i) => check(item, `${path}[${i}]`, options, depth + 1));
     return;
   }
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    if (depth > MAX_JSON_DEPTH) invalid(path, `nested deeper than ${MAX_JSON_DEPTH}`);
     for (const [k, v] of Object.entries(value)) {
-      if (v === undefined) throw cryptoError('CANONICAL_JSON_INVALID', { path: `${path}.${k}`, reason: 'undefined' });
-      check(v, `${path}.${k}`, options);
+      // The key is named by position, not text: a malformed key may not even print.
+      if (!isWellFormedText(k)) invalid(path, 'a key with a lone surrogate');
+      if (v === undefined) invalid(`${path}.${k}`, 'undefined');
+      check(v, `${path}.${k}`, options, depth + 1);
     }
     return;
   }
@@ -42,7 +70,7 @@ function check(value: unknown, path: string, options: CanonicalOptions): void {
 
 /** Canonical JSON text of a value restricted as DESIGN §13 says. */
 export function canonicalJson(value: unknown, options: CanonicalOptions = {}): string {
-  check(value, '$', options);
+  check(value, '$', options, 1);
   return canonicalize(value) as string;
 }
 

@@ -6,7 +6,7 @@ export { ALG, RSA_MODULUS_BITS, PSS_SALT_LENGTH } from './algorithms.ts';
 export {
   toHex, fromHex, toBase64url, fromBase64url, utf8, concatBytes, equalBytes, u32be, readU32be, randomBytes, compareUtf8,
 } from './bytes.ts';
-export { canonicalJson, canonicalJsonUnrestricted, canonicalBytes, taggedBytes, DOMAIN_TAGS } from './canonical.ts';
+export { canonicalJson, canonicalJsonUnrestricted, canonicalBytes, taggedBytes, isWellFormedText, DOMAIN_TAGS, MAX_JSON_DEPTH } from './canonical.ts';
 export type { JsonValue, DomainTag, CanonicalOptions } from './canonical.ts';
 export { DhlError, isDhlError, defineErrors, withDetails, CRYPTO_ERRORS, cryptoError } from './errors.ts';
 export type { CryptoErrorCode, ErrorDetails } from './errors.ts';
@@ -31,7 +31,7 @@ export { wrapDek, unwrapDek, wrapLabel } from './wrap.ts';
 export type { WrapContext, WrappedKey } from './wrap.ts';
 export { signBytes, verifyBytes, signDetached, assertDetached } from './signature.ts';
 export type { DetachedSignature } from './signature.ts';
-export { parseManifest, manifestSigningBytes, signManifest, verifyManifest, USERNAME_PATTERN } from './manifest.ts';
+export { parseManifest, manifestSigningBytes, signManifest, verifyManifest, USERNAME_PATTERN, usernameSkeleton } from './manifest.ts';
 export type { Manifest, SignedManifest } from './manifest.ts';
 export {
   createVault, openVault, OpenedVault, sealVault, passphraseSecrets, recoverySecrets, generateRecoveryKey, newArgon2idParams,

@@ -29,7 +29,17 @@ export interface SignedManifest {
   signature: DetachedSignature;
 }
 
-export const USERNAME_PATTERN = /^[a-z0-9._-]{3,32}$/;
+/**
+ * Usernames (DESIGN §2): 3 to 32 of `[a-z0-9._-]`, starting and ending with a
+ * letter or digit, never two separators in a row. (That two names differing
+ * only in separators cannot both exist is the contract's rule: it needs state.)
+ */
+export const USERNAME_PATTERN = /^(?=.{3,32}$)[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+/** A username without its separators: names with one skeleton (`raj`, `r.aj`, `ra-j`) are lookalikes, and only one may exist. */
+export function usernameSkeleton(username: string): string {
+  return username.replace(/[._-]/g, '');
+}
 const HEX64 = /^[0-9a-f]{64}$/;
 const HEX32 = /^[0-9a-f]{32}$/;
 const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,64}$/;

@@ -7,6 +7,7 @@ import { taggedBytes, DOMAIN_TAGS } from '../crypto/canonical.ts';
 import { toHex } from '../crypto/bytes.ts';
 import type { SyncHash } from '../crypto/hash.ts';
 import { ledgerError } from './errors.ts';
+import { usernameSkeleton } from '../crypto/manifest.ts';
 import { B64URL, exactKeys, int, isObject, ORG_OR_NODE_ID, str, USERNAME, type Fail } from './validate.ts';
 
 export interface GenesisParams {
@@ -18,6 +19,8 @@ export interface GenesisParams {
   maxTxBytes: number;
   /** Most transactions in one block. */
   maxBlockTxs: number;
+  /** The longest access a grant may give or a request may ask for (ms from the block time). */
+  maxGrantMs: number;
 }
 
 export interface GenesisAdmin {
@@ -52,6 +55,7 @@ export const DEFAULT_GENESIS_PARAMS: Readonly<GenesisParams> = Object.freeze({
   notAfterWindowMs: 24 * 60 * 60 * 1000,
   maxTxBytes: 256 * 1024,
   maxBlockTxs: 1000,
+  maxGrantMs: 366 * 24 * 60 * 60 * 1000,
 });
 
 const fail: Fail = (field) => ledgerError('GENESIS_INVALID', { field });
@@ -65,15 +69,22 @@ export function parseGenesis(value: unknown): Genesis {
   str(value.salt, B64URL, 'salt', fail);
   const params = value.params;
   if (!isObject(params)) throw fail('params');
-  exactKeys(params, ['chunkSizeMax', 'notAfterWindowMs', 'maxTxBytes', 'maxBlockTxs'], fail, 'params.');
+  exactKeys(params, ['chunkSizeMax', 'notAfterWindowMs', 'maxTxBytes', 'maxBlockTxs', 'maxGrantMs'], fail, 'params.');
   int(params.chunkSizeMax, 'params.chunkSizeMax', fail, 64);
   int(params.notAfterWindowMs, 'params.notAfterWindowMs', fail, 1);
   int(params.maxTxBytes, 'params.maxTxBytes', fail, 1024);
   int(params.maxBlockTxs, 'params.maxBlockTxs', fail, 1);
+  int(params.maxGrantMs, 'params.maxGrantMs', fail, 1);
   if (!Array.isArray(value.orgs) || value.orgs.length === 0) throw fail('orgs');
   const orgNames = new Set<string>();
   const usernames = new Set<string>();
   const nodeIds = new Set<string>();
+  // One key, one holder and one use: no SPKI twice among admins' sig and enc keys and nodes' keys.
+  const spkis = new Set<string>();
+  const freshSpki = (spki: string, field: string) => {
+    if (spkis.has(spki)) throw fail(field);
+    spkis.add(spki);
+  };
   value.orgs.forEach((org: unknown, i: number) => {
     const at = `orgs[${i}]`;
     if (!isObject(org)) throw fail(at);
@@ -87,10 +98,11 @@ export function parseGenesis(value: unknown): Genesis {
       if (!isObject(admin)) throw fail(a);
       exactKeys(admin, ['username', 'sigSpki', 'encSpki'], fail, `${a}.`);
       const u = str(admin.username, USERNAME, `${a}.username`, fail);
-      if (usernames.has(u)) throw fail(`${a}.username`);
-      usernames.add(u);
-      str(admin.sigSpki, B64URL, `${a}.sigSpki`, fail);
-      str(admin.encSpki, B64URL, `${a}.encSpki`, fail);
+      // Unique up to separators: two admins may not be lookalikes of each other (DESIGN §2).
+      if (usernames.has(usernameSkeleton(u))) throw fail(`${a}.username`);
+      usernames.add(usernameSkeleton(u));
+      freshSpki(str(admin.sigSpki, B64URL, `${a}.sigSpki`, fail), `${a}.sigSpki`);
+      freshSpki(str(admin.encSpki, B64URL, `${a}.encSpki`, fail), `${a}.encSpki`);
     });
     if (!Array.isArray(org.nodes) || org.nodes.length === 0) throw fail(`${at}.nodes`);
     org.nodes.forEach((node: unknown, j: number) => {
@@ -100,7 +112,7 @@ export function parseGenesis(value: unknown): Genesis {
       const id = str(node.nodeId, ORG_OR_NODE_ID, `${n}.nodeId`, fail);
       if (nodeIds.has(id)) throw fail(`${n}.nodeId`);
       nodeIds.add(id);
-      str(node.sigSpki, B64URL, `${n}.sigSpki`, fail);
+      freshSpki(str(node.sigSpki, B64URL, `${n}.sigSpki`, fail), `${n}.sigSpki`);
     });
   });
   return structuredClone(value) as unknown as Genesis;

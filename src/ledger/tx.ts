@@ -16,6 +16,8 @@ import { B64URL, exactKeys, HEX32, HEX64, int, isObject, str, USERNAME, type Fai
 export const TX_VERSION = 1;
 /** RSA-3072 signatures are 384 bytes. */
 export const TX_SIGNATURE_BYTES = 384;
+/** Their base64url form: 384 bytes are 512 characters exactly (no padding, no spare bits). */
+export const TX_SIGNATURE_CHARS = 512;
 const TYPE_NAME = /^[A-Z][A-Za-z]{1,39}$/;
 
 export interface TxHeader {
@@ -121,8 +123,9 @@ export function parseTx(hash: SyncHash, value: unknown, options: ParseTxOptions 
   const header = parseHeader(value.header, fail);
   if (options.chain !== undefined && header.chain !== options.chain) throw ledgerError('TX_CHAIN_MISMATCH', { chain: header.chain });
   const sig = str(value.sig, B64URL, 'sig', fail);
+  // The length decides before decoding: a length no byte string has (4n + 1) must be TX_MALFORMED too (formats §8.2).
+  if (sig.length !== TX_SIGNATURE_CHARS) throw fail('sig');
   const sigBytes = fromBase64url(sig);
-  if (sigBytes.length !== TX_SIGNATURE_BYTES) throw fail('sig');
   const headerJson = headerJsonOf(header);
   const hashed = concatBytes(TX_TAG, utf8.encode(headerJson), sigBytes);
   const txHash = toHex(hash(hashed));

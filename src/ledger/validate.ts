@@ -1,10 +1,12 @@
 /** Small labelled checks for untrusted JSON (STYLE §7), shared by the ledger's parsers. */
 import { DhlError } from '../crypto/errors.ts';
+import { USERNAME_PATTERN } from '../crypto/manifest.ts';
 
 export const HEX64 = /^[0-9a-f]{64}$/;
 export const HEX32 = /^[0-9a-f]{32}$/;
 export const B64URL = /^[A-Za-z0-9_-]+$/;
-export const USERNAME = /^[a-z0-9._-]{3,32}$/;
+/** One definition of a username for every layer (crypto's, DESIGN §2). */
+export const USERNAME = USERNAME_PATTERN;
 export const ORG_OR_NODE_ID = /^[a-z0-9._-]{2,64}$/;
 
 export type Fail = (field: string) => DhlError;

@@ -15,6 +15,7 @@ import { nodeError } from './errors.ts';
 import type { LoggedTx } from './store/index.ts';
 import type { AdmittedTx } from './block-executor.ts';
 import { checkRecordBlob, type StoredBlobs } from './blob-admission.ts';
+import { admissionJson } from './admission-input.ts';
 
 /** What admission reads of the ledger. */
 export interface AdmissionView {
@@ -108,17 +109,8 @@ export class Admission<R> {
   constructor(private readonly ledger: AdmissionView, private readonly inFlight: InFlight<R>, private readonly o: AdmissionOptions) {}
 
   async admit(input: unknown): Promise<Admitted<R>> {
-    const text = typeof input === 'string' ? input : JSON.stringify(input);
-    const max = this.o.params.maxTxBytes;
-    // UTF-8 takes 1 to 3 bytes per UTF-16 unit: encode only when the length alone does not decide.
-    if (text.length > max || (text.length * 3 > max && utf8.encode(text).length > max)) throw nodeError('TX_TOO_LARGE', { max });
-    let json: unknown;
-    try {
-      json = typeof input === 'string' ? JSON.parse(input) : input;
-    } catch {
-      throw nodeError('TX_NOT_JSON');
-    }
-    const tx = parseTx(this.o.hash, json, { chain: this.o.chainId });
+    // The input is checked before anything walks it recursively, encodes it or binds it (admission-input.ts).
+    const tx = parseTx(this.o.hash, admissionJson(input, this.o.params.maxTxBytes), { chain: this.o.chainId });
     if (tx.withheld) throw nodeError('TX_NOT_JSON', { reason: 'withheld transactions are not submitted' });
     const first = this.known(tx.hash);
     if (first) return first;

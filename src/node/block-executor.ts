@@ -19,7 +19,7 @@
  * block; until then the previous one, so a restart re-reads the batch and
  * step 2 drops what is already in).
  */
-import { apply, OverlayView, OK, precheckAndVerify, type BlockContext, type KeyCache, type StateView } from '../contract/index.ts';
+import { apply, finishBlock, OverlayView, OK, precheckAndVerify, type BlockContext, type KeyCache, type StateView } from '../contract/index.ts';
 import {
   buildBlock, parseTx, type Attestation, type BlockHeader, type ChainHead, type Genesis, type MerkleTree, type ParsedTx, type StateWrite,
 } from '../ledger/index.ts';
@@ -150,6 +150,8 @@ export class BlockExecutor {
 
   private close(target: ExecutionTarget, block: ReturnType<BlockExecutor['open']>, batch: ExecutorBatch, last: boolean): ExecutedBlock {
     const { chainId, hash, node } = this.o;
+    // The block's end: replay nonces that expired are forgotten, bounded per block, and this block's are indexed (contract nonces.ts).
+    finishBlock(block.overlay, block.context);
     const built = buildBlock(hash, target.tree, target.builtHead, {
       chain: chainId,
       time: block.context.time,
@@ -164,7 +166,7 @@ export class BlockExecutor {
       head: built.head,
       entries: block.entries,
       writes: built.writes,
-      audit: auditRowsOf(block.entries, header.firstSeq),
+      audit: auditRowsOf(block.entries, header.firstSeq, block.overlay),
       directory: directoryChangesOf(block.overlay, built.writes),
       attestation: { chain: chainId, height: header.height, blockHash: built.blockHash, stateDigest: header.stateDigest, nodeId: node.nodeId, keyId: node.keyId, alg: 'PS256' },
       position: last ? batch.position : target.position,

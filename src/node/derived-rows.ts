@@ -47,11 +47,15 @@ export interface DirectoryPage {
 
 export const DIRECTORY_PAGE_MAX = 500;
 
-/** The audit rows of a block's entries, which start at log position `firstSeq`. */
-export function auditRowsOf(entries: readonly { tx: ParsedTx; outcome: string }[], firstSeq: number): AuditRow[] {
+/**
+ * The audit rows of a block's entries, which start at log position `firstSeq`;
+ * `after` is the state after the block (contract auditSubjects: a record's
+ * owner is read from it, so a refused read is in the patient's trail).
+ */
+export function auditRowsOf(entries: readonly { tx: ParsedTx; outcome: string }[], firstSeq: number, after: StateView): AuditRow[] {
   const rows: AuditRow[] = [];
   entries.forEach(({ tx, outcome }, i) => {
-    const subjects = auditSubjects(tx, outcome === OK ? { ok: true } : { ok: false, code: outcome as never });
+    const subjects = auditSubjects(tx, outcome === OK ? { ok: true } : { ok: false, code: outcome as never }, after);
     for (const u of subjects.users) rows.push([`u:${u}`, firstSeq + i]);
     for (const r of subjects.records) rows.push([`r:${r}`, firstSeq + i]);
   });

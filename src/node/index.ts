@@ -8,6 +8,8 @@ export { packHashes, unpackHashes } from './store/index.ts';
 export { BlockExecutor } from './block-executor.ts';
 export type { BatchItem, AdmittedTx, ExecutorBatch, ExecutionTarget, ExecutedBlock } from './block-executor.ts';
 export { NODE_ERRORS, nodeError } from './errors.ts';
+export { ADMISSION_REFUSALS, admissionJson, directoryQuery } from './admission-input.ts';
+export type { DirectoryQuery, PageOptions } from './admission-input.ts';
 export type { NodeErrorCode } from './errors.ts';
 export { checkIntegrity, checkAtOpen, storageError, guardStorage, OPEN_FULL_CHECK_MAX_BYTES } from './store/index.ts';
 export { verifyDataDir, verifyExport, rebuildDerivedTables } from './verify.ts';

@@ -28,6 +28,7 @@ import type { BlobStore, BlobReadStream, ByteRange } from './blob-store.ts';
 import type { DirectoryPage } from './derived-rows.ts';
 import type { EntryRow, LedgerStore, StoredBlock } from './store/index.ts';
 import { checkedPage, type PageRequest } from './paging.ts';
+import { directoryQuery, type PageOptions } from './admission-input.ts';
 
 /** Identity transactions: public identity data, whose bodies admins may read. */
 export const IDENTITY_TYPES: readonly string[] = Object.freeze(['RegisterUser', 'RotateKeys', 'AssignRole', 'RevokeRole']);
@@ -160,7 +161,7 @@ export class ReadFacade {
   /** Whether `reader` may see the body of a transaction with this header and body (the rule at the top of this file). */
   mayReadBody(reader: string, header: TxHeader, body: JsonValue): boolean {
     if (header.actor === reader) return true;
-    const named = auditSubjects({ header, body } as never, { ok: true });
+    const named = auditSubjects({ header, body } as never, { ok: true }, this.state);
     if (named.users.includes(reader)) return true;
     return IDENTITY_TYPES.includes(header.type) && this.isActiveAdmin(reader);
   }
@@ -228,14 +229,14 @@ export class ReadFacade {
   // ---- the directory and records ----------------------------------------------------------------------------
 
   /** One page of `patient`'s directory as `reader` may see it (contract directoryAccess). */
-  directory(reader: string, patient: string, page: PageRequest = {}): DirectoryPage {
-    const { after, limit } = checkedPage(page, { maxLimit: 500 });
-    const access = directoryAccess(this.state, reader, patient);
+  directory(reader: string, patient: string, page: PageOptions = {}): DirectoryPage {
+    const q = directoryQuery(reader, patient, page);
+    const access = directoryAccess(this.state, q.viewer, q.patient);
     if (!access.ok) {
       if (access.code === 'USER_UNKNOWN') throw nodeError('RESOURCE_NOT_FOUND', { kind: 'user' });
       throw nodeError('READ_DENIED', { reason: access.code });
     }
-    return this.store.directoryPage(patient, access.own, { ...(after === undefined ? {} : { after: Number(after) }), limit });
+    return this.store.directoryPage(q.patient, access.own, q.page);
   }
 
   /**
@@ -245,7 +246,7 @@ export class ReadFacade {
    */
   record(reader: string, recordId: string) {
     const record = readState.record(this.state, recordId);
-    const decision = record ? mayRead(this.state, reader, recordId, this.now()) : undefined;
+    const decision = record ? mayRead(this.state, reader, recordId, record.latestVersion, this.now()) : undefined;
     const listedToDoctor = record?.listed && checkRole(this.state, reader, 'doctor', 'DOCTOR_REQUIRED') === null;
     if (!record || (!decision?.ok && !listedToDoctor)) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'record' });
     const versions = [];
@@ -263,16 +264,10 @@ export class ReadFacade {
   wrappedKeys(reader: string, recordId: string, version: number) {
     const user = readState.user(this.state, reader);
     if (!user || !readState.version(this.state, recordId, version)) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'version' });
-    const mine = this.store
-      .audit(`u:${reader}`, { actor: reader, outcome: OK, limit: 1_000 })
-      .filter((r) => r.header.type === 'RegisterUser' || r.header.type === 'RotateKeys')
-      .map((r) => (JSON.parse(r.bodyJson) as { encKeyId: string }).encKeyId);
-    const wraps = mine.flatMap((keyId) => {
-      const wrap = readState.wrap(this.state, recordId, version, keyId);
-      return wrap ? [wrap] : [];
-    });
-    if (wraps.length === 0) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'wrappedKey' });
-    return wraps;
+    // Wraps are kept by recipient (wrap/<record>/<v>/<username>): the reader's, under whichever of their keys.
+    const wrap = readState.wrapFor(this.state, recordId, version, reader);
+    if (!wrap) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'wrappedKey' });
+    return [wrap];
   }
 
   // ---- ciphertext ---------------------------------------------------------------------------------------------
@@ -285,7 +280,7 @@ export class ReadFacade {
    */
   async openCiphertext(reader: string, recordId: string, version: number, range?: ByteRange): Promise<BlobReadStream & { receipt: string }> {
     const receipt = this.receiptFor(reader, recordId, version);
-    this.assertMayReadNow(reader, recordId);
+    this.assertMayReadNow(reader, recordId, version);
     const cipherRoot = readState.version(this.state, recordId, version)!.manifest.cipherRoot;
     const stream = await this.blobs.read(cipherRoot, range);
     const self = this;
@@ -298,7 +293,7 @@ export class ReadFacade {
       async *[Symbol.asyncIterator]() {
         try {
           for await (const chunk of stream) {
-            self.assertMayReadNow(reader, recordId);
+            self.assertMayReadNow(reader, recordId, version);
             yield chunk;
           }
         } finally {
@@ -321,8 +316,8 @@ export class ReadFacade {
     }
   }
 
-  private assertMayReadNow(reader: string, recordId: string): void {
-    const decision = mayRead(this.state, reader, recordId, this.now());
+  private assertMayReadNow(reader: string, recordId: string, version: number): void {
+    const decision = mayRead(this.state, reader, recordId, version, this.now());
     if (!decision.ok) throw nodeError('READ_DENIED', { reason: decision.code });
   }
 

@@ -6,7 +6,7 @@
  * withheld, the block's recorded writes (checked against changesHash) carry
  * the state forward, so later signatures can still be checked.
  */
-import { acceptedKeyWrites, apply, genesisWrites, MemoryStateView, OverlayView, OK, type Json, type StateView } from '../contract/index.ts';
+import { acceptedKeyWrites, apply, finishBlock, genesisWrites, MemoryStateView, OverlayView, OK, type Json, type StateView } from '../contract/index.ts';
 import { ChainVerifier, ledgerError, sortWrites, type ChainBlock, type ChainHead, type ExecutionResult, type Genesis, type ParsedTx, type StateWrite } from '../ledger/index.ts';
 import { DhlError } from '../crypto/index.ts';
 import { genesisInput } from './genesis-input.ts';
@@ -129,12 +129,14 @@ export class ReplayVerifier {
       // Re-execute in order: each transaction's precheck sees the state its predecessors left.
       const overlay = new OverlayView(this.state);
       const outcomes: string[] = [];
+      const context = { chain: this.chain.chainId, height, time: this.current!.header.time, params: this.genesis.params };
       for (const [i, tx] of txs.entries()) {
         keys.push(await this.precheck(tx, overlay, height, i));
-        const result = apply(overlay, tx, { chain: this.chain.chainId, height, time: this.current!.header.time, params: this.genesis.params });
+        const result = apply(overlay, tx, context);
         overlay.apply(result.writes);
         outcomes.push(result.outcome.ok ? OK : result.outcome.code);
       }
+      finishBlock(overlay, context);
       this.stash = { outcomes, writes: overlay.writes() as StateWrite[] };
       return keys;
     }

@@ -170,7 +170,8 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
         if (e.header !== canonicalJson(tx.header)) throw tampered({ ...at, column: 'header' });
         if (e.body !== tx.bodyJson) throw tampered({ ...at, table: 'bodies', column: 'body' });
         tree.append(entryLeafHash(sha256, { tx: tx.hash, outcome: e.outcome }));
-        const subjects = auditSubjects(tx, e.outcome === OK ? { ok: true } : { ok: false, code: e.outcome as never });
+        // scratch.state holds this block's writes already: the state after the block, as the node indexed with.
+        const subjects = auditSubjects(tx, e.outcome === OK ? { ok: true } : { ok: false, code: e.outcome as never }, scratch.state);
         for (const u of subjects.users) scratch.addAudit(`u:${u}`, e.seq);
         for (const r of subjects.records) scratch.addAudit(`r:${r}`, e.seq);
       }

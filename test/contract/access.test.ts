@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KEY, mayRead, readState } from '../../src/contract/index.ts';
-import { DAY, code, expectOk, standardWorld, wrap } from './builders.ts';
+import { DAY, PARAMS, code, expectOk, standardWorld, wrap } from './builders.ts';
 
 function twoRecords() {
   const cast = standardWorld();
@@ -75,10 +75,25 @@ test('a grant answering a request must come from the asked patient, to the askin
   assert.equal(code(w.grant(raj, nils, [a], { requestId: request.tx.hash })), 'REQUEST_PARTIES_MISMATCH');
   assert.equal(code(w.grant(raj, meera, [a, b], { requestId: request.tx.hash })), 'REQUEST_RECORDS_MISMATCH');
   assert.equal(code(w.grant(raj, meera, [a], { requestId: 'ab'.repeat(32) })), 'REQUEST_NOT_FOUND');
-  assert.equal(code(w.grant(raj, meera, [], { requestId: request.tx.hash, scopes: ['contribute'] })), 'REQUEST_RECORDS_MISMATCH', 'a request asks to read');
   expectOk(w.grant(raj, meera, [a], { requestId: request.tx.hash }));
   assert.equal(code(w.grant(raj, meera, [a], { requestId: request.tx.hash })), 'REQUEST_NOT_PENDING', 'a request is answered once');
   assert.equal(code(w.grant(raj, meera, [b])), 'OK', 'a patient may also grant without a request');
+});
+
+test('a doctor asking to contribute is answered by a contribute-only grant: the request is granted, and she may add to the chart but read nothing', () => {
+  const { w, raj, meera, a, b } = twoRecords();
+  const request = expectOk(w.send(meera, 'RequestAccess', { patient: 'raj', records: 'all', purpose: 'add the lab results of 12 May to your chart', durationMs: DAY }));
+  const answer = expectOk(w.grant(raj, meera, [], { requestId: request.tx.hash, scopes: ['contribute'] }));
+  assert.equal(readState.request(w.state, request.tx.hash)?.status, 'granted');
+  assert.equal(readState.request(w.state, request.tx.hash)?.closedBy, answer.tx.hash);
+  assert.equal(readState.contribute(w.state, 'raj', 'meera')?.grantId, answer.tx.hash);
+  expectOk(w.addRecord(meera, 'raj', 'lab'));
+  assert.equal(code(w.read(meera, a)), 'READ_NOT_PERMITTED', 'contribute reads nothing of the chart');
+  // Answering a request for named records with contribute only is allowed too; read on other records never is.
+  const named = expectOk(w.request(meera, 'raj', [a]));
+  assert.equal(code(w.grant(raj, meera, [a, b], { requestId: named.tx.hash, scopes: ['read', 'contribute'] })), 'REQUEST_RECORDS_MISMATCH');
+  expectOk(w.grant(raj, meera, [], { requestId: named.tx.hash, scopes: ['contribute'] }));
+  assert.equal(readState.request(w.state, named.tx.hash)?.status, 'granted');
 });
 
 test("grant keys are wrapped for the grantee's current enc key, cover the latest version of each record, for the patient's own records", () => {
@@ -93,7 +108,7 @@ test("grant keys are wrapped for the grantee's current enc key, cover the latest
   const saras = expectOk(w.addRecord(sara, 'sara', 's')).recordId;
   assert.equal(grant([wrap(saras, 1, meera.encKeyId)]), 'NOT_RECORD_OWNER');
   assert.equal(grant([wrap(a, 2, meera.encKeyId), wrap(a, 1, meera.encKeyId)]), 'OK', 'older versions may be included');
-  assert.ok(w.get(KEY.wrap(a, 1, meera.encKeyId)), 'the grantee finds their wrapped keys in state');
+  assert.ok(w.get(KEY.wrapFor(a, 1, 'meera')), 'the grantee finds their wrapped keys in state');
 });
 
 test('grants go only to an active doctor whose keys are vouched, and must expire after the block time', () => {
@@ -113,7 +128,7 @@ test('grants expire by block time: readable until just before expiresAt, refused
   assert.equal(code(w.read(meera, a)), 'OK');
   w.advance(1);
   assert.equal(code(w.read(meera, a)), 'GRANT_EXPIRED');
-  assert.equal(mayRead(w.state, 'meera', a, w.time - 1).ok, true, 'mayRead judges the time it is given');
+  assert.equal(mayRead(w.state, 'meera', a, 1, w.time - 1).ok, true, 'mayRead judges the time it is given');
 });
 
 test('a new grant on the same (record, doctor) replaces the previous one, shorter or longer', () => {
@@ -162,4 +177,50 @@ test('RecordRead is accepted for the owner, an author and an active grantee; ref
   assert.equal(code(w.read(raj, a, 2)), 'VERSION_NOT_FOUND');
   const refused = w.read(sara, a);
   assert.deepEqual(refused.writes, [[KEY.nonce('sara', refused.tx.header.nonce), refused.tx.header.notAfter]]);
+});
+
+test('a grant lasts at most the chain\'s maxGrantMs: expiresAt up to block time + maxGrantMs, never 2^53 − 1 (ACCESS_TOO_LONG)', () => {
+  const { w, raj, meera, a } = twoRecords();
+  assert.equal(code(w.grant(raj, meera, [a], { expiresAt: w.time + PARAMS.maxGrantMs + 1 })), 'ACCESS_TOO_LONG');
+  assert.equal(code(w.grant(raj, meera, [a], { expiresAt: Number.MAX_SAFE_INTEGER })), 'ACCESS_TOO_LONG');
+  assert.equal(code(w.grant(raj, meera, [], { scopes: ['contribute'], expiresAt: Number.MAX_SAFE_INTEGER })), 'ACCESS_TOO_LONG');
+  expectOk(w.grant(raj, meera, [a], { expiresAt: w.time + PARAMS.maxGrantMs }));
+});
+
+test('a request asks for at most maxGrantMs (ACCESS_TOO_LONG above it)', () => {
+  const { w, meera, a } = twoRecords();
+  assert.equal(code(w.request(meera, 'raj', [a], PARAMS.maxGrantMs + 1)), 'ACCESS_TOO_LONG');
+  assert.equal(code(w.request(meera, 'raj', [a], Number.MAX_SAFE_INTEGER)), 'ACCESS_TOO_LONG');
+  expectOk(w.request(meera, 'raj', [a], PARAMS.maxGrantMs));
+});
+
+test("an author keeps no read access for good: after the patient revokes her grants and the admin her role, she reads neither her own version nor a later one", () => {
+  const { w, adam, raj, meera } = standardWorld();
+  expectOk(w.grant(raj, meera, [], { scopes: ['contribute'] }));
+  const lab = expectOk(w.addRecord(meera, 'raj', 'lab')).recordId;
+  assert.equal(code(w.read(meera, lab, 1)), 'OK', 'her own version, under a usable contribute grant');
+  expectOk(w.revoke(raj, meera));
+  assert.equal(code(w.read(meera, lab, 1)), 'READ_NOT_PERMITTED', 'the contribute grant was revoked');
+  expectOk(w.revokeRole(adam, meera, 'doctor'));
+  expectOk(w.addVersion(raj, lab, ['raj']));
+  assert.equal(code(w.read(meera, lab, 1)), 'READ_NOT_PERMITTED');
+  assert.equal(code(w.read(meera, lab, 2)), 'READ_NOT_PERMITTED');
+  assert.equal(code(w.read(raj, lab, 1)), 'OK', 'the owner reads every version');
+});
+
+test('under a contribute grant an author reads only the versions she wrote; a read grant reads a version only if it is wrapped for the reader (VERSION_NOT_WRAPPED)', () => {
+  const { w, raj, meera } = standardWorld();
+  expectOk(w.grant(raj, meera, [], { scopes: ['contribute'] }));
+  const lab = expectOk(w.addRecord(meera, 'raj', 'lab')).recordId;
+  expectOk(w.addVersion(raj, lab));
+  assert.equal(code(w.read(meera, lab, 2)), 'READ_NOT_PERMITTED', "raj's version: contribute does not read others' versions");
+  // A read grant made for version 3 alone does not reach back to the versions it never wrapped.
+  const { recordId: fevers } = expectOk(w.addRecord(raj, 'raj', 'fevers'));
+  expectOk(w.addVersion(raj, fevers));
+  expectOk(w.grant(raj, meera, [fevers]));
+  assert.equal(code(w.read(meera, fevers, 2)), 'OK');
+  assert.equal(code(w.read(meera, fevers, 1)), 'VERSION_NOT_WRAPPED');
+  expectOk(w.send(raj, 'GrantAccess', { ...w.grantBody(meera, [fevers]), keys: [wrap(fevers, 1, meera.encKeyId), wrap(fevers, 2, meera.encKeyId)] }));
+  assert.equal(code(w.read(meera, fevers, 1)), 'OK', 'once a grant wraps version 1 for her');
+  assert.equal(code(w.read(meera, lab, 1)), 'OK', 'her own version still reads while the contribute grant stands');
 });

@@ -5,13 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  apply, genesisWrites, MemoryStateView, OverlayView, readState,
+  apply, finishBlock, genesisWrites, MemoryStateView, OverlayView, readState,
   type ApplyResult, type BlockContext, type ContractTx, type GenesisInput, type GrantScope, type Json, type Manifest,
   type StateWrite, type TxHeader, type WrappedKey,
 } from '../../src/contract/index.ts';
 
 export const CHAIN = 'c0'.repeat(32);
-export const PARAMS = Object.freeze({ notAfterWindowMs: 60_000, chunkSizeMax: 1 << 20 });
+export const PARAMS = Object.freeze({ notAfterWindowMs: 60_000, chunkSizeMax: 1 << 20, maxGrantMs: 30 * 86_400_000, maxBlockTxs: 100 });
 export const T0 = 1_700_000_000_000;
 export const DAY = 86_400_000;
 
@@ -74,8 +74,13 @@ export function genesisFor(admins: { org: string; people: Person[] }[]): Genesis
   };
 }
 
+/** A fake RSA-OAEP-3072 wrap: 384 bytes (its real size) derived from the slot. */
+export function fakeWrappedDek(label: string): string {
+  return Buffer.concat(Array.from({ length: 12 }, (_, i) => createHash('sha256').update(`${label}/${i}`).digest())).toString('base64url');
+}
+
 export function wrap(recordId: string, version: number, keyId: string, alg = 'RSA-OAEP-256'): WrappedKey {
-  return { recordId, version, keyId, alg, wrappedDek: Buffer.from(`dek:${recordId}:${version}:${keyId}`).toString('base64url') };
+  return { recordId, version, keyId, alg, wrappedDek: fakeWrappedDek(`dek:${recordId}:${version}:${keyId}`) };
 }
 
 export type HeaderOverrides = Partial<TxHeader> & { hash?: string };
@@ -128,6 +133,7 @@ export class World {
       overlay.apply(result.writes);
       return result;
     });
+    finishBlock(overlay, context);
     const writes = overlay.writes();
     this.state.apply(writes);
     this.height++;

@@ -255,7 +255,9 @@ export class Runner {
         const grantees = this.people.filter((p) => record?.grantees.includes(p.username));
         const insiders = this.people.filter((p) => p.username === record?.patient || record?.authors.includes(p.username));
         const reader = [undefined, at(grantees, c.reader), at(insiders, c.reader)][c.reader % 3] ?? this.person(c.reader);
-        const version = (record?.latestVersion ?? 1) + (c.twist ? 1 : 0);
+        // Mostly the latest version, sometimes an older one (a grant may not cover it), twisted one past the latest.
+        const latest = record?.latestVersion ?? 1;
+        const version = c.twist ? latest + 1 : c.reader % 4 === 0 ? 1 + ((c.reader >> 2) % latest) : latest;
         return { actor: reader, type: c.k, body: { recordId, version } };
       }
       case 'Garbage':

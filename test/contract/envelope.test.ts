@@ -133,7 +133,8 @@ test('apply throws a TypeError or RangeError for a malformed block context (a ca
   const tx = w.tx(raj, 'SetListing', {});
   assert.throws(() => apply(w.state, tx, { ...w.context(), chain: 'x' }), TypeError);
   assert.throws(() => apply(w.state, tx, { ...w.context(), time: -1 }), RangeError);
-  assert.throws(() => apply(w.state, tx, { ...w.context(), params: { notAfterWindowMs: 1.5, chunkSizeMax: 1 } }), RangeError);
+  assert.throws(() => apply(w.state, tx, { ...w.context(), params: { ...w.context().params, notAfterWindowMs: 1.5 } }), RangeError);
+  assert.throws(() => apply(w.state, tx, { ...w.context(), params: { notAfterWindowMs: 1, chunkSizeMax: 1 } as never }), RangeError);
 });
 
 test('apply does not modify the view it is given: all changes come back as writes', () => {

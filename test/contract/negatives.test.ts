@@ -32,6 +32,12 @@ const CASES: Case[] = [
     run: () => { const { w, raj } = standardWorld(); return w.send(raj, 'SetListing', {}, { nonce: 'xyz' }); } },
   { code: 'HEADER_INVALID', name: 'an actor that is not a valid username', writesNothing: true,
     run: () => { const { w, raj } = standardWorld(); return w.send(raj, 'SetListing', {}, { actor: 'Raj!' }); } },
+  { code: 'HEADER_INVALID', name: 'a header with a field DESIGN §13 does not define', writesNothing: true,
+    run: () => { const { w, raj } = standardWorld(); return w.send(raj, 'SetListing', {}, { extra: 1 } as never); } },
+  { code: 'HEADER_INVALID', name: 'a header naming another signature alg', writesNothing: true,
+    run: () => { const { w, raj } = standardWorld(); return w.send(raj, 'SetListing', {}, { alg: 'RS256' } as never); } },
+  { code: 'HEADER_INVALID', name: 'a header missing a field', writesNothing: true,
+    run: () => { const { w, raj } = standardWorld(); const tx = w.tx(raj, 'SetListing', {}); delete (tx.header as Partial<typeof tx.header>).time; return w.submit(tx); } },
   { code: 'CHAIN_MISMATCH', name: 'a transaction signed for another chain', writesNothing: true,
     run: () => { const { w, raj } = standardWorld(); return w.send(raj, 'SetListing', {}, { chain: 'ff'.repeat(32) }); } },
   { code: 'TX_EXPIRED', name: 'notAfter one millisecond before the block time', writesNothing: true,
@@ -73,6 +79,8 @@ const CASES: Case[] = [
     run: () => { const { w } = standardWorld(); const eve = new Person('eve'); return w.send(eve, 'RegisterUser', { username: 'eve', ...eve.keys() }, { keyId: hex64('other') }); } },
   { code: 'USER_EXISTS', name: 'RegisterUser of a taken username',
     run: () => { const { w } = standardWorld(); const raj2 = new Person('raj'); raj2.generation = 7; return w.register(raj2); } },
+  { code: 'USERNAME_LOOKALIKE', name: 'RegisterUser of a name that differs from a registered one only in separators',
+    run: () => { const { w } = standardWorld(); return w.register(new Person('r.aj')); } },
   { code: 'KEY_ALREADY_REGISTERED', name: "RegisterUser claiming another user's enc key",
     run: () => { const { w, raj } = standardWorld(); const eve = new Person('eve'); return w.send(eve, 'RegisterUser', { username: 'eve', ...eve.keys(), encKeyId: raj.encKeyId }); } },
   { code: 'KEY_ALREADY_REGISTERED', name: 'RotateKeys back to a rotated-out key',
@@ -232,6 +240,17 @@ const CASES: Case[] = [
     } },
   { code: 'GRANTEE_NOT_DOCTOR', name: 'a grant to a patient',
     run: () => { const { w, raj, sara, recordId } = withRecord(); return w.grant(raj, sara, [recordId]); } },
+  { code: 'ACCESS_TOO_LONG', name: "a grant expiring beyond block time + the chain's maxGrantMs",
+    run: () => { const { w, raj, meera, recordId } = withRecord(); return w.grant(raj, meera, [recordId], { expiresAt: w.time + PARAMS.maxGrantMs + 1 }); } },
+  { code: 'ACCESS_TOO_LONG', name: "a request for longer than the chain's maxGrantMs",
+    run: () => { const { w, meera, recordId } = withRecord(); return w.request(meera, 'raj', [recordId], PARAMS.maxGrantMs + 1); } },
+  { code: 'VERSION_NOT_WRAPPED', name: 'a read under a grant of a version the grant never wrapped for the reader',
+    run: () => {
+      const { w, raj, meera, recordId } = withRecord();
+      expectOk(w.addVersion(raj, recordId));
+      expectOk(w.grant(raj, meera, [recordId]));
+      return w.read(meera, recordId, 1);
+    } },
   { code: 'GRANT_EXPIRY_PASSED', name: 'a grant expiring at the block time',
     run: () => { const { w, raj, meera, recordId } = withRecord(); return w.grant(raj, meera, [recordId], { expiresAt: w.time }); } },
   { code: 'GRANT_LATEST_VERSION_MISSING', name: 'grant keys for an old version only',

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { canonicalJson } from '../../src/crypto/canonical.ts';
 import {
-  apply, genesisWrites, mayRead, MemoryStateView, OverlayView, TX_TYPES, type ContractTx, type StateWrite,
+  apply, finishBlock, genesisWrites, mayRead, NONCE_BUCKET_MS, MemoryStateView, OverlayView, readState, TX_TYPES, type ContractTx, type StateWrite,
 } from '../../src/contract/index.ts';
 import { DAY, Person, code } from './builders.ts';
 import { Runner, commandArb, type Cmd, type LogEntry } from './commands.ts';
@@ -16,8 +16,12 @@ import { oracleMayRead } from './oracle.ts';
 
 const RUNS = 80;
 const commands = fc.array(commandArb, { minLength: 20, maxLength: 70 });
-/** Read-denial codes: a RecordRead refused for one of these means "may not read now". */
-const READ_DENIALS = new Set(['READ_NOT_PERMITTED', 'GRANT_EXPIRED', 'GRANT_VOID', 'ROLE_KEY_NOT_VOUCHED']);
+/** Read-denial codes: a RecordRead refused for one of these means "may not read this version now". */
+const READ_DENIALS = new Set(['READ_NOT_PERMITTED', 'GRANT_EXPIRED', 'GRANT_VOID', 'ROLE_KEY_NOT_VOUCHED', 'VERSION_NOT_FOUND', 'VERSION_NOT_WRAPPED']);
+
+function latestVersion(r: Runner, recordId: string): number {
+  return readState.record(r.w.state, recordId)?.latestVersion ?? 1;
+}
 
 function isNonceOnly(entry: LogEntry): boolean {
   const nonceKey = `nonce/${entry.tx.header.actor}/${entry.tx.header.nonce}`;
@@ -33,14 +37,16 @@ function probeTimes(r: Runner): number[] {
   return [...new Set([r.w.time, r.w.time + 3_600_000, r.w.time + DAY, ...expiries.flatMap((t) => [t - 1, t])])];
 }
 
-/** Every (user, record) pair at the probe times: the contract's answer and the oracle's must agree. */
+/** Every (user, record, version) at the probe times, one version past the latest too: the contract's answer and the oracle's must agree. */
 function compareWithOracle(r: Runner, people: Person[]): void {
   for (const t of probeTimes(r)) {
     for (const x of people) {
       for (const recordId of r.allRecords()) {
-        const contract = mayRead(r.w.state, x.username, recordId, t).ok;
-        const oracle = oracleMayRead(r.accepted, x.username, recordId, t);
-        assert.equal(contract, oracle, `mayRead(${x.username}, ${recordId.slice(0, 6)}, +${t - r.w.time}ms)`);
+        for (let v = 1; v <= latestVersion(r, recordId) + 1; v++) {
+          const contract = mayRead(r.w.state, x.username, recordId, v, t).ok;
+          const oracle = oracleMayRead(r.accepted, x.username, recordId, v, t);
+          assert.equal(contract, oracle, `mayRead(${x.username}, ${recordId.slice(0, 6)}, v${v}, +${t - r.w.time}ms)`);
+        }
       }
     }
   }
@@ -60,13 +66,13 @@ test('mayRead agrees with the naive oracle over random interleavings of valid an
           if (e.tx.header.type === 'RecordRead' && !e.faulted && code(e.result) !== 'BODY_INVALID') {
             const c = code(e.result);
             // A garbage body can be refused for its actor or time before its shape is looked at.
-            const recordId = (e.tx.body as { recordId?: unknown } | null)?.recordId;
-            if (typeof recordId !== 'string') {
-              assert.notEqual(c, 'OK', 'a read naming no record was accepted');
+            const { recordId, version } = (e.tx.body ?? {}) as { recordId?: unknown; version?: unknown };
+            if (typeof recordId !== 'string' || typeof version !== 'number') {
+              assert.notEqual(c, 'OK', 'a read naming no record or version was accepted');
               return;
             }
-            const oracle = oracleMayRead(acceptedBefore(i), e.tx.header.actor, recordId, e.time);
-            if (c === 'OK' || c === 'VERSION_NOT_FOUND') assert.equal(oracle, true, `read accepted (${c}) but the oracle refuses`);
+            const oracle = oracleMayRead(acceptedBefore(i), e.tx.header.actor, recordId, version, e.time);
+            if (c === 'OK') assert.equal(oracle, true, 'read accepted but the oracle refuses');
             if (READ_DENIALS.has(c)) assert.equal(oracle, false, `read refused (${c}) but the oracle allows`);
           }
         });
@@ -102,6 +108,32 @@ test('a rejected transaction writes nothing but its replay nonce, and only envel
   );
 });
 
+test('a spent nonce is remembered at least through its notAfter and forgotten soon after, whatever the interleaving', () => {
+  fc.assert(
+    fc.property(commands, (cmds) => {
+      const r = new Runner();
+      const spent: { key: string; notAfter: number }[] = [];
+      r.onBlock = (entries) => {
+        for (const e of entries) {
+          const key = `nonce/${e.tx.header.actor}/${e.tx.header.nonce}`;
+          if (e.result.writes.some(([k]) => k === key)) spent.push({ key, notAfter: e.tx.header.notAfter });
+        }
+        const now = r.w.time;
+        for (const { key, notAfter } of spent) {
+          const held = r.w.get(key);
+          // Remembered while it can still be replayed (a later use of the same nonce may hold a later notAfter).
+          if (notAfter >= now) assert.ok(typeof held === 'number' && held >= notAfter, `${key} forgotten before its notAfter`);
+          // Gone once its bucket ended, unless reused (the runner's load is far below the pruning budget).
+          if ((Math.floor(notAfter / NONCE_BUCKET_MS) + 1) * NONCE_BUCKET_MS <= now && held === notAfter) assert.fail(`${key} kept after its bucket`);
+        }
+      };
+      for (const c of cmds) r.run(c);
+      r.flush();
+    }),
+    { numRuns: RUNS / 2 },
+  );
+});
+
 function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
@@ -130,6 +162,7 @@ test('replaying the same transactions over a fresh state gives identical writes,
           overlay.apply(result.writes);
           return result;
         });
+        finishBlock(overlay, context);
         const writes = overlay.writes();
         replayed.apply(writes);
         return { results, writes };
@@ -167,7 +200,7 @@ test('revoke always takes effect: after RevokeAccess the doctor is refused until
           r.grantNow(raj, meera, recordId, DAY * 30);
           r.revokeNow(raj, meera, recordId);
         }
-        assert.equal(mayRead(r.w.state, 'meera', recordId, r.w.time).ok, false);
+        assert.equal(mayRead(r.w.state, 'meera', recordId, latestVersion(r, recordId), r.w.time).ok, false);
         assert.notEqual(code(r.readNow(meera, recordId)), 'OK');
       });
     }),
@@ -188,7 +221,7 @@ test('expiry always takes effect by block time: once the block time reaches expi
         } else {
           r.w.advance(1);
         }
-        assert.equal(mayRead(r.w.state, 'meera', recordId, r.w.time).ok, false);
+        assert.equal(mayRead(r.w.state, 'meera', recordId, latestVersion(r, recordId), r.w.time).ok, false);
         assert.notEqual(code(r.readNow(meera, recordId)), 'OK');
       });
     }),
@@ -208,7 +241,7 @@ test('role revocation always takes effect: grants to a doctor whose role is revo
           r.revokeRoleNow(adam, meera);
           r.reassignNow(adam, meera);
         }
-        assert.equal(mayRead(r.w.state, 'meera', recordId, r.w.time).ok, false);
+        assert.equal(mayRead(r.w.state, 'meera', recordId, latestVersion(r, recordId), r.w.time).ok, false);
         assert.notEqual(code(r.readNow(meera, recordId)), 'OK');
       });
     }),

@@ -9,7 +9,7 @@ test("AddRecord by the patient: one wrap serves owner and author; record, versio
   const result = expectOk(w.addRecord(raj, 'raj', 'fevers'));
   const id = result.recordId;
   assert.deepEqual(result.writes.map(([k]) => k).sort(), [
-    KEY.chart('raj'), KEY.chartEntry('raj', 0), `nonce/raj/${result.tx.header.nonce}`, KEY.record(id), KEY.version(id, 1), KEY.wrap(id, 1, raj.encKeyId),
+    KEY.chart('raj'), KEY.chartEntry('raj', 0), `nonce/raj/${result.tx.header.nonce}`, KEY.record(id), KEY.version(id, 1), KEY.wrapFor(id, 1, 'raj'),
   ].sort());
   const record = readState.record(w.state, id)!;
   assert.deepEqual(record, { recordId: id, patient: 'raj', authors: ['raj'], latestVersion: 1, listed: false, grantees: [], createdAt: w.time });
@@ -50,7 +50,7 @@ test('AddRecordVersion must wrap for every standing grantee, and for nobody else
   assert.equal(code(w.addVersion(raj, recordId, ['raj', 'meera'])), 'WRAP_MISSING_GRANTEE');
   assert.equal(code(w.addVersion(raj, recordId, ['raj', 'meera', 'nils', 'sara'])), 'WRAP_UNEXPECTED_RECIPIENT');
   const ok = expectOk(w.addVersion(raj, recordId, ['raj', 'meera', 'nils']));
-  assert.ok(ok.writes.some(([k]) => k === KEY.wrap(recordId, 2, meera.encKeyId)));
+  assert.ok(ok.writes.some(([k]) => k === KEY.wrapFor(recordId, 2, 'meera')));
   assert.equal(readState.record(w.state, recordId)?.latestVersion, 2);
 });
 
@@ -129,4 +129,24 @@ test('SetListing: only the owner lists or unlists a record', () => {
   assert.equal(readState.record(w.state, recordId)?.listed, true);
   expectOk(w.setListing(raj, recordId, false));
   assert.equal(readState.record(w.state, recordId)?.listed, false);
+});
+
+test('an RSA-OAEP-256 wrapped key is exactly 384 bytes (512 base64url characters): one character, 511 or 513 are BODY_INVALID', () => {
+  const { w, raj, meera } = standardWorld();
+  const recordId = hex32('record/short-wrap');
+  const body = w.recordBody(raj, 'raj', recordId, 1);
+  const good = body.wrappedKeys[0]!.wrappedDek;
+  assert.equal(good.length, 512);
+  for (const wrappedDek of ['A', good.slice(1), `${good}A`]) {
+    const r = w.send(raj, 'AddRecord', { ...body, wrappedKeys: [{ ...body.wrappedKeys[0]!, wrappedDek }] });
+    assert.equal(code(r), 'BODY_INVALID', `${wrappedDek.length} characters`);
+    assert.equal(r.outcome.ok ? '' : r.outcome.field, 'wrappedKeys[0].wrappedDek');
+  }
+  expectOk(w.send(raj, 'AddRecord', body));
+  const grant = w.grantBody(meera, [recordId]) as { keys: { wrappedDek: string }[] };
+  grant.keys[0]!.wrappedDek = 'A';
+  assert.equal(code(w.send(raj, 'GrantAccess', grant)), 'BODY_INVALID');
+  // Another algorithm's size is its own: an unknown alg parses and is refused by the rules.
+  const other = w.recordBody(raj, 'raj', hex32('record/other-alg'), 1);
+  assert.equal(code(w.send(raj, 'AddRecord', { ...other, wrappedKeys: [{ ...other.wrappedKeys[0]!, alg: 'ML-KEM-768', wrappedDek: 'A' }] })), 'WRAP_ALG_UNKNOWN');
 });

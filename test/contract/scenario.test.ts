@@ -21,7 +21,7 @@ test('scenario: raj uploads and lists, meera requests, raj grants, meera reads, 
 
   expectOk(w.grant(raj, meera, [fevers.recordId], { requestId }));
   assert.equal(readState.request(w.state, requestId)?.status, 'granted');
-  const decision = mayRead(w.state, 'meera', fevers.recordId, w.time);
+  const decision = mayRead(w.state, 'meera', fevers.recordId, 1, w.time);
   assert.ok(decision.ok && decision.via === 'grant');
 
   assert.equal(code(w.read(meera, fevers.recordId)), 'OK');

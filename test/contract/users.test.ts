@@ -2,28 +2,45 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { genesisWrites, KEY, mayRead, MemoryStateView, readState } from '../../src/contract/index.ts';
-import { DAY, ORG_A, ORG_B, Person, World, code, expectOk, genesisFor, standardWorld } from './builders.ts';
+import { DAY, ORG_A, ORG_B, Person, World, code, expectOk, genesisFor, hex64, standardWorld } from './builders.ts';
 
 test('patients self-register: signed by the sig key they register, the user and both keys are written, no role', () => {
   const { w } = standardWorld();
   const tina = new Person('tina');
   const result = expectOk(w.register(tina));
   assert.deepEqual(result.writes.map(([k]) => k).sort(), [
-    KEY.key(tina.encKeyId), KEY.key(tina.sigKeyId), `nonce/tina/${result.tx.header.nonce}`, KEY.user('tina'),
+    KEY.key(tina.encKeyId), KEY.key(tina.sigKeyId), `nonce/tina/${result.tx.header.nonce}`, KEY.skeleton('tina'), KEY.user('tina'),
   ].sort());
   assert.deepEqual(readState.user(w.state, 'tina'), { username: 'tina', sigKeyId: tina.sigKeyId, encKeyId: tina.encKeyId, registeredAt: w.time, keysSince: w.time });
   assert.equal(readState.key(w.state, tina.encKeyId)?.use, 'enc');
   assert.equal(readState.role(w.state, 'tina', 'doctor'), undefined);
 });
 
-test('usernames are [a-z0-9._-]{3,32}: lookalikes, capitals and other scripts are refused', () => {
+test('usernames are 3..32 of [a-z0-9._-], starting and ending with a letter or digit, never two separators in a row', () => {
   const { w } = standardWorld();
-  for (const name of ['Raj', 'rа j', 'rаj', 'ab', 'x'.repeat(33), 'raj/x']) {
+  for (const name of ['Raj', 'rа j', 'rаj', 'ab', 'x'.repeat(33), 'raj/x', 'raj.', 'a..b', '.abc', 'abc-', '__proto__', '_ab', 'a-.b', 'ab_']) {
     const p = new Person(name);
     assert.equal(code(w.register(p)), 'HEADER_INVALID', name);
   }
-  const p = new Person('ok.name_1-2');
-  assert.equal(code(w.register(p)), 'OK');
+  for (const name of ['ok.name_1-2', 'a.b', '007', 'x'.repeat(32)]) assert.equal(code(w.register(new Person(name))), 'OK', name);
+});
+
+test('two names that differ only in separators cannot both exist: the second is USERNAME_LOOKALIKE', () => {
+  const { w } = standardWorld();
+  expectOk(w.register(new Person('omar')));
+  for (const name of ['o.mar', 'om-ar', 'o_m_a_r', 'r.aj', 'ra-j']) assert.equal(code(w.register(new Person(name))), 'USERNAME_LOOKALIKE', name);
+  // The skeleton is kept in state, naming its holder.
+  assert.equal(w.get(KEY.skeleton('omar')), 'omar');
+  assert.equal(w.get(KEY.skeleton('raj')), 'raj');
+  // A genesis admin's skeleton is theirs from genesis on: a lookalike cannot register before them.
+  const gina = new Person('gi.na');
+  const g = new World(genesisFor([{ org: ORG_A, people: [gina] }]));
+  assert.equal(code(g.register(new Person('gina'))), 'USERNAME_LOOKALIKE');
+  expectOk(g.register(gina));
+});
+
+test('a genesis naming two admins whose names differ only in separators is refused', () => {
+  assert.throws(() => genesisWrites(genesisFor([{ org: ORG_A, people: [new Person('adam')] }, { org: ORG_B, people: [new Person('ad.am')] }])), TypeError);
 });
 
 test('genesis admins become admins of their organisation by registering with the keys the genesis names', () => {
@@ -42,6 +59,21 @@ test("genesis reserves its admins' key ids: nobody else can register them before
   // gina's enc SPKI is public in the genesis; eve tries to claim it as her own.
   assert.equal(code(w.send(eve, 'RegisterUser', { username: 'eve', ...eve.keys(), encKeyId: gina.encKeyId, encSpki: gina.encSpki })), 'KEY_ALREADY_REGISTERED');
   expectOk(w.register(gina));
+});
+
+test("a node's key is never a user's: RegisterUser and RotateKeys naming a genesis node's key id are KEY_ALREADY_REGISTERED", () => {
+  const { w, raj } = standardWorld();
+  const nodeKeyId = hex64(`${ORG_A}/node`);
+  assert.deepEqual(w.get(KEY.nodeKey(nodeKeyId)), { keyId: nodeKeyId, org: ORG_A, nodeId: `${ORG_A}-node` });
+  const eve = new Person('eve');
+  assert.equal(code(w.send(eve, 'RegisterUser', { username: 'eve', ...eve.keys(), sigKeyId: nodeKeyId }, { keyId: nodeKeyId })), 'KEY_ALREADY_REGISTERED');
+  assert.equal(code(w.send(eve, 'RegisterUser', { username: 'eve', ...eve.keys(), encKeyId: nodeKeyId })), 'KEY_ALREADY_REGISTERED');
+  const signing = raj.sigKeyId;
+  assert.equal(code(w.send(raj, 'RotateKeys', { ...raj.keysAt(1), sigKeyId: hex64(`${ORG_B}/node`) }, { keyId: signing })), 'KEY_ALREADY_REGISTERED');
+  // A genesis naming one key for an admin and a node is refused.
+  const g = genesisFor([{ org: ORG_A, people: [new Person('gina')] }]);
+  const clash = { ...g, orgs: [{ ...g.orgs[0]!, nodes: [{ nodeId: 'n1', sigKeyId: g.orgs[0]!.admins[0]!.sigKeyId }] }] };
+  assert.throws(() => genesisWrites(clash), TypeError);
 });
 
 test('genesisWrites is deterministic and sorted, and refuses a malformed genesis with a TypeError', () => {
@@ -142,7 +174,7 @@ test('RevokeRole voids grants issued to the doctor for good, even after the role
   assert.equal(readState.role(w.state, 'meera', 'doctor')?.term, 2, 'a new term');
   assert.equal(code(w.read(meera, recordId)), 'GRANT_VOID', 'still void after re-assignment');
   assert.equal(code(w.addRecord(meera, 'raj', 'lab')), 'CONTRIBUTE_GRANT_REQUIRED', 'the contribute grant is void too');
-  assert.equal(mayRead(w.state, 'meera', recordId, w.time).ok, false);
+  assert.equal(mayRead(w.state, 'meera', recordId, 1, w.time).ok, false);
   expectOk(w.grant(raj, meera, [recordId]));
   assert.equal(code(w.read(meera, recordId)), 'OK', 'a new grant in the new term works');
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { apply, genesisWrites, MemoryStateView, OverlayView } from '../../src/contract/index.ts';
+import { apply, finishBlock, genesisWrites, MemoryStateView, OverlayView } from '../../src/contract/index.ts';
 import { buildContractVectors, changesHash, type ContractVectors } from '../vectors/contract/build.ts';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/contract/contract-vectors.json', import.meta.url), 'utf8')) as ContractVectors;
@@ -21,6 +21,7 @@ test('replaying the vector file alone reproduces every outcome, every block\'s w
       overlay.apply(result.writes);
       return result.outcome.ok ? 'OK' : result.outcome.code;
     });
+    finishBlock(overlay, block.context);
     assert.deepEqual(outcomes, block.entries.map((e) => e.outcome), `block ${block.context.height}`);
     const writes = overlay.writes();
     assert.deepEqual(writes, block.writes);

@@ -111,8 +111,8 @@ def jcs_string(s):
         elif code < 0x20:
             out.append('\\u%04x' % code)
         elif 0xD800 <= code <= 0xDFFF:
-            # A Python str holds a surrogate only when it is unpaired: JSON.stringify escapes those.
-            out.append('\\u%04x' % code)
+            # A Python str holds a surrogate only when it is unpaired: §1 refuses those (RFC 8785 §3.2.2.2).
+            raise ValueError('a lone surrogate has no UTF-8 form')
         else:
             out.append(ch)
     out.append('"')
@@ -123,7 +123,12 @@ def _utf16_key(s):
     return s.encode('utf-16-be', 'surrogatepass')
 
 
-def _jcs_text(value, allow_null):
+MAX_JSON_DEPTH = 32
+
+
+def _jcs_text(value, allow_null, depth=1):
+    if isinstance(value, (list, tuple, dict)) and depth > MAX_JSON_DEPTH:
+        raise ValueError(f'nested deeper than {MAX_JSON_DEPTH}')
     if value is None:
         if allow_null:
             return 'null'
@@ -141,13 +146,13 @@ def _jcs_text(value, allow_null):
     if isinstance(value, str):
         return jcs_string(value)
     if isinstance(value, (list, tuple)):
-        return '[' + ','.join(_jcs_text(v, allow_null) for v in value) + ']'
+        return '[' + ','.join(_jcs_text(v, allow_null, depth + 1) for v in value) + ']'
     if isinstance(value, dict):
         for k in value:
             if not isinstance(k, str):
                 raise ValueError('object keys must be strings')
         keys = sorted(value, key=_utf16_key)
-        return '{' + ','.join(jcs_string(k) + ':' + _jcs_text(value[k], allow_null) for k in keys) + '}'
+        return '{' + ','.join(jcs_string(k) + ':' + _jcs_text(value[k], allow_null, depth + 1) for k in keys) + '}'
     raise ValueError(f'type {type(value).__name__} is not allowed')
 
 
@@ -447,7 +452,8 @@ MANIFEST_TAG = 'dhl/manifest/v1'
 SIG_ALG = 'PS256'
 MANIFEST_FIELDS = {'chain', 'recordId', 'version', 'patient', 'author', 'authorKeyId', 'title', 'mediaType',
                    'size', 'chunkSize', 'cipherRoot', 'createdAt'}
-USERNAME = re.compile(r'[a-z0-9._-]{3,32}')
+# §6: 3..32 of [a-z0-9._-], a letter or digit at both ends, never two separators in a row.
+USERNAME = re.compile(r'(?=.{3,32}$)[a-z0-9]+(?:[._-][a-z0-9]+)*')
 MEDIA_TYPE = re.compile(r'[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*')
 
 
@@ -613,7 +619,7 @@ ATTEST_TAG = 'dhl/attest/v1'
 STATE_TAG = 'dhl/state/v1'
 
 GENESIS_FIELDS = {'v', 'kind', 'time', 'salt', 'params', 'orgs'}
-GENESIS_PARAMS = {'chunkSizeMax', 'notAfterWindowMs', 'maxTxBytes', 'maxBlockTxs'}
+GENESIS_PARAMS = {'chunkSizeMax', 'notAfterWindowMs', 'maxTxBytes', 'maxBlockTxs', 'maxGrantMs'}
 ORG_ID = re.compile(r'[a-z0-9._-]{2,64}')
 TX_HEADER_FIELDS = {'v', 'chain', 'type', 'actor', 'keyId', 'alg', 'nonce', 'notAfter', 'time', 'bodyHash'}
 TX_TYPE = re.compile(r'[A-Z][A-Za-z]{1,39}')
@@ -752,13 +758,13 @@ def genesis_problems(g):
         problems.append(f'salt: {e}')
     params = g['params']
     if not isinstance(params, dict) or set(params) != GENESIS_PARAMS:
-        problems.append('params do not have exactly the four fields')
+        problems.append('params do not have exactly the five fields')
     elif not all(is_safe_int(params[p]) for p in GENESIS_PARAMS):
         problems.append('a param is not an integer')
     orgs = g['orgs']
     if not isinstance(orgs, list) or not orgs:
         return problems + ['orgs is not a non-empty list']
-    seen_org, seen_user, seen_node = set(), set(), set()
+    seen_org, seen_user, seen_node, seen_spki = set(), set(), set(), set()
     for o in orgs:
         if not isinstance(o, dict) or set(o) != {'org', 'admins', 'nodes'}:
             problems.append('an org is not {org, admins, nodes}')
@@ -774,10 +780,14 @@ def genesis_problems(g):
                 continue
             if not isinstance(a['username'], str) or not USERNAME.fullmatch(a['username']):
                 problems.append(f"username {a['username']!r}")
-            if a['username'] in seen_user:
-                problems.append(f"username {a['username']!r} twice")
-            seen_user.add(a['username'])
+            skeleton = re.sub(r'[._-]', '', a['username']) if isinstance(a['username'], str) else a['username']
+            if skeleton in seen_user:
+                problems.append(f"username {a['username']!r} twice, or a lookalike differing only in separators")
+            seen_user.add(skeleton)
             for f in ('sigSpki', 'encSpki'):
+                if a[f] in seen_spki:
+                    problems.append(f"{a['username']}.{f} is a key the genesis names twice")
+                seen_spki.add(a[f])
                 try:
                     check_rsa_params(load_spki_b64(a[f]))
                 except (ValueError, CheckFailed) as e:
@@ -791,6 +801,9 @@ def genesis_problems(g):
             if nd['nodeId'] in seen_node:
                 problems.append(f"node id {nd['nodeId']!r} twice")
             seen_node.add(nd['nodeId'])
+            if nd['sigSpki'] in seen_spki:
+                problems.append(f"node {nd['nodeId']!r} has a key the genesis names twice")
+            seen_spki.add(nd['sigSpki'])
             try:
                 check_rsa_params(load_spki_b64(nd['sigSpki']))
             except (ValueError, CheckFailed) as e:
@@ -1950,10 +1963,24 @@ def check_selftest_jcs(report):
         s = '\u0000\u001f"\\\b\f\n\r\t\u007f\u2028\u00e9\U0001f600/'
         expect_equal(jcs(s), b'"\\u0000\\u001f\\"\\\\\\b\\f\\n\\r\\t' + '\u007f\u2028\u00e9\U0001f600/'.encode('utf-8') + b'"',
                      'escaped string')
-        expect_equal(jcs(json.loads('"\\udead"')), b'"\\udead"', 'lone surrogate')
+        for lone in ('"\\udead"', '{"\\ud800":1}', '["a\\udc00"]'):
+            try:
+                jcs(json.loads(lone))
+            except ValueError:
+                continue
+            raise CheckFailed(f'a lone surrogate was encoded: {lone}')
+        nested = 1
+        for _ in range(33):
+            nested = [nested]
+        try:
+            jcs(nested)
+            raise CheckFailed('33 levels of nesting were encoded')
+        except ValueError:
+            pass
         expect_equal(jcs({'b': [True, False, 0, 9007199254740991], 'a': {}}),
                      b'{"a":{},"b":[true,false,0,9007199254740991]}', 'nested value')
-    report.check(f'{label} strings escaped as JSON.stringify does; non-ASCII raw UTF-8', escaping)
+    report.check(f'{label} strings escaped as JSON.stringify does; non-ASCII raw UTF-8; lone surrogates and '
+                 'nesting beyond 32 refused', escaping)
 
     def rejects():
         for bad in (b'{"a":1 }', b'{"b":1,"a":2}', b'{"a":1.0}', b'{"a":-1}', b'{"a":1,"a":1}', b'"\\u0041"',

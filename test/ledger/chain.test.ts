@@ -167,13 +167,17 @@ test('hostile transactions are TX_MALFORMED naming the field, never a crash', ()
   }
 });
 
-test('a malformed genesis names its field', () => {
+test('a malformed genesis names its field (lookalike admin usernames included)', () => {
   const g = vectors.genesis as unknown as Record<string, JsonValue>;
   const cases: [string, unknown][] = [
     ['kind', { ...g, kind: 'block' }],
     ['params.notAfterWindowMs', { ...g, params: { ...(g.params as object), notAfterWindowMs: 0 } }],
     ['orgs', { ...g, orgs: [] }],
     ['orgs[0].admins[0].username', { ...g, orgs: [{ ...(g.orgs as JsonValue[])[0] as object, admins: [{ username: 'A', sigSpki: 'x', encSpki: 'y' }] }] }],
+    ['orgs[0].admins[0].username', { ...g, orgs: [{ ...(g.orgs as JsonValue[])[0] as object, admins: [{ username: 'adm.', sigSpki: 'x', encSpki: 'y' }] }] }],
+    ['orgs[0].admins[1].username', {
+      ...g, orgs: [{ ...(g.orgs as JsonValue[])[0] as object, admins: [{ username: 'adam', sigSpki: 'x', encSpki: 'y' }, { username: 'a.dam', sigSpki: 'z', encSpki: 'w' }] }],
+    }],
   ];
   for (const [field, value] of cases) {
     assert.throws(() => parseGenesis(value), (e: unknown) => isDhlError(e, 'GENESIS_INVALID') && e.details.field === field, field);

@@ -29,3 +29,20 @@ test('a header number written as -0 is TX_MALFORMED naming the field, never a se
   const text = JSON.stringify(tx).replace(/"time":\d+/, '"time":-0');
   assert.throws(() => parseTx(sha256, JSON.parse(text)), (e: unknown) => isDhlError(e, 'TX_MALFORMED') && e.details.field === 'header.time');
 });
+
+test('a signature that is not 512 base64url characters (384 bytes) is TX_MALFORMED naming sig, whatever its length', async () => {
+  const tx = await new Actor('raj', 'ab'.repeat(32)).tx('SetListing', { recordId: 'cd'.repeat(16), listed: true });
+  for (const sig of ['A', 'AAAAA', tx.sig.slice(0, -1), tx.sig.slice(0, -2), tx.sig + 'A', tx.sig + 'AAAA', tx.sig.slice(0, -4)]) {
+    assert.throws(() => parseTx(sha256, { ...tx, sig }), (e: unknown) => isDhlError(e, 'TX_MALFORMED') && e.details.field === 'sig', `${sig.length} characters`);
+  }
+});
+
+test('a body with a lone surrogate, in a value or a key, or nested beyond the bound is TX_MALFORMED naming the body', async () => {
+  const raj = new Actor('raj', 'ab'.repeat(32));
+  const tx = await raj.tx('SetListing', { recordId: 'cd'.repeat(16), listed: true });
+  let deep: unknown = 1;
+  for (let i = 0; i < 2000; i++) deep = [deep];
+  for (const body of [{ title: '\ud800' }, { ['\udfff']: 1 }, { nested: deep }]) {
+    assert.throws(() => parseTx(sha256, { ...tx, body }), (e: unknown) => isDhlError(e, 'TX_MALFORMED') && String(e.details.field).startsWith('body'));
+  }
+});

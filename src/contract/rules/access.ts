@@ -41,6 +41,7 @@ export const requestAccess: Rule<RequestAccessBody> = (s, body) => {
   if (asDoctor) return reject(asDoctor);
   if (body.patient === s.actor) return reject('ACCESS_SELF');
   if (!read.user(s.state, body.patient)) return reject('USER_UNKNOWN');
+  if (body.durationMs > s.block.params.maxGrantMs) return reject('ACCESS_TOO_LONG');
   if (body.records !== 'all') {
     const bad = checkRequestedRecords(s, body.patient, body.records);
     if (bad) return reject(bad);
@@ -105,10 +106,10 @@ function checkAnsweredRequest(s: Scope, body: GrantAccessBody, requestId: string
   if (!request) return 'REQUEST_NOT_FOUND';
   if (request.patient !== s.actor || request.doctor !== body.grantee) return 'REQUEST_PARTIES_MISMATCH';
   if (!isPending(s.state, request)) return 'REQUEST_NOT_PENDING';
-  // A request asks to read: answering it grants at least one of the records asked for, and no other.
+  // The answer gives read on some of the records asked for and no other, and/or contribute: a doctor
+  // asking to add to the chart (a request names records and a purpose) is answered by a contribute grant.
   const asked = request.records;
-  const granted = grantedRecordIds(body);
-  if (granted.length === 0 || (asked !== 'all' && granted.some((id) => !asked.includes(id)))) return 'REQUEST_RECORDS_MISMATCH';
+  if (asked !== 'all' && grantedRecordIds(body).some((id) => !asked.includes(id))) return 'REQUEST_RECORDS_MISMATCH';
   return null;
 }
 
@@ -141,6 +142,7 @@ export const grantAccess: Rule<GrantAccessBody> = (s, body) => {
   const asDoctor = checkRole(s.state, body.grantee, 'doctor', 'GRANTEE_NOT_DOCTOR');
   if (asDoctor) return reject(asDoctor);
   if (body.expiresAt <= s.now) return reject('GRANT_EXPIRY_PASSED');
+  if (body.expiresAt > s.now + s.block.params.maxGrantMs) return reject('ACCESS_TOO_LONG');
   const badKeys = checkGrantKeys(s, body, grantee.encKeyId);
   if (badKeys) return reject(badKeys);
   if (body.requestId !== undefined) {
@@ -183,10 +185,8 @@ export const revokeAccess: Rule<RevokeAccessBody> = (s, body) => {
   return ACCEPTED;
 };
 
-/** The reader's signed receipt: accepted only if they may read now; a refused read is ledgered with its code. */
+/** The reader's signed receipt: accepted only if they may read that version now; a refused read is ledgered with its code. */
 export const recordRead: Rule<RecordReadBody> = (s, body) => {
-  const decision = mayRead(s.state, s.actor, body.recordId, s.now);
-  if (!decision.ok) return reject(decision.code);
-  if (body.version > read.record(s.state, body.recordId)!.latestVersion) return reject('VERSION_NOT_FOUND');
-  return ACCEPTED;
+  const decision = mayRead(s.state, s.actor, body.recordId, body.version, s.now);
+  return decision.ok ? ACCEPTED : reject(decision.code);
 };

@@ -31,8 +31,13 @@ export function checkWraps(wraps: readonly WrappedKey[], recordId: string, versi
   return missing ? missing.missing : null;
 }
 
+/**
+ * Each wrap under its recipient's name (the owner of its enc key). A user has
+ * one wrap per version: a later grant re-wrapping a version for their new key
+ * replaces the one for the old key.
+ */
 export function writeWraps(s: Scope, wraps: readonly WrappedKey[]): void {
-  for (const w of wraps) s.state.set(KEY.wrap(w.recordId, w.version, w.keyId), { ...w, txHash: s.tx.hash });
+  for (const w of wraps) s.state.set(KEY.wrapFor(w.recordId, w.version, read.key(s.state, w.keyId)!.username), { ...w, txHash: s.tx.hash });
 }
 
 /** Checks shared by both: the manifest is for this chain, and its author is the signer. */

@@ -1,4 +1,5 @@
 /** RegisterUser, RotateKeys, AssignRole, RevokeRole (DESIGN §6). */
+import { usernameSkeleton } from '../../crypto/manifest.ts';
 import { KEY } from '../keys.ts';
 import { checkRole, read } from '../model.ts';
 import type { AssignRoleBody, RegisterUserBody, RevokeRoleBody, RoleState, RotateKeysBody, UserState } from '../types.ts';
@@ -11,10 +12,12 @@ type KeyPair = { encSpki: string; encKeyId: string; sigSpki: string; sigKeyId: s
 /**
  * A key id belongs to one user for ever, so a wrap or signature naming it can
  * never be claimed by another, and a rotated-out key is never brought back.
- * Genesis reserves its admins' key ids under their names before they register.
+ * Genesis reserves its admins' key ids under their names before they register,
+ * and its nodes' key ids for good: a node's key is never a user's.
  */
 function keysTaken(s: Scope, keys: KeyPair, reservedFor?: string): boolean {
   return [keys.sigKeyId, keys.encKeyId].some((id) => {
+    if (read.nodeKey(s.state, id)) return true;
     const known = read.key(s.state, id);
     return known !== undefined && (reservedFor === undefined || known.username !== reservedFor);
   });
@@ -37,10 +40,14 @@ export const registerUser: Rule<RegisterUserBody> = (s, body) => {
   // Proof of possession of the sig key: the precheck verified the signature under header.keyId.
   if (s.tx.header.keyId !== body.sigKeyId) return reject('KEY_NOT_SIGNER');
   if (read.user(s.state, body.username)) return reject('USER_EXISTS');
+  // No lookalikes (DESIGN §2): one name per skeleton; a genesis admin's skeleton is reserved for them.
+  const holder = read.pointer(s.state, KEY.skeleton(usernameSkeleton(body.username)));
+  if (holder !== undefined && holder !== body.username) return reject('USERNAME_LOOKALIKE');
   if (keysTaken(s, body, body.username)) return reject('KEY_ALREADY_REGISTERED');
   if (genesisKeysDiffer(s, body)) return reject('GENESIS_KEYS_MISMATCH');
   const user: UserState = { username: body.username, sigKeyId: body.sigKeyId, encKeyId: body.encKeyId, registeredAt: s.now, keysSince: s.now };
   s.state.set(KEY.user(body.username), user);
+  s.state.set(KEY.skeleton(usernameSkeleton(body.username)), body.username);
   writeKeys(s, body.username, body);
   return ACCEPTED;
 };
