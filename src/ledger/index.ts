@@ -28,3 +28,5 @@ export { parseAttestation, attestationBytes, signAttestation, isAttestationSigna
 export type { Attestation, SignedAttestation } from './attestation.ts';
 export { ChainVerifier, verifyChain } from './verify-chain.ts';
 export type { ChainBlock, ChainEntry, ChainHead, ChainVerifierHooks, ChainVerifierOptions, ExecutionResult } from './verify-chain.ts';
+export { parseLoginChallenge, loginChallengeBytes, signLoginChallenge, isLoginSignatureValid, LOGIN_ERRORS, ORIGIN } from './login.ts';
+export type { LoginChallenge } from './login.ts';
