@@ -16,6 +16,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { DEFAULT_ARGON2ID } from '../crypto/index.ts';
 import { inTransaction } from './sqlite.ts';
 
 export const ACCOUNTS_FILE = 'accounts.sqlite';
@@ -326,3 +327,6 @@ export class AccountStore {
     this.stmt.clearToken!.run();
   }
 }
+
+/** The Argon2id costs new vaults must use (and decoys show): crypto's default, Bitwarden's and OWASP's 64 MiB, 3 passes. */
+export const DEFAULT_KDF_COSTS: Readonly<KdfCosts> = Object.freeze({ alg: 'argon2id', ...DEFAULT_ARGON2ID });

@@ -76,3 +76,8 @@ export async function checkAdminRegistration(view: StateView, chain: string, gen
 export function dryRunBlock(view: StateView, chain: string, genesis: Genesis, txs: readonly ParsedTx[], block: { height: number; time: number }): string[] {
   return applyBatch(view, txs, { chain, height: block.height, time: block.time, params: genesis.params }).outcomes;
 }
+
+/** The hash of a submitted transaction, after the shape checks admission makes (TX_MALFORMED, TX_CHAIN_MISMATCH, …): registration keys its pending account by it. */
+export function parseTxHash(chain: string, input: unknown): string {
+  return parseTx(sha256, input, { chain }).hash;
+}

@@ -35,6 +35,7 @@ export const API_ERRORS = Object.freeze({
   LOGIN_CHALLENGE_FAILED: { status: 401, message: 'the login challenge is unknown, used, expired, or its signature does not verify' },
   AUTH_KEY_INVALID: { status: 403, message: 'the current passphrase or recovery key is wrong' },
   ACCOUNT_VAULT_INVALID: { status: 400, message: "the sealed vault does not belong to this user or does not use this node's KDF parameters" },
+  USERNAME_TAKEN: { status: 409, message: 'this username is already registered' },
   REGISTRATION_TX_INVALID: { status: 400, message: "the transaction is not a RegisterUser of the vault's user" },
   REGISTRATION_NOT_ACCEPTED: { status: 409, message: 'the RegisterUser transaction was ledgered as rejected: no account was created' },
 

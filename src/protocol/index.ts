@@ -7,4 +7,4 @@ export { API_ERRORS, ERROR_STATUS, RETRY_AFTER_CODES, isErrorCode, isErrorBody, 
 export type { ApiErrorCode, ErrorCode, ErrorBody } from './errors.ts';
 export * from './schemas.ts';
 export { ROUTES } from './routes.ts';
-export type { RouteSpec, RouteName, Auth } from './routes.ts';
+export type { RouteSpec, RouteName, Auth, BodyOf, AnswerOf } from './routes.ts';

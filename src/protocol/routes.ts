@@ -7,7 +7,7 @@
  * tests walk it (every non-open route without a session, every error answer
  * against its schema, bad input per route).
  */
-import type { TSchema } from 'typebox';
+import type { Static, TSchema } from 'typebox';
 import type { ErrorCode } from './errors.ts';
 import {
   LoginFinishRequest, LoginFinishResult, LoginStartRequest, LoginStartResult, LogoutResult, PassphraseChangeRequest, PassphraseChangeResult,
@@ -55,7 +55,10 @@ const WITH_VAULT = 96 * KiB;
 /** The genesis default maxTxBytes (256 KiB) plus room for the JSON framing. */
 const TX = 272 * KiB;
 
-function route(spec: Omit<RouteSpec, 'errors' | 'bodyLimit' | 'rateLimited'> & { errors: ErrorCode[]; bodyLimit?: number; rateLimited?: boolean }): RouteSpec {
+type RouteInput = Omit<RouteSpec, 'errors' | 'bodyLimit' | 'rateLimited'> & { errors: ErrorCode[]; bodyLimit?: number; rateLimited?: boolean };
+
+/** A route with its common error codes added (by method, auth and rate limit) and its defaults filled in. */
+function route<const S extends RouteInput>(spec: S): S & RouteSpec {
   const errors = [...new Set([...ALWAYS, ...(spec.method === 'POST' ? BODY : []), ...(spec.auth === 'session' ? SESSION : []),
     ...(spec.auth === 'session' && spec.method !== 'GET' ? CSRF : []), ...(spec.rateLimited ? ['RATE_LIMITED' as const] : []), ...spec.errors])];
   return Object.freeze({ ...spec, errors: Object.freeze(errors), bodyLimit: spec.bodyLimit ?? SMALL, rateLimited: spec.rateLimited ?? false });
@@ -83,7 +86,7 @@ export const ROUTES = Object.freeze({
     method: 'POST', url: '/v1/register', auth: 'open', tag: 'account', rateLimited: true, bodyLimit: WITH_VAULT,
     summary: 'A new user: signed RegisterUser, sealed vault, auth keys. The account exists only once the RegisterUser is accepted in a durable block.',
     body: RegisterRequest, response: { 200: RegisterResult },
-    errors: ['NODE_AWAITING_SETUP', 'REGISTRATION_TX_INVALID', 'ACCOUNT_VAULT_INVALID', 'USER_EXISTS', 'REGISTRATION_NOT_ACCEPTED', ...ADMISSION],
+    errors: ['NODE_AWAITING_SETUP', 'REGISTRATION_TX_INVALID', 'ACCOUNT_VAULT_INVALID', 'USERNAME_TAKEN', 'REGISTRATION_NOT_ACCEPTED', ...ADMISSION],
   }),
   prelogin: route({
     method: 'POST', url: '/v1/login/prelogin', auth: 'open', tag: 'account', rateLimited: true,
@@ -118,6 +121,12 @@ export const ROUTES = Object.freeze({
     summary: 'Submits a signed transaction; answers when its block is durable, with the outcome (a ledgered rejection is a 200), inclusion proof and signed head.',
     body: SignedTx, response: { 200: TxResult }, errors: ['TX_ACTOR_NOT_SESSION_USER', ...ADMISSION],
   }),
-} satisfies Record<string, RouteSpec>);
+});
 
 export type RouteName = keyof typeof ROUTES;
+
+/** A route's request body type (undefined for routes without one). */
+export type BodyOf<N extends RouteName> = (typeof ROUTES)[N] extends { body: infer B extends TSchema } ? Static<B> : undefined;
+/** A route's answer for one success status. */
+export type AnswerOf<N extends RouteName, S extends keyof (typeof ROUTES)[N]['response'] = 200> =
+  (typeof ROUTES)[N]['response'][S] extends infer R extends TSchema ? Static<R> : never;
