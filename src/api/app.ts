@@ -23,10 +23,15 @@ import { FirstRun } from './setup.ts';
 
 export interface AppOptions {
   dataDir: string;
-  /** The origins this node serves (scheme://host:port); the first is its public one. See docs/api.md, "Origin". */
-  origins: readonly string[];
+  /**
+   * The origins this node serves (scheme://host:port; docs/api.md, "Origin").
+   * Read on each request: the server adds its listening origins once it knows its port.
+   */
+  origins: ReadonlySet<string>;
   /** Served over TLS (directly or behind a TLS-terminating proxy): session cookies are `Secure`. */
   tls: boolean;
+  /** Certificate and key when this process terminates TLS itself. */
+  https?: { cert: Buffer; key: Buffer };
   /** First run: how many admins the genesis names, their organisation, this node's id. */
   setup?: { admins?: number; org?: string; nodeId?: string };
   clock?: Clock;
@@ -70,7 +75,7 @@ export const CONTENT_SECURITY_POLICY = Object.freeze({
 export async function buildApp(o: AppOptions): Promise<DhlApp> {
   const clock = o.clock ?? { now: () => Date.now() };
   const kdf = o.testOnlyKdfCosts ?? DEFAULT_KDF_COSTS;
-  const origins = new Set(o.origins);
+  const origins = o.origins;
   const port = dataDirPort(o.dataDir, o.node);
   const accounts: Accounts = port.openAccounts();
   let started: Awaited<ReturnType<typeof FirstRun.start>>;
@@ -87,6 +92,7 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
   const login = new Login({ accounts, clock, ledger: () => setup.ledger(), kdf, origins, challengeTtlMs: o.challengeTtlMs ?? CHALLENGE_TTL_MS });
 
   const app = Fastify({
+    ...(o.https ? { https: o.https } : {}),
     logger: o.logger ?? true,
     logController: new PrivateLogController(),
     // Our own ids: a client-sent x-request-id is not trusted into the logs.

@@ -58,7 +58,7 @@ const TX = 272 * KiB;
 type RouteInput = Omit<RouteSpec, 'errors' | 'bodyLimit' | 'rateLimited'> & { errors: ErrorCode[]; bodyLimit?: number; rateLimited?: boolean };
 
 /** A route with its common error codes added (by method, auth and rate limit) and its defaults filled in. */
-function route<const S extends RouteInput>(spec: S): S & RouteSpec {
+function route<const S extends RouteInput>(spec: S): Omit<S, 'errors'> & Pick<RouteSpec, 'errors' | 'bodyLimit' | 'rateLimited'> {
   const errors = [...new Set([...ALWAYS, ...(spec.method === 'POST' ? BODY : []), ...(spec.auth === 'session' ? SESSION : []),
     ...(spec.auth === 'session' && spec.method !== 'GET' ? CSRF : []), ...(spec.rateLimited ? ['RATE_LIMITED' as const] : []), ...spec.errors])];
   return Object.freeze({ ...spec, errors: Object.freeze(errors), bodyLimit: spec.bodyLimit ?? SMALL, rateLimited: spec.rateLimited ?? false });

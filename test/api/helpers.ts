@@ -1,0 +1,136 @@
+/**
+ * A node on loopback for API tests: a temp data directory with the TEST-ONLY
+ * node1 key, the real server entry (`startNode`) on a free port, cheap
+ * Argon2id costs for vaults (the explicit test-only option), a manual clock
+ * for the API, and every log line captured so a test can check what the node
+ * wrote. Removed when the test ends, also on failure.
+ */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { TestContext } from 'node:test';
+import { startNode, type RunningNode } from '../../src/api/server.ts';
+import type { AppOptions } from '../../src/api/app.ts';
+import { ApiClient } from '../../src/client/api-client.ts';
+import { checkSetupGenesis, joinSetup, login, registerSetupAdmin, type LoggedIn } from '../../src/client/account.ts';
+import type { UserKeyPairs } from '../../src/crypto/index.ts';
+import type { KdfCosts } from '../../src/protocol/index.ts';
+import { fixtureKey, fixtureKeyPath, type FixtureUser } from '../fixtures/keys.ts';
+
+/** TEST ONLY: far below OWASP's floor, so a derivation takes microseconds. Never a product default. */
+export const TEST_KDF: KdfCosts = Object.freeze({ alg: 'argon2id', memoryKiB: 64, iterations: 1, parallelism: 1 });
+
+export class ManualClock {
+  constructor(public time = Date.now()) {}
+  now(): number {
+    return this.time;
+  }
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+/** Collects every line the node logs. */
+export class LogSink {
+  readonly lines: string[] = [];
+  readonly stream = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface TestNode {
+  node: RunningNode;
+  url: string;
+  dataDir: string;
+  logs: LogSink;
+  out: string[];
+  clock: ManualClock;
+  token: string | undefined;
+  api(): ApiClient;
+}
+
+export interface TestNodeOptions {
+  admins?: number;
+  app?: Partial<AppOptions>;
+  /** Reuse a data directory (a restart); otherwise a fresh temp one. */
+  dataDir?: string;
+  logs?: LogSink;
+}
+
+/** The fixture key pairs of a TEST-ONLY user (private halves extractable, as a vault needs). */
+export async function fixturePairs(user: FixtureUser): Promise<UserKeyPairs> {
+  const [enc, sig] = await Promise.all([fixtureKey(user, 'enc'), fixtureKey(user, 'sig')]);
+  return { enc: { publicKey: enc.publicKey, privateKey: enc.privateKey }, sig: { publicKey: sig.publicKey, privateKey: sig.privateKey } };
+}
+
+export async function startTestNode(t: TestContext, o: TestNodeOptions = {}): Promise<TestNode> {
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'dhl-api-'));
+  if (!o.dataDir) {
+    // The node key is generated on a real first run; the fixture saves half a second per test.
+    copyFileSync(fixtureKeyPath('node1', 'sig', 'private'), join(dataDir, 'node-key.pem'));
+    copyFileSync(fixtureKeyPath('node1', 'sig', 'public'), join(dataDir, 'node-key.public.pem'));
+    t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  }
+  const logs = o.logs ?? new LogSink();
+  const out: string[] = [];
+  const clock = new ManualClock();
+  const node = await startNode({
+    dataDir, host: '127.0.0.1', port: 0, admins: o.admins ?? 2, org: 'clinic', nodeId: 'node1',
+    out: (line) => out.push(line),
+    logger: { level: 'info', stream: logs.stream },
+    app: { testOnlyKdfCosts: TEST_KDF, clock, rateLimit: { max: 100_000, windowMs: 60_000 }, ...o.app },
+  });
+  t.after(() => node.close());
+  const token = /#token=([A-Za-z0-9_-]+)/.exec(out.join('\n'))?.[1];
+  return { node, url: node.url, dataDir, logs, out, clock, token, api: () => new ApiClient({ baseUrl: node.url }) };
+}
+
+export interface Admin {
+  username: string;
+  passphrase: string;
+  recoveryKey: string;
+  keys: UserKeyPairs;
+}
+
+/** The two first admins of every set-up test: TEST-ONLY fixture keys under set-up names. */
+export const ADMINS = [
+  { username: 'ada', fixture: 'admin' as const, passphrase: 'ada correct horse battery' },
+  { username: 'grace', fixture: 'meera' as const, passphrase: 'grace staple orbit lantern' },
+];
+
+/** Runs the first-run set-up through the API with the two fixture admins; returns them and the chain id. */
+export async function completeSetup(n: TestNode): Promise<{ chainId: string; admins: Admin[] }> {
+  const api = n.api();
+  const joined = [];
+  for (const a of ADMINS) {
+    const keys = await fixturePairs(a.fixture);
+    joined.push({ ...a, keys, state: await joinSetup(api, { token: n.token!, username: a.username, keys }) });
+  }
+  const admins: Admin[] = [];
+  let chainId = '';
+  for (const a of joined) {
+    const state = await joinSetup(api, { token: n.token!, username: a.username, keys: a.keys });
+    const checked = await checkSetupGenesis(state, a);
+    chainId = checked.chainId;
+    const status = await api.call('status');
+    const { recoveryKey } = await registerSetupAdmin(api, {
+      token: n.token!, chain: checked.chainId, username: a.username, passphrase: a.passphrase, keys: a.keys, kdf: status.kdf,
+      now: n.clock.now(), allowWeakKdf: true,
+    });
+    admins.push({ username: a.username, passphrase: a.passphrase, recoveryKey, keys: a.keys });
+  }
+  return { chainId, admins };
+}
+
+export async function loginAs(n: TestNode, chain: string, username: string, passphrase: string, session: 'bearer' | 'cookie' = 'bearer'): Promise<{ api: ApiClient; loggedIn: LoggedIn }> {
+  const api = n.api();
+  const loggedIn = await login(api, { username, secret: { passphrase }, session, chain, now: n.clock.now(), allowWeakKdf: true });
+  return { api, loggedIn };
+}
