@@ -166,7 +166,7 @@ function statusOf(setup: FirstRun, kdf: KdfCosts) {
     apiVersion: 1 as const,
     setup: setup.current,
     ...(ledger ? { chainId: ledger.chainId } : {}),
-    ...(head ? { head: { height: head.height, blockHash: head.blockHash, time: head.time, treeSize: head.treeSize, treeRoot: head.treeRoot } } : {}),
+    ...(head ? { head: { height: head.height, blockHash: head.blockHash, time: head.time, treeSize: head.treeSize, treeRoot: head.treeRoot, stateDigest: head.stateDigest } } : {}),
     kdf: { ...kdf },
   };
 }

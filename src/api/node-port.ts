@@ -87,8 +87,8 @@ export function dataDirPort(dataDir: string, nodeOptions: NodeOptions = {}): Dat
       return initDataDir(dataDir, firstRunGenesis({ ...input, nodeSigSpki: key.sigSpki }));
     },
     async open(options = {}) {
-      const ordering = options.blockOf ? { maxItems: options.blockOf, maxDelayMs: 2_000 } : nodeOptions.ordering;
-      const node = await LedgerNode.open(dataDir, { ...nodeOptions, ...(ordering ? { ordering } : {}) });
+      // Block 1 of a first run: exactly the admins' transactions, whatever the operation options say.
+      const node = await LedgerNode.open(dataDir, options.blockOf ? { ordering: { maxItems: options.blockOf, maxDelayMs: 2_000 } } : nodeOptions);
       try {
         return ledgerPort(node, dataDir, (await ensureNodeKey(dataDir)).sigSpki);
       } catch (err) {

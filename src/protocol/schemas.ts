@@ -177,7 +177,7 @@ export const Status = closed({
   apiVersion: Type.Literal(1),
   setup: SetupPhase,
   chainId: Type.Optional(Hex64),
-  head: Type.Optional(closed({ height: Int(), blockHash: Hex64, time: Int(), treeSize: Int(), treeRoot: Hex64 })),
+  head: Type.Optional(closed({ height: Int(), blockHash: Hex64, time: Int(), treeSize: Int(), treeRoot: Hex64, stateDigest: Hex64 })),
   kdf: KdfCosts,
 });
 export type Status = Static<typeof Status>;
