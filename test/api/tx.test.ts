@@ -56,7 +56,7 @@ test('POST /v1/tx answers once durable: outcome, block, an inclusion proof that 
   const head = result.signedHead;
   assert.equal(head.header.treeSize, result.treeSize);
   assert.equal(head.header.treeRoot, result.treeRoot);
-  verifyInclusion(sha256, result.seq, result.treeSize, entryLeafHash(sha256, { tx: result.txHash, outcome: result.outcome }), result.proof.map(fromHex), fromHex(head.header.treeRoot));
+  verifyInclusion(sha256, result.seq, result.treeSize, entryLeafHash(sha256, { tx: result.txHash, outcome: result.outcome }), result.proof.map((h) => fromHex(h)), fromHex(head.header.treeRoot));
   assert.equal(head.attestation.attestation.blockHash, blockHash(sha256, head.header));
   // The attestation verifies under this node's key (the TEST-ONLY node1 key the genesis names).
   const nodeKey = await importSpki('sig', decodePem('public', (await fixtureKey('node1', 'sig')).publicPem));
