@@ -47,6 +47,8 @@ export class LogSink {
 
 export interface TestNode {
   node: RunningNode;
+  /** Strings the node's logs must never contain (usernames, passphrases, tokens, titles); checked when the test ends. */
+  markers: string[];
   url: string;
   dataDir: string;
   logs: LogSink;
@@ -89,7 +91,21 @@ export async function startTestNode(t: TestContext, o: TestNodeOptions = {}): Pr
   });
   t.after(() => node.close());
   const token = /#token=([A-Za-z0-9_-]+)/.exec(out.join('\n'))?.[1];
-  return { node, url: node.url, dataDir, logs, out, clock, token, api: () => new ApiClient({ baseUrl: node.url }) };
+  const markers = ['raj', 'grace', 'ines', 'mallory', 'nobody', ...ADMINS.map((a) => a.passphrase), ...(token ? [token] : [])];
+  t.after(() => assertLogsFree(logs, markers));
+  return { node, url: node.url, dataDir, logs, out, clock, token, markers, api: () => new ApiClient({ baseUrl: node.url }) };
+}
+
+/**
+ * The node logged request lines (so the check is not vacuous) and none of the
+ * markers: no usernames, passphrases, tokens or titles, in any field.
+ */
+export function assertLogsFree(logs: LogSink, markers: readonly string[]): void {
+  if (!logs.lines.some((l) => l.includes('"route":"/v1/'))) throw new Error('the node logged no request line: the log check would pass vacuously');
+  const text = logs.text();
+  for (const marker of markers) {
+    if (text.includes(marker)) throw new Error(`the node's log contains a marker it must never hold: ${JSON.stringify(marker.slice(0, 4))}…`);
+  }
 }
 
 export interface Admin {
@@ -101,7 +117,7 @@ export interface Admin {
 
 /** The two first admins of every set-up test: TEST-ONLY fixture keys under set-up names. */
 export const ADMINS = [
-  { username: 'ada', fixture: 'admin' as const, passphrase: 'ada correct horse battery' },
+  { username: 'ines', fixture: 'admin' as const, passphrase: 'ines correct horse battery' },
   { username: 'grace', fixture: 'meera' as const, passphrase: 'grace staple orbit lantern' },
 ];
 

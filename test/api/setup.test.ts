@@ -25,21 +25,21 @@ test('status answers before set-up and says the node awaits it; the startup outp
 test('first run through the API: two admins join with the token, check the genesis, and their RegisterUser transactions are block 1 together', async (t) => {
   const n = await startTestNode(t);
   const api = n.api();
-  const [ada, grace] = await Promise.all(ADMINS.map(async (a) => ({ ...a, keys: await fixturePairs(a.fixture) })));
-  const first = await joinSetup(api, { token: n.token!, username: ada!.username, keys: ada!.keys });
+  const [ines, grace] = await Promise.all(ADMINS.map(async (a) => ({ ...a, keys: await fixturePairs(a.fixture) })));
+  const first = await joinSetup(api, { token: n.token!, username: ines!.username, keys: ines!.keys });
   assert.equal(first.phase, 'awaiting-admins');
   assert.equal(first.genesis, undefined, 'no genesis before every admin has joined');
   const second = await joinSetup(api, { token: n.token!, username: grace!.username, keys: grace!.keys });
   assert.equal(second.phase, 'awaiting-registrations');
   const { chainId, genesis } = await checkSetupGenesis(second, grace!);
   assert.equal(genesis.orgs[0]!.org, 'clinic');
-  assert.deepEqual(genesis.orgs[0]!.admins.map((a) => a.username), ['ada', 'grace']);
+  assert.deepEqual(genesis.orgs[0]!.admins.map((a) => a.username), ['ines', 'grace']);
   // The first admin learns the genesis by joining again.
-  const again = await joinSetup(api, { token: n.token!, username: ada!.username, keys: ada!.keys });
-  assert.equal((await checkSetupGenesis(again, ada!)).chainId, chainId);
+  const again = await joinSetup(api, { token: n.token!, username: ines!.username, keys: ines!.keys });
+  assert.equal((await checkSetupGenesis(again, ines!)).chainId, chainId);
 
   const kdf = (await api.call('status')).kdf;
-  const held = await registerSetupAdmin(api, { token: n.token!, chain: chainId, username: 'ada', passphrase: ada!.passphrase, keys: ada!.keys, kdf, now: n.clock.now(), allowWeakKdf: true });
+  const held = await registerSetupAdmin(api, { token: n.token!, chain: chainId, username: 'ines', passphrase: ines!.passphrase, keys: ines!.keys, kdf, now: n.clock.now(), allowWeakKdf: true });
   assert.equal(held.answer.status, 202, 'the first RegisterUser is held');
   assert.equal((await api.call('status')).head?.height, 0, 'nothing is ledgered while an admin is missing');
   const done = await registerSetupAdmin(api, { token: n.token!, chain: chainId, username: 'grace', passphrase: grace!.passphrase, keys: grace!.keys, kdf, now: n.clock.now(), allowWeakKdf: true });
@@ -56,26 +56,26 @@ test('first run through the API: two admins join with the token, check the genes
   try {
     const rows = db.prepare('SELECT height, type, actor, outcome FROM entries ORDER BY seq').all();
     assert.deepEqual(rows.map((r) => ({ ...r })), [
-      { height: 1, type: 'RegisterUser', actor: 'ada', outcome: 'OK' },
+      { height: 1, type: 'RegisterUser', actor: 'ines', outcome: 'OK' },
       { height: 1, type: 'RegisterUser', actor: 'grace', outcome: 'OK' },
     ]);
   } finally {
     db.close();
   }
   // Both admins can log in; the token is spent.
-  await loginAs(n, chainId, 'ada', ada!.passphrase);
+  await loginAs(n, chainId, 'ines', ines!.passphrase);
   await loginAs(n, chainId, 'grace', grace!.passphrase);
-  await rejects(joinSetup(api, { token: n.token!, username: 'eve', keys: ada!.keys }), 'SETUP_COMPLETE');
+  await rejects(joinSetup(api, { token: n.token!, username: 'eve', keys: ines!.keys }), 'SETUP_COMPLETE');
 });
 
 test('a wrong setup token is refused and changes nothing; a third admin cannot join a set-up for two', async (t) => {
   const n = await startTestNode(t);
   const api = n.api();
   const keys = await fixturePairs('admin');
-  await rejects(joinSetup(api, { token: 'A'.repeat(43), username: 'ada', keys }), 'SETUP_TOKEN_INVALID');
-  const state = await joinSetup(api, { token: n.token!, username: 'ada', keys });
-  assert.deepEqual(state.joined, ['ada']);
-  await rejects(joinSetup(api, { token: n.token!, username: 'ada', keys: await fixturePairs('meera') }), 'SETUP_ADMIN_KEYS_DIFFER');
+  await rejects(joinSetup(api, { token: 'A'.repeat(43), username: 'ines', keys }), 'SETUP_TOKEN_INVALID');
+  const state = await joinSetup(api, { token: n.token!, username: 'ines', keys });
+  assert.deepEqual(state.joined, ['ines']);
+  await rejects(joinSetup(api, { token: n.token!, username: 'ines', keys: await fixturePairs('meera') }), 'SETUP_ADMIN_KEYS_DIFFER');
   await joinSetup(api, { token: n.token!, username: 'grace', keys: await fixturePairs('meera') });
   await rejects(joinSetup(api, { token: n.token!, username: 'eve', keys: await fixturePairs('raj') }), 'SETUP_ADMINS_COMPLETE');
 });
@@ -84,15 +84,15 @@ test('a restart in the middle of set-up prints a new token (the old one stops wo
   const logs = new LogSink();
   const first = await startTestNode(t, { logs });
   const keys = await fixturePairs('admin');
-  await joinSetup(first.api(), { token: first.token!, username: 'ada', keys });
+  await joinSetup(first.api(), { token: first.token!, username: 'ines', keys });
   await joinSetup(first.api(), { token: first.token!, username: 'grace', keys: await fixturePairs('meera') });
   await first.node.close();
   const second = await startTestNode(t, { dataDir: first.dataDir, logs });
   assert.notEqual(second.token, first.token);
   assert.equal((await second.api().call('status')).setup, 'awaiting-registrations');
-  await rejects(joinSetup(second.api(), { token: first.token!, username: 'ada', keys }), 'SETUP_TOKEN_INVALID');
-  const state = await joinSetup(second.api(), { token: second.token!, username: 'ada', keys });
-  assert.deepEqual(state.joined, ['ada', 'grace']);
+  await rejects(joinSetup(second.api(), { token: first.token!, username: 'ines', keys }), 'SETUP_TOKEN_INVALID');
+  const state = await joinSetup(second.api(), { token: second.token!, username: 'ines', keys });
+  assert.deepEqual(state.joined, ['ines', 'grace']);
 });
 
 test('with one admin the startup output says plainly what a lone admin loses', async (t) => {
@@ -100,8 +100,8 @@ test('with one admin the startup output says plainly what a lone admin loses', a
   assert.match(n.out.join('\n'), /lone admin who rotates keys loses the admin role/);
   const { chainId } = await (async () => {
     const keys = await fixturePairs('admin');
-    const state = await joinSetup(n.api(), { token: n.token!, username: 'ada', keys });
-    return checkSetupGenesis(state, { username: 'ada', keys });
+    const state = await joinSetup(n.api(), { token: n.token!, username: 'ines', keys });
+    return checkSetupGenesis(state, { username: 'ines', keys });
   })();
   assert.match(chainId, /^[0-9a-f]{64}$/);
 });

@@ -77,7 +77,7 @@ test('refusals at the door are 4xx with their code and add nothing: a bad signat
   bytes[10]! ^= 1;
   await assert.rejects(api.call('submitTx', { ...tx, sig: toBase64url(bytes) }), (e: unknown) => isDhlError(e, 'TX_SIGNATURE_INVALID') && e.details.status === 422);
   const admin = await fixturePairs('admin');
-  const adaTx = await signTx(sha256, chainId, { username: 'ada', sigKeyId: (await fixtureKey('admin', 'sig')).keyId, sigPrivateKey: admin.sig.privateKey }, 'SetListing', { recordId: '2'.repeat(32), listed: true }, { now: Date.now() });
+  const adaTx = await signTx(sha256, chainId, { username: 'ines', sigKeyId: (await fixtureKey('admin', 'sig')).keyId, sigPrivateKey: admin.sig.privateKey }, 'SetListing', { recordId: '2'.repeat(32), listed: true }, { now: Date.now() });
   await assert.rejects(api.call('submitTx', adaTx), (e: unknown) => isDhlError(e, 'TX_ACTOR_NOT_SESSION_USER') && e.details.status === 403);
   assert.deepEqual((await n.api().call('status')).head, before);
 });
