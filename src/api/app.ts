@@ -185,7 +185,8 @@ function addRoute(app: FastifyInstance, spec: RouteSpec, handler: Handler, sessi
       ...(spec.auth === 'session' ? { security: [{ bearer: [] }, { cookie: [] }] } : {}),
     },
     ...(spec.rateLimited ? { config: { rateLimit: {} } } : {}),
-    ...(spec.auth === 'session' ? { preHandler: sessions.require } : {}),
+    // Before the body is parsed or validated: without a session, a request learns nothing about its body.
+    ...(spec.auth === 'session' ? { onRequest: sessions.require } : {}),
     handler: (request: FastifyRequest, reply: FastifyReply) => handler(request, reply),
   });
 }

@@ -15,7 +15,9 @@ import type { AppOptions } from '../../src/api/app.ts';
 import { ApiClient } from '../../src/client/api-client.ts';
 import { checkSetupGenesis, joinSetup, login, registerSetupAdmin, type LoggedIn } from '../../src/client/account.ts';
 import type { UserKeyPairs } from '../../src/crypto/index.ts';
-import type { KdfCosts } from '../../src/protocol/index.ts';
+import { ROUTES, errorResponses, type KdfCosts, type RouteName } from '../../src/protocol/index.ts';
+import type { TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 import { fixtureKey, fixtureKeyPath, type FixtureUser } from '../fixtures/keys.ts';
 
 /** TEST ONLY: far below OWASP's floor, so a derivation takes microseconds. Never a product default. */
@@ -149,4 +151,17 @@ export async function loginAs(n: TestNode, chain: string, username: string, pass
   const api = n.api();
   const loggedIn = await login(api, { username, secret: { passphrase }, session, chain, now: n.clock.now(), allowWeakKdf: true });
   return { api, loggedIn };
+}
+
+/**
+ * An error answer matches the route's declared schema for its status: the
+ * status is one the route declares, the code one of its codes of that status,
+ * and the body `{code, message}` with nothing else.
+ */
+export function assertDeclaredError(route: RouteName, status: number, body: unknown): void {
+  const spec = ROUTES[route];
+  const schemas = errorResponses(spec.errors) as Record<number, TSchema>;
+  const schema = schemas[status];
+  if (!schema) throw new Error(`${route} answered ${status}, a status it does not declare (body ${JSON.stringify(body).slice(0, 200)})`);
+  if (!Value.Check(schema, body)) throw new Error(`${route} answered ${status} with a body outside its schema: ${JSON.stringify(body).slice(0, 200)}`);
 }
