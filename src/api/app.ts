@@ -104,6 +104,8 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     routerOptions: { maxParamLength: 200 },
   });
+  // JSON only: Fastify's default text/plain parser would hand a string to a route expecting an object.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onClose', async () => {
     await setup.close();
     accounts.close();

@@ -13,7 +13,7 @@ test('only status, set-up, register, prelogin and login are open: every other ro
   assert.deepEqual(names.filter((r) => ROUTES[r].auth === 'open').sort(), [...OPEN].sort(), 'the open routes are exactly these');
   for (const name of names.filter((r) => ROUTES[r].auth === 'session')) {
     const r = ROUTES[name];
-    for (const headers of [{}, { authorization: `Bearer ${'A'.repeat(43)}` }, { cookie: `dhl_session=${'B'.repeat(43)}` }, { authorization: 'Basic x' }]) {
+    for (const headers of <Record<string, string>[]>[{}, { authorization: `Bearer ${'A'.repeat(43)}` }, { cookie: `dhl_session=${'B'.repeat(43)}` }, { authorization: 'Basic x' }]) {
       const response = await fetch(`${n.url}${r.url}`, {
         method: r.method, headers: { ...headers, ...(r.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
         ...(r.method === 'POST' ? { body: '{}' } : {}),
@@ -47,6 +47,7 @@ test('the docs page is served from the node itself (no CDN) under the strict CSP
   const html = await page.text();
   assert.match(html, /swagger-ui/i);
   assert.doesNotMatch(html, /https?:\/\/(?!127\.0\.0\.1)[a-z]/i, 'no third-party origin in the page');
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script (the CSP would block it)');
   const csp = page.headers.get('content-security-policy') ?? '';
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
@@ -54,4 +55,17 @@ test('the docs page is served from the node itself (no CDN) under the strict CSP
   const bundle = await fetch(`${n.url}/v1/docs/static/swagger-ui-bundle.js`);
   assert.equal(bundle.status, 200);
   assert.ok((await bundle.arrayBuffer()).byteLength > 100_000, 'the bundle itself, from the node');
+});
+
+test('the rate-limited routes answer 429 RATE_LIMITED with Retry-After past their limit; status is not limited', async (t) => {
+  const n = await startTestNode(t, { app: { rateLimit: { max: 3, windowMs: 60_000 } } });
+  const prelogin = () => fetch(`${n.url}/v1/login/prelogin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"raj"}' });
+  for (let i = 0; i < 3; i++) assert.notEqual((await prelogin().then(async (r) => (await r.text(), r.status))), 429, `request ${i + 1} is within the limit`);
+  const limited = await prelogin();
+  assert.equal(limited.status, 429);
+  assert.ok(Number(limited.headers.get('retry-after')) > 0);
+  const body = await limited.json();
+  assertDeclaredError('prelogin', 429, body);
+  assert.equal((body as { code: string }).code, 'RATE_LIMITED');
+  for (let i = 0; i < 5; i++) assert.equal((await fetch(`${n.url}/v1/status`).then(async (r) => (await r.text(), r.status))), 200);
 });
