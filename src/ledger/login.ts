@@ -19,7 +19,7 @@ export interface LoginChallenge {
   /**
    * Where the client is talking to, as `scheme://host[:port]` (RFC 6454
    * serialisation, no path): a browser's page origin, the CLI's node URL, or
-   * the public URL of a node behind a reverse proxy (docs/formats.md §8.7).
+   * the public URL of a node behind a reverse proxy (docs/formats.md §11).
    */
   origin: string;
   /** 128 bits from the node, lowercase hex. */

@@ -248,7 +248,7 @@ export const LoginChallenge = closed({
   origin: Origin,
   nonce: Hex32,
   notAfter: Int(),
-}, { description: 'signed as "dhl/login/v1\\n" ‖ JCS(challenge) (docs/formats.md §8.7)' });
+}, { description: 'signed as "dhl/login/v1\\n" ‖ JCS(challenge) (docs/formats.md §11)' });
 export type LoginChallenge = Static<typeof LoginChallenge>;
 
 export const LoginStartResult = closed({ vault: SealedVault, challenge: LoginChallenge });
