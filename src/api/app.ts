@@ -102,7 +102,15 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
     onConstructorPoisoning: 'error',
     // Plain JSON Schema validation: no coercion, no silent removal of unknown fields, no defaults.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
-    routerOptions: { maxParamLength: 200 },
+  });
+  // Graceful close: answers still in flight end their connection, so closing waits for them and not for keep-alive timeouts.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
   });
   // JSON only: Fastify's default text/plain parser would hand a string to a route expecting an object.
   app.removeContentTypeParser('text/plain');

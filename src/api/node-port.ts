@@ -16,14 +16,8 @@ export { DhlError, isDhlError, defineErrors, DEFAULT_KDF_COSTS } from '../node/i
 export type { KdfCosts, KdfParams, Session, SessionKind, Slot, FailedLogins } from '../node/index.ts';
 export type Accounts = AccountStore;
 
-export interface Head {
-  height: number;
-  blockHash: string;
-  time: number;
-  treeSize: number;
-  treeRoot: string;
-  stateDigest: string;
-}
+/** The head of the last durable block (the ledger's ChainHead). */
+export type Head = LedgerNode['head'];
 
 export interface LoginChallengeValue {
   chain: string;

@@ -215,12 +215,8 @@ export const RegisterRequest = closed({
 });
 export type RegisterRequest = Static<typeof RegisterRequest>;
 
-export const SetupRegisterRequest = closed({
-  token: SetupToken,
-  tx: SignedTx,
-  vault: SealedVault,
-  authKeys: AuthKeys,
-});
+/** A first admin's registration: the same as anyone's, with the setup token. */
+export const SetupRegisterRequest = closed({ token: SetupToken, ...RegisterRequest.properties });
 export type SetupRegisterRequest = Static<typeof SetupRegisterRequest>;
 
 export const RegisterResult = closed({ account: Type.Literal('created'), result: TxResult });

@@ -98,3 +98,28 @@ test('overload is 503 NODE_OVERLOADED with Retry-After, and the transaction in f
   const statuses = (await Promise.all(pending)).map((r) => r.status).sort();
   assert.deepEqual(statuses, [200, 503]);
 });
+
+test('graceful close: a transaction in flight when the node is told to stop still gets its durable answer; new connections are refused', async (t) => {
+  const timers = new PausableTimers();
+  const { n, api, sign } = await rajSession(t, { app: { node: { clock: timers } } });
+  timers.pause();
+  const tx = await sign('SetListing', { recordId: '5'.repeat(32), listed: true });
+  const answer = fetch(`${n.url}/v1/tx`, { method: 'POST', headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' }, body: JSON.stringify(tx) });
+  // The request is in the node's queue once a batch timer is waiting for it.
+  while ((timers as unknown as { held: unknown[] }).held.length === 0) await new Promise((r) => setImmediate(r));
+  const closed = n.node.close();
+  timers.resume();
+  const response = await answer;
+  assert.equal(response.status, 200);
+  const body = (await response.json()) as { outcome: string; height: number };
+  assert.equal(body.outcome, 'RECORD_NOT_FOUND');
+  await closed;
+  await assert.rejects(fetch(`${n.url}/v1/status`));
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(`${n.dataDir}/ledger.sqlite`, { readOnly: true });
+  try {
+    assert.equal((db.prepare('SELECT max(height) AS h FROM blocks').get() as { h: number }).h, body.height, 'its block is on disk');
+  } finally {
+    db.close();
+  }
+});
