@@ -74,24 +74,43 @@ export async function fixturePairs(user: FixtureUser): Promise<UserKeyPairs> {
   return { enc: { publicKey: enc.publicKey, privateKey: enc.privateKey }, sig: { publicKey: sig.publicKey, privateKey: sig.privateKey } };
 }
 
+/** Open nodes per data directory: a directory is removed only once the last node on it has closed. */
+const openNodes = new Map<string, number>();
+const ownedDirs = new Set<string>();
+
 export async function startTestNode(t: TestContext, o: TestNodeOptions = {}): Promise<TestNode> {
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'dhl-api-'));
   if (!o.dataDir) {
+    ownedDirs.add(dataDir);
     // The node key is generated on a real first run; the fixture saves half a second per test.
     copyFileSync(fixtureKeyPath('node1', 'sig', 'private'), join(dataDir, 'node-key.pem'));
     copyFileSync(fixtureKeyPath('node1', 'sig', 'public'), join(dataDir, 'node-key.public.pem'));
-    t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   }
   const logs = o.logs ?? new LogSink();
   const out: string[] = [];
   const clock = new ManualClock();
-  const node = await startNode({
-    dataDir, host: '127.0.0.1', port: 0, admins: o.admins ?? 2, org: 'clinic', nodeId: 'node1',
-    out: (line) => out.push(line),
-    logger: { level: 'info', stream: logs.stream },
-    app: { testOnlyKdfCosts: TEST_KDF, clock, rateLimit: { max: 100_000, windowMs: 60_000 }, ...o.app },
+  let started: RunningNode;
+  try {
+    started = await startNode({
+      dataDir, host: '127.0.0.1', port: 0, admins: o.admins ?? 2, org: 'clinic', nodeId: 'node1',
+      out: (line) => out.push(line),
+      logger: { level: 'info', stream: logs.stream },
+      app: { testOnlyKdfCosts: TEST_KDF, clock, rateLimit: { max: 100_000, windowMs: 60_000 }, ...o.app },
+    });
+  } catch (err) {
+    if (ownedDirs.delete(dataDir) && !openNodes.get(dataDir)) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  openNodes.set(dataDir, (openNodes.get(dataDir) ?? 0) + 1);
+  let closing: Promise<void> | undefined;
+  const node: RunningNode = {
+    ...started,
+    close: () => (closing ??= started.close().finally(() => openNodes.set(dataDir, openNodes.get(dataDir)! - 1))),
+  };
+  t.after(async () => {
+    await node.close();
+    if (openNodes.get(dataDir) === 0 && ownedDirs.delete(dataDir)) rmSync(dataDir, { recursive: true, force: true });
   });
-  t.after(() => node.close());
   const token = /#token=([A-Za-z0-9_-]+)/.exec(out.join('\n'))?.[1];
   const markers = ['raj', 'grace', 'ines', 'mallory', 'nobody', ...ADMINS.map((a) => a.passphrase), ...(token ? [token] : [])];
   t.after(() => assertLogsFree(logs, markers));
