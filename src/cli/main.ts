@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { isDhlError } from '../client/index.ts';
 import { runDemo } from './demo.ts';
 import { adminInit, exportCommand, formatReport, headCommand, rebuildCommand, verifyCommand } from './admin.ts';
+import { addServeCommand } from './serve.ts';
 
 const program = new Command()
   .name('dhl')
@@ -29,6 +30,8 @@ program
   .action(async (file: string | undefined, opts: { chunkSize?: number; keep?: boolean }) => {
     await runDemo(file, opts, (line) => console.log(line));
   });
+
+addServeCommand(program);
 
 const admin = program.command('admin').description('operator commands for a node');
 admin

@@ -30,3 +30,5 @@ export { parseSignedHead, verifySignedHead, verifyExtendsHead } from './signed-h
 export type { SignedHead, CurrentLedger } from './signed-head.ts';
 export { ChainVerifier, verifyChain } from './verify-chain.ts';
 export type { ChainBlock, ChainEntry, ChainHead, ChainVerifierHooks, ChainVerifierOptions, ExecutionResult } from './verify-chain.ts';
+export { parseLoginChallenge, loginChallengeBytes, signLoginChallenge, isLoginSignatureValid, LOGIN_ERRORS, ORIGIN } from './login.ts';
+export type { LoginChallenge } from './login.ts';

@@ -13,7 +13,8 @@
  * inclusion proof. This file holds no SQL and no signature checks.
  */
 import { join } from 'node:path';
-import { signAttestation, type ChainHead, type Genesis, type SignedHead } from '../ledger/index.ts';
+import { signAttestation, type ChainHead, type Genesis, type ParsedTx, type SignedHead } from '../ledger/index.ts';
+import { checkAdminRegistration, dryRunBlock, type AdminRegistrationCheck } from './first-run.ts';
 import { KeyCache } from '../contract/index.ts';
 import { isDhlError, toHex } from '../crypto/index.ts';
 import { soloOrderer, systemClock, type Clock, type Orderer, type OrdererFactory, type SoloOptions } from '../ordering/index.ts';
@@ -125,6 +126,17 @@ export class LedgerNode {
     const block = this.store.signedHead();
     const attestation = block?.attestations.find((a) => a.attestation.nodeId === this.nodeKey.nodeId);
     return block && attestation && { header: block.header, attestation };
+  }
+
+  /** A genesis admin's RegisterUser checked as admission will check it (first-run set-up holds these for block 1). */
+  checkAdminRegistration(tx: unknown): Promise<AdminRegistrationCheck> {
+    return checkAdminRegistration(this.store.state, this.chainId, this.genesis, tx);
+  }
+
+  /** The contract's outcomes for these transactions as the next block at `time`, computed without writing anything. */
+  dryRunNextBlock(txs: readonly ParsedTx[], time: number): string[] {
+    const head = this.store.builtHead;
+    return dryRunBlock(this.store.state, this.chainId, this.genesis, txs, { height: head.height + 1, time: Math.max(time, head.time) });
   }
 
   get inFlight(): number {

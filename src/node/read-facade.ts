@@ -22,7 +22,8 @@
 import { auditSubjects, checkRole, directoryAccess, mayRead, OK, readState, type StateView } from '../contract/index.ts';
 import type { JsonValue } from '../crypto/index.ts';
 import { toHex } from '../crypto/index.ts';
-import type { BlockHeader, SignedAttestation, SignedTx, TxHeader, WithheldTx } from '../ledger/index.ts';
+import type { BlockHeader, LoginChallenge, SignedAttestation, SignedTx, TxHeader, WithheldTx } from '../ledger/index.ts';
+import { isRegistered, verifyLoginSignature } from './login-check.ts';
 import { nodeError } from './errors.ts';
 import type { BlobStore, BlobReadStream, ByteRange } from './blob-store.ts';
 import type { DirectoryPage } from './derived-rows.ts';
@@ -181,6 +182,16 @@ export class ReadFacade {
   }
 
   // ---- users and their keys ---------------------------------------------------------------------------------
+
+  /** Whether `username` is registered on the ledger (login and registration ask before anything else). */
+  isRegistered(username: string): boolean {
+    return isRegistered(this.state, username);
+  }
+
+  /** Whether a login challenge is signed by the user's current registered sig key (DESIGN §9): never a key the client names. */
+  verifyLoginSignature(challenge: LoginChallenge, sig: string): Promise<boolean> {
+    return verifyLoginSignature(this.state, challenge, sig);
+  }
 
   /**
    * A user's public keys (every generation: old ones still open old wraps)

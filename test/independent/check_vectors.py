@@ -2052,6 +2052,74 @@ def check_signedHeads(report, section, ctx):
         report.check(f'{label} applied to a copy, my check refuses it as HEAD_INVALID', refused)
 
 
+# ---------------------------------------------------------------------------
+# §11 login challenge (test/vectors/login/login-vectors.json)
+# ---------------------------------------------------------------------------
+
+LOGIN_TAG = 'dhl/login/v1'
+LOGIN_FIELDS = {'chain', 'username', 'origin', 'nonce', 'notAfter'}
+LOGIN_ORIGIN = re.compile(r'^https?://(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$')
+
+
+def login_challenge_problems(c):
+    """The §11 rules for a challenge, as a list of what is wrong (empty when well-formed)."""
+    if not isinstance(c, dict):
+        return ['not an object']
+    problems = []
+    if set(c) != LOGIN_FIELDS:
+        problems.append(f'fields {sorted(c)} are not {sorted(LOGIN_FIELDS)}')
+    if not is_hex(c.get('chain'), 64):
+        problems.append('chain is not 64 hex digits')
+    if not isinstance(c.get('username'), str) or not re.fullmatch(r'[a-z0-9._-]{3,32}', c['username']):
+        problems.append('username is not a username')
+    if not isinstance(c.get('origin'), str) or not LOGIN_ORIGIN.fullmatch(c['origin']):
+        problems.append('origin is not scheme://host[:port]')
+    if not is_hex(c.get('nonce'), 32):
+        problems.append('nonce is not 32 hex digits')
+    n = c.get('notAfter')
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        problems.append('notAfter is not a non-negative integer')
+    return problems
+
+
+def check_login_challenges(report, challenges, ctx):
+    signer = load_public_pem(repo_path(ctx['signer']['spkiPemFile']))
+    report.check('login signer key id = SHA-256(SPKI)', lambda: expect_equal(key_id(signer), ctx['signer']['keyId'], 'keyId'))
+    for v in challenges:
+        label = f"login.challenges[{v['name']}]"
+        c = v['challenge']
+        report.check(f'{label} is a well-formed challenge (§11)', lambda c=c: expect_equal(login_challenge_problems(c), [], 'problems'))
+        signed = tagged(LOGIN_TAG, c)
+        report.check(f'{label} signed bytes = "dhl/login/v1\\n" ‖ JCS(challenge)',
+                     lambda v=v, signed=signed: expect_equal(signed.hex(), v['signedBytesHex'], 'signed bytes'))
+
+        def verifies(v=v, signed=signed):
+            if not ps256_verify(signer, b64url_decode(v['sig']), signed):
+                raise CheckFailed('PS256 signature does not verify over the signed bytes')
+        report.check(f'{label} PS256 signature by the user\'s sig key verifies', verifies)
+
+        def not_a_tx(v=v):
+            as_tx = tagged('dhl/tx/v1', c)
+            if ps256_verify(signer, b64url_decode(v['sig']), as_tx):
+                raise CheckFailed('the login signature also verifies as a transaction signature')
+        report.check(f'{label} the same signature is no transaction signature (domain tags differ)', not_a_tx)
+
+
+def check_login_negatives(report, negatives, ctx):
+    signer = load_public_pem(repo_path(ctx['signer']['spkiPemFile']))
+    for v in negatives:
+        def refused(v=v):
+            if ps256_verify(signer, b64url_decode(v['sig']), tagged(LOGIN_TAG, v['challenge'])):
+                raise CheckFailed('the signature verifies over the changed challenge')
+        report.check(f"login.negatives[{v['name']}] the signature does not verify ({v['expected']})", refused)
+
+
+LOGIN_CHECKS = {
+    'challenges': check_login_challenges,
+    'negatives': check_login_negatives,
+}
+
+
 # One registry per kind of vector file, keyed by the file's sections. Order matters
 # only for readability of the output; each checker gets the whole vector file as
 # ctx so it can cross-reference other sections.
@@ -2093,6 +2161,7 @@ KINDS = {
     'contract': ({'genesisWrites', 'blocks'}, CONTRACT_CHECKS, {'comment', 'genesis'}),
     'merkle': ({'referenceTree', 'inclusion', 'consistency'}, MERKLE_CHECKS,
                {'description', 'source', 'generator', 'hashing', 'encoding', 'checkOrder'}),
+    'login': ({'signer', 'challenges'}, LOGIN_CHECKS, {'comment', 'signer'}),
     'crypto': (set(), CHECKS, {'comment', 'chain'}),
 }
 
@@ -2102,6 +2171,7 @@ DEFAULT_FILES = [
     ('ledger/ledger-vectors.json', True),
     ('contract/contract-vectors.json', False),
     ('merkle/rfc6962.json', False),
+    ('login/login-vectors.json', True),
 ]
 VECTORS_DIR = os.path.join(REPO_ROOT, 'test', 'vectors')
 

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fingerprint, fromBase64url, fromHex, toHex, utf8 } from '../../src/crypto/index.ts';
 import type { CryptoVectors } from './crypto/build.ts';
 import type { LedgerVectors } from './ledger/build.ts';
+import type { LoginVectors } from './login/build.ts';
 
 export const DOC_PATH = new URL('../../docs/formats.md', import.meta.url);
 
@@ -156,4 +157,17 @@ function signedHeadExample(v: LedgerVectors): string {
     `consistency proof from size ${first.header.treeSize} to size ${last.header.treeSize}:`,
     ...ext.proof.map((h, i) => `  [${i}] ${h}`),
   ].join('\n');
+}
+
+export function renderLoginExamples(v: LoginVectors): Record<string, string> {
+  const c = v.challenges[0]!;
+  return {
+    'login-challenge': [
+      `challenge (${c.name}):`,
+      JSON.stringify(c.challenge, null, 2),
+      `signed bytes (text) = ${JSON.stringify(utf8.decode(fromHex(c.signedBytesHex)))}`,
+      `signed bytes SHA-256 = ${toHex(new Uint8Array(sha256Sync(fromHex(c.signedBytesHex))))}`,
+      `sig (PS256 by raj's sig key ${v.signer.keyId.slice(0, 16)}…; RSA-PSS is randomised, this one is kept in the vectors) = ${short(c.sig)}`,
+    ].join('\n'),
+  };
 }

@@ -6,7 +6,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildCryptoVectors, type CryptoVectors } from './crypto/build.ts';
 import { takeJcsVectors } from './jcs/take.ts';
 import { buildLedgerVectors, type LedgerVectors } from './ledger/build.ts';
-import { renderCryptoExamples, renderLedgerExamples, rewriteDocExamples } from './docs-examples.ts';
+import { buildLoginVectors, type LoginVectors } from './login/build.ts';
+import { renderCryptoExamples, renderLedgerExamples, renderLoginExamples, rewriteDocExamples } from './docs-examples.ts';
 
 const cryptoPath = new URL('./crypto/crypto-vectors.json', import.meta.url);
 const previous = existsSync(cryptoPath) ? (JSON.parse(readFileSync(cryptoPath, 'utf8')) as CryptoVectors) : undefined;
@@ -28,5 +29,11 @@ const ledger = await buildLedgerVectors(previousLedger);
 writeFileSync(ledgerPath, JSON.stringify(ledger, null, 2) + '\n');
 console.log(`wrote ${ledgerPath.pathname}`);
 
-rewriteDocExamples({ ...renderCryptoExamples(vectors), ...renderLedgerExamples(ledger) });
+const loginPath = new URL('./login/login-vectors.json', import.meta.url);
+const previousLogin = existsSync(loginPath) ? (JSON.parse(readFileSync(loginPath, 'utf8')) as LoginVectors) : undefined;
+const login = await buildLoginVectors(previousLogin);
+writeFileSync(loginPath, JSON.stringify(login, null, 2) + '\n');
+console.log(`wrote ${loginPath.pathname}`);
+
+rewriteDocExamples({ ...renderCryptoExamples(vectors), ...renderLedgerExamples(ledger), ...renderLoginExamples(login) });
 console.log('rewrote the worked examples in docs/formats.md');

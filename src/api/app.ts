@@ -1,0 +1,202 @@
+/**
+ * The HTTP API as a Fastify app (DESIGN §9, STYLE §1): `buildApp` wires the
+ * node port, the accounts store, the set-up, login and sessions into routes
+ * registered from protocol's route table, so every route has its schemas
+ * and its declared errors. It does not listen: `server.ts` does, and tests
+ * build this same app.
+ */
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { ROUTES, errorResponses, type RouteName, type RouteSpec } from '../protocol/index.ts';
+import { apiError, handleError } from './errors.ts';
+import { Login } from './login.ts';
+import { PrivateLogController } from './logging.ts';
+import { dataDirPort, DEFAULT_KDF_COSTS, type Accounts, type KdfCosts, type NodeOptions } from './node-port.ts';
+import { routeHandlers, type Handler } from './routes.ts';
+import { Sessions, type Clock } from './sessions.ts';
+import { FirstRun } from './setup.ts';
+
+export interface AppOptions {
+  dataDir: string;
+  /**
+   * The origins this node serves (scheme://host:port; docs/api.md, "Origin").
+   * Read on each request: the server adds its listening origins once it knows its port.
+   */
+  origins: ReadonlySet<string>;
+  /** Served over TLS (directly or behind a TLS-terminating proxy): session cookies are `Secure`. */
+  tls: boolean;
+  /** Certificate and key when this process terminates TLS itself. */
+  https?: { cert: Buffer; key: Buffer };
+  /** First run: how many admins the genesis names, their organisation, this node's id. */
+  setup?: { admins?: number; org?: string; nodeId?: string };
+  clock?: Clock;
+  sessionTtlMs?: number;
+  challengeTtlMs?: number;
+  /** TEST ONLY: cheaper Argon2id costs for vaults. The product always uses DEFAULT_KDF_COSTS. */
+  testOnlyKdfCosts?: KdfCosts;
+  /** Requests per window per client address on the rate-limited routes. */
+  rateLimit?: { max: number; windowMs: number };
+  /** Fastify's logger option (pino): tests pass a stream to read what was logged. */
+  logger?: FastifyServerOptions['logger'];
+  node?: NodeOptions;
+}
+
+export interface DhlApp {
+  app: FastifyInstance;
+  /** The one-time setup token while the node awaits set-up (print it in the setup link's fragment). */
+  setupToken?: string;
+  setup: FirstRun;
+}
+
+const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
+const CHALLENGE_TTL_MS = 2 * 60 * 1000;
+const DEFAULT_RATE_LIMIT = { max: 30, windowMs: 60_000 };
+
+/** Everything the page may load: our own scripts and styles, WebAssembly for Argon2id (hash-wasm), nothing inline. */
+export const CONTENT_SECURITY_POLICY = Object.freeze({
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  workerSrc: ["'self'"],
+  manifestSrc: ["'self'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+  frameAncestors: ["'none'"],
+});
+
+export async function buildApp(o: AppOptions): Promise<DhlApp> {
+  const clock = o.clock ?? { now: () => Date.now() };
+  const kdf = o.testOnlyKdfCosts ?? DEFAULT_KDF_COSTS;
+  const origins = o.origins;
+  const port = dataDirPort(o.dataDir, o.node);
+  const accounts: Accounts = port.openAccounts();
+  let started: Awaited<ReturnType<typeof FirstRun.start>>;
+  try {
+    started = await FirstRun.start({
+      port, accounts, clock, kdf, admins: o.setup?.admins ?? 2, org: o.setup?.org ?? 'clinic', nodeId: o.setup?.nodeId ?? 'node1',
+    });
+  } catch (err) {
+    accounts.close();
+    throw err;
+  }
+  const { setup } = started;
+  const sessions = new Sessions({ accounts, clock, ttlMs: o.sessionTtlMs ?? SESSION_TTL_MS, origins, secure: o.tls });
+  const login = new Login({ accounts, clock, ledger: () => setup.ledger(), kdf, origins, challengeTtlMs: o.challengeTtlMs ?? CHALLENGE_TTL_MS });
+
+  const app = Fastify({
+    ...(o.https ? { https: o.https } : {}),
+    logger: o.logger ?? true,
+    logController: new PrivateLogController(),
+    // Our own ids: a client-sent x-request-id is not trusted into the logs.
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // Plain JSON Schema validation: no coercion, no silent removal of unknown fields, no defaults.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+  });
+  // Graceful close: answers still in flight end their connection, so closing waits for them and not for keep-alive timeouts.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+  // JSON only: Fastify's default text/plain parser would hand a string to a route expecting an object.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onClose', async () => {
+    await setup.close();
+    accounts.close();
+  });
+
+  try {
+    await app.register(fastifyCookie);
+    await app.register(fastifyHelmet, {
+      contentSecurityPolicy: { useDefaults: false, directives: { ...CONTENT_SECURITY_POLICY } },
+      hsts: o.tls ? { maxAge: 31536000, includeSubDomains: true } : false,
+      crossOriginEmbedderPolicy: true,
+    });
+    const limit = o.rateLimit ?? DEFAULT_RATE_LIMIT;
+    await app.register(fastifyRateLimit, {
+      global: false,
+      max: limit.max,
+      timeWindow: limit.windowMs,
+      errorResponseBuilder: () => Object.assign(apiError('RATE_LIMITED'), { statusCode: 429 }),
+    });
+    await app.register(fastifySwagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Dynamic Health Ledger node API',
+          version: '1',
+          description: 'Errors are `{code, message}`; each route lists the codes it may answer with. See docs/api.md.',
+        },
+        components: {
+          securitySchemes: {
+            bearer: { type: 'http', scheme: 'bearer', description: 'a bearer session token (CLI)' },
+            cookie: { type: 'apiKey', in: 'cookie', name: 'dhl_session', description: 'a session cookie (browser); state-changing requests also send x-dhl-csrf' },
+          },
+        },
+      },
+    });
+    await app.register(fastifySwaggerUi, { routePrefix: '/v1/docs', staticCSP: false });
+
+    app.setErrorHandler(handleError);
+    app.setNotFoundHandler((_request, reply) => {
+      reply.code(404).send({ code: 'ROUTE_NOT_FOUND', message: 'no such route' });
+    });
+
+    app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+    const handlers = routeHandlers({ setup, login, sessions, accounts, clock, kdf, status: () => statusOf(setup, kdf) });
+    for (const name of Object.keys(ROUTES) as RouteName[]) addRoute(app, ROUTES[name], handlers[name], sessions);
+    await app.ready();
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  return { app, setup, ...(started.token ? { setupToken: started.token } : {}) };
+}
+
+function statusOf(setup: FirstRun, kdf: KdfCosts) {
+  const ledger = setup.anyLedger;
+  const head = ledger?.head();
+  return {
+    service: 'dhl' as const,
+    apiVersion: 1 as const,
+    setup: setup.current,
+    ...(ledger ? { chainId: ledger.chainId } : {}),
+    ...(head ? { head: { height: head.height, blockHash: head.blockHash, time: head.time, treeSize: head.treeSize, treeRoot: head.treeRoot, stateDigest: head.stateDigest } } : {}),
+    kdf: { ...kdf },
+  };
+}
+
+/** One route from its spec: schemas (body, success and error answers), body limit, rate limit, session guard. */
+function addRoute(app: FastifyInstance, spec: RouteSpec, handler: Handler, sessions: Sessions): void {
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    bodyLimit: spec.bodyLimit,
+    schema: {
+      summary: spec.summary,
+      tags: [spec.tag],
+      ...(spec.body ? { body: spec.body } : {}),
+      response: { ...spec.response, ...errorResponses(spec.errors) },
+      ...(spec.auth === 'session' ? { security: [{ bearer: [] }, { cookie: [] }] } : {}),
+    },
+    ...(spec.rateLimited ? { config: { rateLimit: {} } } : {}),
+    // Before the body is parsed or validated: without a session, a request learns nothing about its body.
+    ...(spec.auth === 'session' ? { onRequest: sessions.require } : {}),
+    handler: (request: FastifyRequest, reply: FastifyReply) => handler(request, reply),
+  });
+}

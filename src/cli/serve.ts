@@ -1,0 +1,82 @@
+/**
+ * `dhl serve` (`npm start`): the node as a service on a data directory
+ * (DESIGN §3: an operator command; it reaches the API from this one file).
+ * Defaults: ./data, 127.0.0.1:8480; flags, then DHL_PORT / DHL_DATA_DIR, override.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { startNode } from '../api/server.ts';
+
+export const DEFAULT_PORT = 8480;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_DATA_DIR = './data';
+
+function portArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535');
+  return n;
+}
+
+function adminsArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('must be from 1 to 16');
+  return n;
+}
+
+interface ServeFlags {
+  port?: number;
+  host: string;
+  dataDir?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureHttp?: boolean;
+  publicUrl?: string;
+  admins: number;
+  org: string;
+  nodeId: string;
+}
+
+export function addServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the node: the HTTP API on a data directory (first run: prints a one-time setup link)')
+    .option('--port <port>', `port to listen on (env DHL_PORT; default ${DEFAULT_PORT}; 0 picks a free one)`, portArg)
+    .option('--host <address>', 'address to listen on; anything but loopback needs TLS', DEFAULT_HOST)
+    .option('--data-dir <dir>', `data directory (env DHL_DATA_DIR; default ${DEFAULT_DATA_DIR})`)
+    .option('--tls-cert <file>', 'TLS certificate (PEM)')
+    .option('--tls-key <file>', 'TLS private key (PEM)')
+    .option('--insecure-http', 'allow plain HTTP off loopback (only behind a TLS-terminating proxy)')
+    .option('--public-url <url>', 'the URL clients use, when a reverse proxy is in front (its origin is signed at login)')
+    .option('--admins <n>', 'first run: how many admins the genesis names', adminsArg, 2)
+    .option('--org <name>', 'first run: the organisation this node belongs to', 'clinic')
+    .option('--node-id <id>', "first run: this node's id in the genesis", 'node1')
+    .action(async (f: ServeFlags) => {
+      if (Boolean(f.tlsCert) !== Boolean(f.tlsKey)) throw new InvalidArgumentError('--tls-cert and --tls-key go together');
+      const envPort = process.env.DHL_PORT;
+      const port = f.port ?? (envPort !== undefined && envPort !== '' ? portArg(envPort) : DEFAULT_PORT);
+      const node = await startNode({
+        dataDir: f.dataDir ?? (process.env.DHL_DATA_DIR || DEFAULT_DATA_DIR),
+        host: f.host,
+        port,
+        ...(f.tlsCert && f.tlsKey ? { tls: { certFile: f.tlsCert, keyFile: f.tlsKey } } : {}),
+        ...(f.insecureHttp ? { insecureHttp: true } : {}),
+        ...(f.publicUrl ? { publicUrl: f.publicUrl } : {}),
+        admins: f.admins,
+        org: f.org,
+        nodeId: f.nodeId,
+        out: (line) => console.log(line),
+      });
+      await new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          console.log(`${signal}: stopping (finishing requests in flight, committing what was ordered)`);
+          node.close().then(resolve, (err: unknown) => {
+            console.error(`dhl: shutdown failed: ${(err as Error).message}`);
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+      console.log('stopped');
+    });
+}

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { ERROR_STATUS, ROUTES, type RouteName } from '../../src/protocol/index.ts';
+import { assertDeclaredError, completeSetup, startTestNode } from './helpers.ts';
+
+const OPEN: RouteName[] = ['status', 'setupJoin', 'setupRegister', 'register', 'prelogin', 'loginStart', 'loginFinish'];
+
+test('only status, set-up, register, prelogin and login are open: every other route answers 401 without a session, with a body its schema allows', async (t) => {
+  const n = await startTestNode(t);
+  await completeSetup(n);
+  const names = Object.keys(ROUTES) as RouteName[];
+  assert.deepEqual(names.filter((r) => ROUTES[r].auth === 'open').sort(), [...OPEN].sort(), 'the open routes are exactly these');
+  for (const name of names.filter((r) => ROUTES[r].auth === 'session')) {
+    const r = ROUTES[name];
+    for (const headers of <Record<string, string>[]>[{}, { authorization: `Bearer ${'A'.repeat(43)}` }, { cookie: `dhl_session=${'B'.repeat(43)}` }, { authorization: 'Basic x' }]) {
+      const response = await fetch(`${n.url}${r.url}`, {
+        method: r.method, headers: { ...headers, ...(r.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+        ...(r.method === 'POST' ? { body: '{}' } : {}),
+      });
+      assert.equal(response.status, 401, `${name} with ${JSON.stringify(headers)}`);
+      assertDeclaredError(name, 401, await response.json());
+    }
+  }
+});
+
+test('the OpenAPI document is valid OpenAPI 3.1 (swagger-parser), lists every route of the table with its errors, and nothing else', async (t) => {
+  const n = await startTestNode(t);
+  const doc = (await (await fetch(`${n.url}/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown }>> };
+  assert.equal(doc.openapi, '3.1.0');
+  await SwaggerParser.validate(structuredClone(doc) as never);
+  const served = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+  const table = Object.values(ROUTES).map((r) => `${r.method} ${r.url}`).sort();
+  assert.deepEqual(served, table);
+  for (const [name, r] of Object.entries(ROUTES)) {
+    const op = doc.paths[r.url]![r.method.toLowerCase()]!;
+    for (const status of Object.keys(r.response)) assert.ok(op.responses[status], `${name} ${status}`);
+    for (const code of r.errors) assert.ok(op.responses[String(ERROR_STATUS[code])], `${name}: no ${ERROR_STATUS[code]} answer for ${code}`);
+    assert.equal(Boolean(op.security), r.auth === 'session', `${name}: security declared iff a session is needed`);
+  }
+});
+
+test('the docs page is served from the node itself (no CDN) under the strict CSP', async (t) => {
+  const n = await startTestNode(t);
+  const page = await fetch(`${n.url}/v1/docs/`);
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /swagger-ui/i);
+  assert.doesNotMatch(html, /https?:\/\/(?!127\.0\.0\.1)[a-z]/i, 'no third-party origin in the page');
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script (the CSP would block it)');
+  const csp = page.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.doesNotMatch(csp, /unsafe-inline/);
+  const bundle = await fetch(`${n.url}/v1/docs/static/swagger-ui-bundle.js`);
+  assert.equal(bundle.status, 200);
+  assert.ok((await bundle.arrayBuffer()).byteLength > 100_000, 'the bundle itself, from the node');
+});
+
+test('the rate-limited routes answer 429 RATE_LIMITED with Retry-After past their limit; status is not limited', async (t) => {
+  const n = await startTestNode(t, { app: { rateLimit: { max: 3, windowMs: 60_000 } } });
+  const prelogin = () => fetch(`${n.url}/v1/login/prelogin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"raj"}' });
+  for (let i = 0; i < 3; i++) assert.notEqual((await prelogin().then(async (r) => (await r.text(), r.status))), 429, `request ${i + 1} is within the limit`);
+  const limited = await prelogin();
+  assert.equal(limited.status, 429);
+  assert.ok(Number(limited.headers.get('retry-after')) > 0);
+  const body = await limited.json();
+  assertDeclaredError('prelogin', 429, body);
+  assert.equal((body as { code: string }).code, 'RATE_LIMITED');
+  for (let i = 0; i < 5; i++) assert.equal((await fetch(`${n.url}/v1/status`).then(async (r) => (await r.text(), r.status))), 200);
+});
