@@ -20,7 +20,7 @@ export { exportLinesOf, parseExportLine } from './export-reader.ts';
 export { ReplayVerifier } from './replay.ts';
 export { checkRecordBlob, blobMismatch } from './blob-admission.ts';
 export type { StoredBlobs, BlobShape } from './blob-admission.ts';
-export { BlobStore, BLOBS_DIR, BLOBS_TMP_DIR, BLOB_FAULTS } from './blob-store.ts';
+export { BlobStore, BLOBS_DIR, BLOBS_TMP_DIR, BLOBS_UPLOADS_DIR, BLOB_FAULTS } from './blob-store.ts';
 export type { BlobStorage, ExpectedBlob, PutOptions, PutResult, BlobSummary, ByteRange, BlobReadStream, BlobFaultReason } from './blob-store.ts';
 export { AccountStore, ACCOUNTS_FILE, DEFAULT_KDF_COSTS } from './store/accounts.ts';
 export type { KdfCosts, KdfParams, NewRegistration, Session, SessionKind, Slot, FailedLogins } from './store/accounts.ts';
