@@ -18,6 +18,7 @@ import { Login } from './login.ts';
 import { PrivateLogController } from './logging.ts';
 import { dataDirPort, DEFAULT_KDF_COSTS, type Accounts, type KdfCosts, type NodeOptions } from './node-port.ts';
 import { routeHandlers, type Handler } from './routes.ts';
+import { registerFileRoutes } from './routes-files.ts';
 import { Sessions, type Clock } from './sessions.ts';
 import { FirstRun } from './setup.ts';
 
@@ -160,6 +161,7 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
 
     const handlers = routeHandlers({ setup, login, sessions, accounts, clock, kdf, status: () => statusOf(setup, kdf) });
     for (const name of Object.keys(ROUTES) as RouteName[]) addRoute(app, ROUTES[name], handlers[name], sessions);
+    await registerFileRoutes(app, { files: () => setup.ledger().files, sessions });
     await app.ready();
   } catch (err) {
     await app.close();

@@ -64,7 +64,15 @@ export interface NodeOptions {
    * Resumable uploads (uploads.ts), with their bookkeeping rows (node-private:
    * the accounts file). Without it the node takes blobs only through putBlob.
    */
-  uploads?: { rows: UploadRows; limits?: Partial<UploadLimits>; sweepIntervalMs?: number };
+  uploads?: UploadOptions;
+}
+
+export interface UploadOptions {
+  /** The bookkeeping rows (the accounts file's); without them there are no resumable uploads. */
+  rows?: UploadRows;
+  limits?: Partial<UploadLimits>;
+  /** How often expired uploads are swept. */
+  sweepIntervalMs?: number;
 }
 
 /** How often expired uploads are swept by default. */
@@ -102,9 +110,10 @@ export class LedgerNode {
     this.reads = new ReadFacade(store, this.blobs, { now: () => clock.now(), receiptWindowMs: options.receiptWindowMs });
     const keys = new KeyCache();
     this.inFlightTxs = new InFlight(options.maxInFlight ?? 10_000, options.maxInFlightPerActor ?? 1_000);
-    this.uploads = options.uploads && new Uploads({
-      rows: options.uploads.rows, blobs: this.blobs, now: () => clock.now(),
-      limits: { pinGraceMs: this.genesis.params.notAfterWindowMs + UPLOAD_SWEEP_MS, ...options.uploads.limits },
+    const rows = options.uploads?.rows;
+    this.uploads = rows && new Uploads({
+      rows, blobs: this.blobs, now: () => clock.now(),
+      limits: { pinGraceMs: this.genesis.params.notAfterWindowMs + UPLOAD_SWEEP_MS, ...options.uploads?.limits },
       ledger: {
         chainId: this.chainId, chunkSizeMax: this.genesis.params.chunkSizeMax,
         putBlob: (row) => store.putBlob(row), deleteBlob: (root) => store.deleteBlob(root),

@@ -8,3 +8,4 @@ export type { ApiErrorCode, ErrorCode, ErrorBody } from './errors.ts';
 export * from './schemas.ts';
 export { ROUTES } from './routes.ts';
 export type { RouteSpec, RouteName, Auth, BodyOf, AnswerOf } from './routes.ts';
+export * from './files.ts';
