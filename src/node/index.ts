@@ -5,8 +5,8 @@ export { initDataDir, createNodeKey, loadNodeKey, ownNodeId, signedHeadOf, DB_FI
 export type { NodeKey } from './data-dir.ts';
 export { sha256 } from './hash.ts';
 export { packHashes, unpackHashes } from './store/index.ts';
-export { BlockExecutor } from './block-executor.ts';
-export type { BatchItem, AdmittedTx, ExecutorBatch, ExecutionTarget, ExecutedBlock } from './block-executor.ts';
+export { BlockExecutor, applyTransactions } from './block-executor.ts';
+export type { BatchItem, AdmittedTx, ExecutorBatch, ExecutionTarget, ExecutedBlock, PrecheckPolicy, AppliedTransactions } from './block-executor.ts';
 export { NODE_ERRORS, nodeError } from './errors.ts';
 export { ADMISSION_REFUSALS, admissionJson, directoryQuery } from './admission-input.ts';
 export type { DirectoryQuery, PageOptions } from './admission-input.ts';
