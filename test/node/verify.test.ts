@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { isDhlError } from '../../src/crypto/index.ts';
-import { exportLines, LedgerNode, rebuildDerivedTables, verifyDataDir, verifyExport, DB_FILE } from '../../src/node/index.ts';
+import { exportLines, LedgerNode, LedgerReader, rebuildDerivedTables, verifyDataDir, verifyExport, DB_FILE } from '../../src/node/index.ts';
 import { testDataDir, T0 } from '../helpers/ledger-fixture.ts';
 import { runScenario } from '../helpers/scenario.ts';
 import { tempDir } from '../helpers/temp.ts';
@@ -45,19 +45,19 @@ test('the scenario data directory verifies, from its trusted chain id', async ()
 
 test('its export verifies, with every body and withholding bodies', async () => {
   const { dataDir, chainId, scenario } = await built;
-  const db = new DatabaseSync(join(dataDir, DB_FILE), { readOnly: true });
+  const ledger = LedgerReader.open(join(dataDir, DB_FILE));
   try {
-    const full = await verifyExport(exportLines(db), chainId);
+    const full = await verifyExport(exportLines(ledger), chainId);
     assert.equal(full.entries, scenario.results.length);
-    const bare = await verifyExport(exportLines(db, { withhold: true }), chainId);
+    const bare = await verifyExport(exportLines(ledger, { withhold: true }), chainId);
     assert.equal(bare.head.stateDigest, full.head.stateDigest);
-    const lines = [...exportLines(db)];
+    const lines = [...exportLines(ledger)];
     const block = JSON.parse(lines[2]!);
     block.entries[0].outcome = 'OK_BUT_NOT';
     lines[2] = JSON.stringify(block);
     await assert.rejects(verifyExport(lines, chainId), (e: unknown) => isDhlError(e) && (e.details as { height?: number }).height === 2);
   } finally {
-    db.close();
+    ledger.close();
   }
 });
 
