@@ -135,6 +135,21 @@ test('an ordering position that goes back from one block to the next makes verif
   await assert.rejects(verifyDataDir(copy), (e: unknown) => isDhlError(e, 'DATA_DIR_TAMPERED') && e.details.table === 'blocks' && e.details.column === 'order_position' && e.details.height === 3);
 });
 
+test('a block_writes or attestations row at a height no block of the chain has makes verify fail, naming the table', async () => {
+  const { dataDir } = await built;
+  for (const [table, sql] of [
+    ['block_writes', "INSERT INTO block_writes (height, key, value) VALUES (0, 'user/ghost', NULL)"],
+    ['block_writes', "INSERT INTO block_writes (height, key, value) SELECT MAX(height) + 1, 'user/ghost', NULL FROM blocks"],
+    ['attestations', "INSERT INTO attestations (height, node_id, attestation) VALUES (0, 'node9', '{}')"],
+  ] as const) {
+    const copy = copyDir(dataDir);
+    const w = new DatabaseSync(join(copy, DB_FILE));
+    w.exec(sql);
+    w.close();
+    await assert.rejects(verifyDataDir(copy), (e: unknown) => isDhlError(e, 'DATA_DIR_TAMPERED') && e.details.table === table && e.details.reason === 'rows beyond the chain', sql);
+  }
+});
+
 test('state, audit and directory indexes and Merkle nodes are rebuilt by replay: after a rebuild a damaged copy verifies again', async () => {
   const { dataDir } = await built;
   const copy = copyDir(dataDir);

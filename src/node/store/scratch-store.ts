@@ -73,13 +73,17 @@ export class ScratchStore extends SqliteDerivedTables {
   readonly state: ScratchState;
   /** The Merkle nodes the replayed log implies. */
   readonly nodes: SqliteMerkleStore;
+  /** The scratch database file (removed on close). */
+  readonly file: string;
   private readonly insert: Record<'audit' | 'directory' | 'blobRef', StatementSync>;
   private readonly dir: string;
 
   constructor(parent = tmpdir()) {
     const dir = mkdtempSync(join(parent, 'dhl-verify-'));
-    super(new DatabaseSync(join(dir, 'replay.sqlite')));
+    const file = join(dir, 'replay.sqlite');
+    super(new DatabaseSync(file));
     this.dir = dir;
+    this.file = file;
     // Scratch: nothing to keep if the process dies.
     this.db.exec('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;');
     this.db.exec(SCHEMA_SQL);
