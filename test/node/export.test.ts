@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { isDhlError, toHex, randomBytes } from '../../src/crypto/index.ts';
 import { createTx, txToJson } from '../../src/ledger/index.ts';
 import { DB_FILE, exportLines, LedgerReader, LedgerNode, sha256, verifyExport } from '../../src/node/index.ts';

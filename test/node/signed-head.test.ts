@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { isDhlError } from '../../src/crypto/index.ts';
 import { verifySignedHead } from '../../src/ledger/index.ts';
 import { DB_FILE, exportLines, LedgerReader, LedgerNode, rebuildDerivedTables, sha256, signedHeadOf, verifyDataDir, verifyExport } from '../../src/node/index.ts';
