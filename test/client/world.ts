@@ -6,6 +6,11 @@
  * context of their own (API client, file transfer, identity, kept heads).
  */
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { toHex } from '../../src/crypto/index.ts';
+import { entryLeafHash, MerkleTree } from '../../src/ledger/index.ts';
+import { DB_FILE, nodeError, sha256 as nodeSha256 } from '../../src/node/index.ts';
+import { LedgerReader } from '../../src/node/store/index.ts';
 import type { TestContext } from 'node:test';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { register } from '../../src/client/account.ts';
@@ -41,9 +46,26 @@ export interface WorldOptions extends TestNodeOptions {
   consistency?: (api: ApiClient) => ConsistencySource;
 }
 
-const noProofs: ConsistencySource = async () => {
-  throw new Error('no consistency source in this world');
-};
+/**
+ * Consistency proofs computed from the node's data directory (its stored
+ * entries, by ledger/merkle), read-only: what a client checks a new head
+ * against until the node serves them over HTTP (the read routes' proof route).
+ */
+export function dataDirConsistency(dataDir: string): ConsistencySource {
+  return async (size1, size2) => {
+    const reader = LedgerReader.open(join(dataDir, DB_FILE));
+    try {
+      const rows = reader.entryRows(0, size2);
+      // As the node's proof route answers for a size past its head.
+      if (rows.length < size2) throw nodeError('QUERY_INVALID', { field: 'size', reason: 'past the head' });
+      const tree = new MerkleTree(nodeSha256);
+      for (const row of rows) tree.append(entryLeafHash(nodeSha256, { tx: row.txHash, outcome: row.outcome }));
+      return { proof: tree.consistencyProof(size1, size2).map((h) => toHex(h)) };
+    } finally {
+      reader.close();
+    }
+  };
+}
 
 export async function startWorld(t: TestContext, o: WorldOptions = {}): Promise<World> {
   const n = await startTestNode(t, o);
@@ -55,7 +77,7 @@ export async function startWorld(t: TestContext, o: WorldOptions = {}): Promise<
     const ctx: ClientContext = {
       api, chain: chainId, me: await identityOf(loggedIn), now: () => Date.now(),
       files: new FileTransfer(api, { ...o.transfer, ...extra.transfer }),
-      heads: new HeadKeeper({ hash: nobleSha256, chainId, genesis, store: extra.heads ?? new MemoryHeadStore(), consistency: o.consistency?.(api) ?? noProofs }),
+      heads: new HeadKeeper({ hash: nobleSha256, chainId, genesis, store: extra.heads ?? new MemoryHeadStore(), consistency: o.consistency?.(api) ?? dataDirConsistency(n.dataDir) }),
     };
     return ctx;
   };
