@@ -4,6 +4,8 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<unkno
   'ledger-formats': () => import('./ledger-formats.ts'),
   ledger: () => import('./ledger.ts'),
   scale: () => import('./scale.ts'),
+  upload: () => import('./upload.ts'),
+  submit: () => import('./submit.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -22,6 +22,13 @@ import { ensureDir, isMissing, writeAll } from './durable-fs.ts';
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
 const JOURNAL_SUFFIX = '.chunks';
 const RECORD_BYTES = 48;
+/** Uploads whose two files stay open between chunks (an open and a close per chunk cost more than the write of a MiB). */
+const OPEN_UPLOADS = 64;
+
+interface OpenFiles {
+  data: FileHandle;
+  journal: FileHandle;
+}
 
 /** One stored chunk of an upload, where it lies in the blob and what it hashes to. */
 export interface StagedChunk {
@@ -60,6 +67,8 @@ function decodeRecord(bytes: Uint8Array): StagedChunk {
 
 export class BlobStaging {
   readonly dir: string;
+  /** Open files of recently written uploads, least recently used first. */
+  private readonly open = new Map<string, Promise<OpenFiles>>();
 
   constructor(readonly dataDir: string) {
     this.dir = join(dataDir, BLOBS_DIR, BLOBS_UPLOADS_DIR);
@@ -90,21 +99,48 @@ export class BlobStaging {
     }
   }
 
-  /** Writes a verified chunk at its offset, then journals it. */
+  /** Writes a verified chunk at its offset, then journals it. Writes of one upload come one at a time (the caller's lock). */
   async write(uploadId: string, chunk: StagedChunk, bytes: Uint8Array): Promise<void> {
     if (bytes.length !== chunk.length) throw new RangeError('chunk length differs from its bytes');
-    const data = await open(this.pathOf(uploadId), 'r+');
-    try {
-      await writeAll(data, bytes, chunk.offset);
-    } finally {
-      await data.close();
+    const files = await this.filesOf(uploadId);
+    await writeAll(files.data, bytes, chunk.offset);
+    await writeAll(files.journal, encodeRecord(chunk));
+  }
+
+  private filesOf(uploadId: string): Promise<OpenFiles> {
+    let files = this.open.get(uploadId);
+    if (files) {
+      // Most recently used last.
+      this.open.delete(uploadId);
+    } else {
+      files = (async () => {
+        const data = await open(this.pathOf(uploadId), 'r+');
+        try {
+          return { data, journal: await open(this.journalOf(uploadId), 'a') };
+        } catch (err) {
+          await data.close();
+          throw err;
+        }
+      })();
+      files.catch(() => this.open.delete(uploadId));
     }
-    const journal = await open(this.journalOf(uploadId), 'a');
-    try {
-      await writeAll(journal, encodeRecord(chunk));
-    } finally {
-      await journal.close();
-    }
+    this.open.set(uploadId, files);
+    if (this.open.size > OPEN_UPLOADS) void this.release(this.open.keys().next().value!);
+    return files;
+  }
+
+  /** Closes an upload's open files (done, dropped, or idle). */
+  async release(uploadId: string): Promise<void> {
+    const files = this.open.get(uploadId);
+    if (!files) return;
+    this.open.delete(uploadId);
+    const f = await files.catch(() => undefined);
+    if (f) await Promise.all([f.data.close(), f.journal.close()]);
+  }
+
+  /** Closes every open file (the node is closing). */
+  async releaseAll(): Promise<void> {
+    await Promise.all([...this.open.keys()].map((id) => this.release(id)));
   }
 
   /**
@@ -144,6 +180,7 @@ export class BlobStaging {
 
   /** Cuts the data file to the blob's size and fsyncs it: ready for `BlobStore.place`. */
   async seal(uploadId: string, size: number): Promise<string> {
+    await this.release(uploadId);
     const path = this.pathOf(uploadId);
     const data = await open(path, 'r+');
     try {
@@ -157,6 +194,7 @@ export class BlobStaging {
 
   /** Removes an upload's files (either may already be gone). */
   async remove(uploadId: string): Promise<void> {
+    await this.release(uploadId);
     await rm(this.pathOf(uploadId), { force: true });
     await rm(this.journalOf(uploadId), { force: true });
   }

@@ -331,6 +331,7 @@ export class LedgerNode {
     this.stopped = true;
     clearInterval(this.sweeper);
     await this.sweeping;
+    await this.uploads?.close();
     await this.orderer.close();
     await this.loop;
     this.inFlightTxs.rejectAll(() => nodeError('NODE_STOPPED'));

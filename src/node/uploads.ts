@@ -348,6 +348,11 @@ export class Uploads {
     this.forget(row);
   }
 
+  /** Closes the staging files kept open between chunks (the node is closing). */
+  close(): Promise<void> {
+    return this.staging.releaseAll();
+  }
+
   // ---- helpers ----------------------------------------------------------------------------------------------
 
   /** The uploader's own upload; another user's looks exactly like a missing one. */
