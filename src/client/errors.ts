@@ -8,6 +8,9 @@ import { defineErrors } from '../crypto/index.ts';
 
 export const CLIENT_ERRORS = defineErrors({
   HTTP_ERROR: 'the node answered an error status without an error body',
+  LOGIN_CHALLENGE_REFUSED: 'the login challenge names another chain, user or origin, or has expired: not signed',
+  SETUP_GENESIS_MISSING: 'the set-up has no genesis yet: not every admin has joined',
+  SETUP_GENESIS_REFUSED: "the genesis does not name this admin with these keys, or its chain id is not the node's: not signed",
   ANSWER_INVALID: "the node's answer does not have the shape its route declares",
   TRANSFER_INTERRUPTED: 'the transfer was cut off before its end (network, abort, or the node stopped sending): it can resume',
   TX_REJECTED: 'the transaction was ledgered as rejected',
@@ -16,7 +19,6 @@ export const CLIENT_ERRORS = defineErrors({
   KEY_NOT_PROVEN: "the key the node served is not the one the ledger's proven transactions register for that user: refused",
   MANIFEST_NOT_PROVEN: "the record's manifest is not the one its proven AddRecord transaction carries: refused",
   RECORD_NOT_READABLE: 'this user holds no wrapped key for that record version',
-  REQUEST_NOT_PENDING: 'that access request is not pending',
 });
 
 export type ClientErrorCode = keyof typeof CLIENT_ERRORS.registry;
