@@ -49,11 +49,11 @@ export const nodeFetch: typeof fetch = (input, init) =>
     if (body !== undefined) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
     const secure = url.protocol === 'https:';
     const req = (secure ? httpsRequest : httpRequest)(url, { method: init?.method ?? 'GET', headers, agent: secure ? agents.https : agents.http }, (res) => resolve(responseOf(res)));
+    req.on('error', reject);
     const signal = init?.signal;
     const abort = () => req.destroy(new DOMException('the request was aborted', 'AbortError'));
     if (signal?.aborted) return abort();
     signal?.addEventListener('abort', abort, { once: true });
     req.on('close', () => signal?.removeEventListener('abort', abort));
-    req.on('error', reject);
     req.end(body);
   });

@@ -141,7 +141,8 @@ test('ciphertext comes only against an accepted RecordRead; ranges are 206 with 
 });
 
 test('a download stops when the grant is revoked mid-way: the next range is refused READ_DENIED and the content stays incomplete', async (t) => {
-  const size = 6 * MiB;
+  // The reader holds at most a few chunks ahead of what it has delivered (the decryption pipeline): most ranges are asked for after the revoke.
+  const size = 16 * MiB;
   const { w, uploaded, forMeera, authorSigKey } = await grantedRecord(t, size);
   let received = 0;
   let release!: () => void;
