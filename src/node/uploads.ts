@@ -270,7 +270,8 @@ export class Uploads {
    */
   pin(cipherRoot: string, txHash: string): boolean {
     if (this.expiring.has(cipherRoot)) return false;
-    this.o.rows.pin(cipherRoot, txHash, this.o.now());
+    // A blob stored without an upload (node.putBlob) never expires: nothing to pin.
+    if (this.o.rows.byRoot(cipherRoot)?.state === 'complete') this.o.rows.pin(cipherRoot, txHash, this.o.now());
     return true;
   }
 
