@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { isDhlError, unwrapDek, wrapDek, type JsonValue } from '../../src/crypto/index.ts';
 import { ApiClient } from '../../src/client/api-client.ts';
+import { login } from '../../src/client/account.ts';
 import { contentDigest, FileTransfer } from '../../src/client/files.ts';
 import { submitOk, type ClientContext } from '../../src/client/flows/context.ts';
 import { ledgerRecord, readRecord, uploadBlob } from '../../src/client/flows/records.ts';
@@ -183,6 +184,24 @@ test('file routes need a session; another user\'s upload is 404; the chunk route
   const noDigest = await fetch(chunkUrl, { method: 'PUT', headers: { ...bearer(raj.ctx), 'content-type': 'application/octet-stream' }, body: new Uint8Array(10) });
   assert.equal(noDigest.status, 400);
   assert.deepEqual(readdirSync(join(n.dataDir, 'blobs')).sort(), ['uploads']);
+});
+
+test("a browser's cookie session uploads with its session's CSRF token (FileTransfer's csrfToken); without it a state-changing file route is 403 CSRF_FAILED", async (t) => {
+  const { raj, n } = await startWorld(t);
+  let cookie = '';
+  const browserFetch: typeof fetch = async (input, init) => {
+    const response = await fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...(cookie ? { cookie } : {}) } });
+    const set = response.headers.get('set-cookie');
+    if (set) cookie = set.split(';')[0]!;
+    return response;
+  };
+  const api = new ApiClient({ baseUrl: n.url, fetch: browserFetch });
+  const { session } = await login(api, { username: 'raj', secret: { passphrase: raj.passphrase }, session: 'cookie', chain: raj.ctx.chain, now: n.clock.now(), allowWeakKdf: true });
+  await assert.rejects(new FileTransfer(api, { fetch: browserFetch }).createUpload(4 * KiB), (err: unknown) => isDhlError(err, 'CSRF_FAILED'));
+  const files = new FileTransfer(api, { fetch: browserFetch, csrfToken: session.csrfToken! });
+  const up = await files.createUpload(4 * KiB);
+  assert.equal((await files.status(up.uploadId)).state, 'receiving');
+  await files.cancel(up.uploadId);
 });
 
 test('the OpenAPI document lists every file route with its params, its errors, a session, and ciphertext bodies as application/octet-stream', async (t) => {
