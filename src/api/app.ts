@@ -18,6 +18,7 @@ import { Login } from './login.ts';
 import { PrivateLogController } from './logging.ts';
 import { dataDirPort, DEFAULT_KDF_COSTS, type Accounts, type KdfCosts, type NodeOptions } from './node-port.ts';
 import { routeHandlers, type Handler } from './routes.ts';
+import { readHandlers } from './routes-reads.ts';
 import { Sessions, type Clock } from './sessions.ts';
 import { FirstRun } from './setup.ts';
 
@@ -158,7 +159,10 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
 
     app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-    const handlers = routeHandlers({ setup, login, sessions, accounts, clock, kdf, status: () => statusOf(setup, kdf) });
+    const handlers: Record<RouteName, Handler> = {
+      ...routeHandlers({ setup, login, sessions, accounts, clock, kdf, status: () => statusOf(setup, kdf) }),
+      ...readHandlers({ setup, accounts }),
+    };
     for (const name of Object.keys(ROUTES) as RouteName[]) addRoute(app, ROUTES[name], handlers[name], sessions);
     await app.ready();
   } catch (err) {
@@ -181,7 +185,16 @@ function statusOf(setup: FirstRun, kdf: KdfCosts) {
   };
 }
 
-/** One route from its spec: schemas (body, success and error answers), body limit, rate limit, session guard. */
+/**
+ * A streamed answer's schema by media type (Fastify does not serialise a
+ * stream; the schema documents it in the OpenAPI document).
+ */
+function successResponses(spec: RouteSpec): Record<number, unknown> {
+  if (!spec.produces) return { ...spec.response };
+  return Object.fromEntries(Object.entries(spec.response).map(([status, schema]) => [status, { description: spec.summary, content: { [spec.produces!]: { schema } } }]));
+}
+
+/** One route from its spec: schemas (params, query, body, success and error answers), body limit, rate limit, session guard. */
 function addRoute(app: FastifyInstance, spec: RouteSpec, handler: Handler, sessions: Sessions): void {
   app.route({
     method: spec.method,
@@ -190,8 +203,10 @@ function addRoute(app: FastifyInstance, spec: RouteSpec, handler: Handler, sessi
     schema: {
       summary: spec.summary,
       tags: [spec.tag],
+      ...(spec.params ? { params: spec.params } : {}),
+      ...(spec.query ? { querystring: spec.query } : {}),
       ...(spec.body ? { body: spec.body } : {}),
-      response: { ...spec.response, ...errorResponses(spec.errors) },
+      response: { ...successResponses(spec), ...errorResponses(spec.errors) },
       ...(spec.auth === 'session' ? { security: [{ bearer: [] }, { cookie: [] }] } : {}),
     },
     ...(spec.rateLimited ? { config: { rateLimit: {} } } : {}),

@@ -75,15 +75,25 @@ export function readBlock(db: DatabaseSync, height: number, options: BlockReadOp
   return out;
 }
 
-/** The export as lines of canonical JSON (each ends in "\n"). */
+/** An export's first line: the format, the chain id and the genesis (canonical JSON, ending in "\n"). */
+export function exportHeaderLine(chain: string, genesis: Genesis): string {
+  const first: ExportHeaderLine = { kind: EXPORT_FORMAT, chain, genesis };
+  return canonicalJson(first as unknown as JsonValue) + '\n';
+}
+
+/** One block's line of an export (canonical JSON, ending in "\n"). */
+export function exportBlockLine(block: ChainBlock): string {
+  return canonicalJson({ kind: 'block', ...block } as unknown as JsonValue, { allowNull: true }) + '\n';
+}
+
+/** The export of a data directory as lines of canonical JSON (each ends in "\n"). */
 export function* exportLines(db: DatabaseSync, options: ExportOptions = {}): Generator<string> {
   const meta = (key: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string }).value;
-  const first: ExportHeaderLine = { kind: EXPORT_FORMAT, chain: meta('chain'), genesis: JSON.parse(meta('genesis')) as Genesis };
-  yield canonicalJson(first) + '\n';
+  yield exportHeaderLine(meta('chain'), JSON.parse(meta('genesis')) as Genesis);
   for (let height = options.fromHeight ?? 1; ; height++) {
     const block = readBlock(db, height, options.withhold ? WITHHELD : {});
     if (!block) return;
-    yield canonicalJson({ kind: 'block', ...block }, { allowNull: true }) + '\n';
+    yield exportBlockLine(block);
   }
 }
 
