@@ -26,7 +26,7 @@ import { after } from 'node:test';
 import type { TestContext } from 'node:test';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { sealRecord } from '../../src/client/record-crypto.ts';
-import { login, newAccount, registerSetupAdmin, type LoggedIn } from '../../src/client/account.ts';
+import { login, newAccount, publicKeysOf, registerSetupAdmin, type LoggedIn } from '../../src/client/account.ts';
 import { signTx } from '../../src/client/transactions.ts';
 import type { ApiClient } from '../../src/client/api-client.ts';
 import { toBase64url, toHex, unwrapDek, utf8, wrapDek, type JsonValue, type UserKeyPairs } from '../../src/crypto/index.ts';
@@ -100,6 +100,8 @@ export interface World {
   /** meera's accepted read and the refused reads of the unlisted record. */
   reads: { meera: TxResult; refused: Record<'lena' | 'kofi' | 'ivan' | 'omar' | 'sara', TxResult> };
   markers: Marker[];
+  /** The answers of set-up and registration while the world was built (set-up closes for good with block 1). */
+  setupAnswers: { route: 'setupJoin' | 'setupRegister' | 'register'; status: number; body: unknown }[];
   sign(user: User, type: string, body: JsonValue): Promise<SignedTx>;
   submit(user: User, type: string, body: JsonValue, outcome?: string): Promise<TxResult>;
 }
@@ -152,14 +154,21 @@ export async function buildWorld(t: TestContext): Promise<World> {
   const status = await n.api().call('status');
   const keys = Object.fromEntries(await Promise.all(USERS.map(async (u) => [u, await fixturePairs(u)] as const))) as Record<User, UserKeyPairs>;
   const vaults: Partial<Record<User, string>> = {};
+  const setupAnswers: World['setupAnswers'] = [];
+  // The genesis was written offline: each admin re-joins (the node answers the set-up's state), then registers for block 1.
   for (const admin of ['admin', 'admin2'] as const) {
-    await registerSetupAdmin(n.api(), {
+    const pub = await publicKeysOf(keys[admin]);
+    setupAnswers.push({ route: 'setupJoin', ...(await n.api().answer('setupJoin', { token: n.token!, username: admin, sigSpki: pub.sigSpki, encSpki: pub.encSpki })) });
+  }
+  for (const admin of ['admin', 'admin2'] as const) {
+    const { answer } = await registerSetupAdmin(n.api(), {
       token: n.token!, chain: chainId, username: admin, passphrase: passphraseOf(admin), keys: keys[admin], kdf: status.kdf, now: clock.now(), allowWeakKdf: true,
     });
+    setupAnswers.push({ route: 'setupRegister', ...answer });
   }
   for (const u of USERS.filter((x) => x !== 'admin' && x !== 'admin2')) {
     const account = await newAccount({ chain: chainId, username: u, passphrase: passphraseOf(u), kdf: status.kdf, now: clock.now(), keys: keys[u], allowWeakKdf: true });
-    await n.api().call('register', account.request);
+    setupAnswers.push({ route: 'register', ...(await n.api().answer('register', account.request)) });
     vaults[u] = account.request.vault.sealed;
   }
   const sessions = await Promise.all(USERS.map(async (u) => {
@@ -238,6 +247,6 @@ export async function buildWorld(t: TestContext): Promise<World> {
   ];
   const members = Object.fromEntries(USERS.map((u) => [u, { username: u, passphrase: passphraseOf(u), keys: keys[u], ...session[u], logged: logged[u] }])) as Record<User, Member>;
   return {
-    n, chainId, genesis, clock, members, listed: listed!, unlisted: unlisted!, requests, grants, reads: { meera: meeraRead, refused }, markers, sign, submit,
+    n, chainId, genesis, clock, members, listed: listed!, unlisted: unlisted!, requests, grants, reads: { meera: meeraRead, refused }, markers, setupAnswers, sign, submit,
   };
 }
