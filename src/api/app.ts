@@ -101,6 +101,8 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
     genReqId: () => randomUUID(),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // A malformed URL escape or an over-long path parameter (before any route is matched) is one of our errors too, never Fastify's own body.
+    frameworkErrors: (err, request, reply) => handleError(err, request, reply),
     // Plain JSON Schema validation: no coercion, no silent removal of unknown fields, no defaults.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });

@@ -132,7 +132,7 @@ test("raj's record trail, newest first: meera's read names her grant, each refus
   assert.ok(whole.every((e) => e.time > 0));
 });
 
-test('bad paths and query strings are 400 with a declared code: a cursor that is no cursor QUERY_INVALID, a limit above the maximum QUERY_INVALID, an unknown key, a repeated key or a non-decimal REQUEST_INVALID', async () => {
+test('bad paths and query strings are 400 with a declared code: a cursor that is no cursor QUERY_INVALID, a limit above the maximum QUERY_INVALID, an unknown key, a repeated key, a non-decimal, a malformed escape or an over-long parameter REQUEST_INVALID', async () => {
   const w = await world;
   const auth = { authorization: `Bearer ${w.members.raj.api.token}` };
   const cases: [keyof typeof ROUTES, string, string][] = [
@@ -153,6 +153,8 @@ test('bad paths and query strings are 400 with a declared code: a cursor that is
     ['recordVersion', `/v1/records/${w.unlisted.recordId}/versions/0`, 'RESOURCE_NOT_FOUND'],
     ['wrappedKey', `/v1/records/${'0'.repeat(32)}/versions/1/key`, 'RESOURCE_NOT_FOUND'],
     ['user', '/v1/users/r..aj', 'REQUEST_INVALID'],
+    ['user', '/v1/users/%E0%A4%A', 'REQUEST_INVALID'],
+    ['ledgerTx', `/v1/ledger/tx/${'a'.repeat(200)}`, 'REQUEST_INVALID'],
     ['orgMembers', '/v1/orgs/city-hospital/members?after=Bad', 'QUERY_INVALID'],
     ['orgMembers', '/v1/orgs/city-hospital/members?after=a%2Fb', 'REQUEST_INVALID'],
   ];
