@@ -7,10 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import helmet from 'helmet';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { ROUTES, errorResponses, type RouteName, type RouteSpec } from '../protocol/index.ts';
 import { apiError, handleError } from './errors.ts';
@@ -124,11 +124,13 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
 
   try {
     await app.register(fastifyCookie);
-    await app.register(fastifyHelmet, {
+    // Helmet's middleware built once for this fixed configuration (@fastify/helmet rebuilt it, directives parsed, on every request).
+    const securityHeaders = helmet({
       contentSecurityPolicy: { useDefaults: false, directives: { ...CONTENT_SECURITY_POLICY } },
-      hsts: o.tls ? { maxAge: 31536000, includeSubDomains: true } : false,
+      strictTransportSecurity: o.tls ? { maxAge: 31536000, includeSubDomains: true } : false,
       crossOriginEmbedderPolicy: true,
     });
+    app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
     const limit = o.rateLimit ?? DEFAULT_RATE_LIMIT;
     await app.register(fastifyRateLimit, {
       global: false,

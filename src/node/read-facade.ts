@@ -47,6 +47,9 @@ export type { GrantStatus, GrantView, MemberView, NotificationView, RequestStatu
 /** Identity transactions: public identity data, whose bodies admins may read. */
 export const IDENTITY_TYPES: readonly string[] = Object.freeze(['RegisterUser', 'RotateKeys', 'AssignRole', 'RevokeRole']);
 
+/** Key generations a user lookup walks back at most (each RotateKeys is one). */
+const MAX_KEY_GENERATIONS = 1_000;
+
 /** One receipt opens the ciphertext for this long (DESIGN §6: one RecordRead must not allow unlimited unrecorded downloads). */
 export const DEFAULT_RECEIPT_WINDOW_MS = 10 * 60_000;
 
@@ -145,6 +148,8 @@ export interface ExportRequest {
 export class ReadFacade {
   private readonly now: () => number;
   private readonly receiptWindowMs: number;
+  /** The signed head, kept until the next block is durable (answers carry it). */
+  private lastHead: { durable: number; head: SignedHead } | undefined;
 
   constructor(private readonly store: LedgerStore, private readonly blobs: BlobStore, options: ReadFacadeOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -157,11 +162,15 @@ export class ReadFacade {
 
   // ---- the ledger: heads, blocks, entries, proofs ----------------------------------------------------------
 
-  /** The last durable block with its attestations (formats §10: a signed head). */
+  /** The last durable block with its attestations (formats §10: a signed head), read once per durable block and frozen. */
   signedHead(): SignedHead {
-    const head = this.store.signedHead();
-    if (!head) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'head', reason: 'no block yet' });
-    return head;
+    const durable = this.store.durableBlocks;
+    if (this.lastHead?.durable !== durable) {
+      const head = this.store.signedHead();
+      if (!head) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'head', reason: 'no block yet' });
+      this.lastHead = { durable, head: deepFreeze(head) };
+    }
+    return this.lastHead.head;
   }
 
   /** Block headers, newest first, from below the cursor (a height) down. */
@@ -281,27 +290,33 @@ export class ReadFacade {
     const user = readState.user(this.state, username);
     if (!user) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'user' });
     const head = this.signedHead();
-    const keys: KeyView[] = [];
-    // The user's own identity transactions: RegisterUser, then each RotateKeys (public identity data, served in full).
-    for (const type of ['RotateKeys', 'RegisterUser']) {
-      for (const row of this.store.audit(`u:${username}`, { type, actor: username, outcome: OK, limit: 1_000 })) {
-        const entry = fullEntry(row);
-        const body = (entry.tx as SignedTx).body as { sigKeyId: string; encKeyId: string };
-        const registeredBy = this.proven(row, entry);
-        for (const use of ['sig', 'enc'] as const) {
-          const key = readState.key(this.state, use === 'sig' ? body.sigKeyId : body.encKeyId);
-          if (!key || key.username !== username) continue;
-          const current = use === 'sig' ? user.sigKeyId === key.keyId : user.encKeyId === key.keyId;
-          keys.push({ use, keyId: key.keyId, fingerprint: fingerprint(key.keyId), spki: key.spki, current, since: key.since, registeredBy });
-        }
+    const generations: KeyView[][] = [];
+    // From the current keys back: each generation was registered by a RegisterUser or a RotateKeys (key/<id> names it),
+    // and a RotateKeys is signed by the previous generation's sig key. Public identity data, served in full.
+    for (let sigKeyId: string | undefined = user.sigKeyId, depth = 0; sigKeyId !== undefined && depth < MAX_KEY_GENERATIONS; depth++) {
+      const key = readState.key(this.state, sigKeyId);
+      const row = key && key.username === username && key.txHash ? this.store.entryByHash(key.txHash) : undefined;
+      if (!row || row.outcome !== OK || row.header.actor !== username) break;
+      const entry = fullEntry(row);
+      const body = (entry.tx as SignedTx).body as { sigKeyId: string; encKeyId: string };
+      const registeredBy = this.proven(row, entry);
+      const generation: KeyView[] = [];
+      for (const use of ['enc', 'sig'] as const) {
+        const k = readState.key(this.state, use === 'sig' ? body.sigKeyId : body.encKeyId);
+        if (!k || k.username !== username) continue;
+        const current = use === 'sig' ? user.sigKeyId === k.keyId : user.encKeyId === k.keyId;
+        generation.push({ use, keyId: k.keyId, fingerprint: fingerprint(k.keyId), spki: k.spki, current, since: k.since, registeredBy });
       }
+      generations.push(generation);
+      sigKeyId = row.header.type === 'RotateKeys' ? row.header.keyId : undefined;
     }
     const roles: RoleView[] = [];
     for (const role of ['doctor', 'admin'] as const) {
       const held = readState.role(this.state, username, role);
       if (!held) continue;
-      const assign = this.store
-        .audit(`u:${username}`, { type: 'AssignRole', outcome: OK, limit: 50 })
+      // An active role's AssignRole is in a block of its `since` time: one block's rows of the audit index, not the user's history.
+      const assign = !held.active ? undefined : this.store
+        .audit(`u:${username}`, { type: 'AssignRole', outcome: OK, sinceTime: held.since, untilTime: held.since + 1, limit: 50 })
         .find((r) => {
           const b = JSON.parse(r.bodyJson) as { username?: string; role?: string; sigKeyId?: string; encKeyId?: string };
           return b.username === username && b.role === role && b.sigKeyId === held.sigKeyId && b.encKeyId === held.encKeyId;
@@ -312,7 +327,8 @@ export class ReadFacade {
         ...(assign ? { assignedBy: this.proven(assign, fullEntry(assign)) } : {}),
       });
     }
-    return { username, keys: keys.sort((a, b) => a.since - b.since || a.use.localeCompare(b.use)), roles, head };
+    // Oldest generation first, enc before sig in each.
+    return { username, keys: generations.reverse().flat(), roles, head };
   }
 
   /**
@@ -369,7 +385,7 @@ export class ReadFacade {
   version(reader: string, recordId: string, version: number) {
     this.recordFor(reader, recordId);
     const stored = Number.isSafeInteger(version) && version >= 1 ? readState.version(this.state, recordId, version) : undefined;
-    const row = stored && this.store.entryByHash(stored.txHash);
+    const row = stored && this.store.logged(stored.txHash);
     if (!stored || !row) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'version' });
     const treeSize = this.store.head.treeSize;
     return {
@@ -536,6 +552,15 @@ export class ReadFacade {
     if (!adminRole || !this.isActiveAdmin(admin)) return false;
     return (['doctor', 'admin'] as const).some((r) => readState.role(this.state, username, r)?.org === adminRole.org);
   }
+}
+
+/** Shared answers are frozen: no caller can change what the next one gets. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** What a reader sees of a version: its signed manifest and where it entered the log. */

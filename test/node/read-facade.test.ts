@@ -13,7 +13,7 @@ import { unwrapDek, wrapDek } from '../../src/crypto/index.ts';
 import { entryLeafHash, parseTx, verifyInclusion } from '../../src/ledger/index.ts';
 import { LedgerNode, sha256, verifyExport } from '../../src/node/index.ts';
 import { fixtureKey } from '../fixtures/keys.ts';
-import { Actor, testDataDir, twoOrgGenesis, T0 } from '../helpers/ledger-fixture.ts';
+import { Actor, spkiOf, testDataDir, twoOrgGenesis, T0 } from '../helpers/ledger-fixture.ts';
 
 const WINDOW_MS = 60_000;
 
@@ -143,6 +143,32 @@ test("users: keys come with their registering transaction and an inclusion proof
   assert.deepEqual(view.roles.map((r) => [r.role, r.org, r.active, r.vouched]), [['doctor', 'city-hospital', true, true]]);
   assert.equal(parseTx(sha256, view.roles[0]!.assignedBy!.entry.tx).header.type, 'AssignRole');
   assert.throws(() => w.node.reads.user('sara', 'nobody'), refusedWith('RESOURCE_NOT_FOUND'));
+});
+
+test('users: after a RotateKeys every generation is listed with the transaction that registered it (the RotateKeys, signed by the old key; the RegisterUser), only the new pair current; the signed head is one object per block, frozen', async () => {
+  const w = await shared;
+  const { dataDir, chainId } = await testDataDir(await twoOrgGenesis());
+  const node = await LedgerNode.open(dataDir, { clock: clock(), ordering: { maxItems: 50, maxDelayMs: 1 } });
+  try {
+    const sara = new Actor('sara', chainId);
+    assert.equal((await node.submit(await sara.register())).outcome, 'OK');
+    const next = { sig: await fixtureKey('kofi', 'sig'), enc: await fixtureKey('kofi', 'enc') };
+    const rotate = await node.submit(await sara.tx('RotateKeys', {
+      sigSpki: await spkiOf('kofi', 'sig'), sigKeyId: next.sig.keyId, encSpki: await spkiOf('kofi', 'enc'), encKeyId: next.enc.keyId,
+    }));
+    assert.equal(rotate.outcome, 'OK');
+    const view = node.reads.user('raj', 'sara');
+    const old = await sara.keys();
+    assert.deepEqual(view.keys.map((k) => [k.keyId, k.current, parseTx(sha256, k.registeredBy.entry.tx).header.type]), [
+      [old.enc.keyId, false, 'RegisterUser'], [old.sig.keyId, false, 'RegisterUser'], [next.enc.keyId, true, 'RotateKeys'], [next.sig.keyId, true, 'RotateKeys'],
+    ]);
+    assert.equal(parseTx(sha256, view.keys[2]!.registeredBy.entry.tx).header.keyId, old.sig.keyId, 'the rotation is signed by the old sig key');
+    assert.equal(node.reads.signedHead(), node.reads.signedHead(), 'one object until the next block');
+    assert.ok(Object.isFrozen(node.reads.signedHead().header));
+  } finally {
+    await node.close();
+  }
+  assert.ok(w.node.reads.signedHead().header.height > 0);
 });
 
 test('directory: a doctor sees what the patient listed, the patient everything; another patient is READ_DENIED (DOCTOR_REQUIRED); an unknown patient RESOURCE_NOT_FOUND; bad paging QUERY_INVALID', async () => {
