@@ -19,17 +19,8 @@ export interface ReadSource {
 
 export type RequestStatusView = RequestState['status'] | 'lapsed';
 
-export interface RequestView {
-  requestId: string;
-  doctor: string;
-  patient: string;
-  records: string[] | 'all';
-  purpose: string;
-  durationMs: number;
-  createdAt: number;
-  status: RequestStatusView;
-  closedBy: string;
-}
+/** A request as its parties see it: the state's, without the term, and with its status now. */
+export type RequestView = Omit<RequestState, 'term' | 'status'> & { status: RequestStatusView };
 
 /** A request as it stands: a pending request whose doctor's role term has ended is `lapsed` (it can no longer be granted). */
 export function requestView(state: StateView, r: RequestState): RequestView {
