@@ -12,7 +12,10 @@
  * - manifest: `GET /v1/records/{id}/versions/1` (a random one of raj's listed
  *   records: the signed manifest, the inclusion proof of its AddRecord, the
  *   signed head);
- * - inclusion proof: `GET /v1/ledger/proofs/inclusion?seq=…` (a random entry).
+ * - inclusion proof: `GET /v1/ledger/proofs/inclusion?seq=…` (a random entry);
+ *
+ * and, as the floor every read stands on, `GET /v1/session` (the session
+ * check, security headers and hooks, no read).
  *
  * The node holds at least `--entries` log entries, filled through its real
  * path (bench/reads-world.ts: signed transactions over POST /v1/tx), and
@@ -82,6 +85,8 @@ export async function run(args: string[]) {
     let entriesHeld = 1;
     const child = spawn(process.execPath, ['--import', 'tsx', new URL('./reads-server.ts', import.meta.url).pathname, world.dataDir], { stdio: ['pipe', 'pipe', 'inherit'] });
     const routes = {
+      // Not a read of the budget: the cheapest route with a session, to show what every read pays before it reads.
+      sessionOnly: { path: '/v1/session', paths: undefined, floor: true },
       directoryPage: { path: '/v1/directory/raj?limit=100', paths: undefined },
       manifest: { path: `/v1/records/${world.recordIds[0]}/versions/1`, paths: () => `/v1/records/${pick(world.recordIds)}/versions/1` },
       inclusionProof: { path: '/v1/ledger/proofs/inclusion?seq=1', paths: () => `/v1/ledger/proofs/inclusion?seq=${Math.floor(Math.random() * entriesHeld)}` },
@@ -95,7 +100,7 @@ export async function run(args: string[]) {
       const head = (await (await fetch(`${ready.url}/v1/ledger/head`)).json()) as { header: { height: number; treeSize: number } };
       entriesHeld = head.header.treeSize;
       log(`node: ${entriesHeld} entries in ${head.header.height} blocks; autocannon ${connections} connections × ${duration} s per run`);
-      const results: Record<string, { route: Measured; bareFastify: Measured; ratio: number; withinTarget: boolean }> = {};
+      const results: Record<string, { route: Measured; bareFastify: Measured; ratio: number; withinTarget?: boolean; note?: string }> = {};
       for (const [name, r] of Object.entries(routes)) {
         // Warm both (JIT, page cache), then measure route and reference back to back.
         await measure(`${ready.url}${r.path}`, { token: world.token, connections, duration: 1, ...(r.paths ? { paths: r.paths } : {}) });
@@ -103,7 +108,9 @@ export async function run(args: string[]) {
         const route = await measure(`${ready.url}${r.path}`, { token: world.token, connections, duration, ...(r.paths ? { paths: r.paths } : {}) });
         const bareFastify = await measure(`${ready.bareUrl}/bare/${name}`, { connections, duration });
         const ratio = round(route.requestsPerSec / bareFastify.requestsPerSec, 3);
-        results[name] = { route, bareFastify, ratio, withinTarget: ratio >= 0.5 && route.non2xx === 0 && route.errors === 0 };
+        results[name] = 'floor' in r
+          ? { route, bareFastify, ratio, note: 'GET /v1/session: the session check, security headers and hooks every read pays; not one of the budget\'s reads' }
+          : { route, bareFastify, ratio, withinTarget: ratio >= 0.5 && route.non2xx === 0 && route.errors === 0 };
         log(`  ${name}: ${route.requestsPerSec}/s vs bare ${bareFastify.requestsPerSec}/s → ${ratio}`);
       }
       const bytes = dirBytes(world.dataDir);
@@ -119,7 +126,7 @@ export async function run(args: string[]) {
         reference: 'a bare Fastify route in a second app of the same server process, sending the same body (the route\'s answer captured once)',
         target: 0.5,
         routes: results,
-        allWithinTarget: Object.values(results).every((r) => r.withinTarget),
+        allWithinTarget: Object.values(results).every((r) => r.withinTarget !== false),
       };
     } finally {
       child.kill('SIGTERM');
