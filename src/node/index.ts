@@ -3,6 +3,10 @@ export { LedgerNode } from './ledger-node.ts';
 export type { SubmitResult, NodeOptions, UploadOptions } from './ledger-node.ts';
 export { Uploads, DEFAULT_UPLOAD_LIMITS } from './uploads.ts';
 export type { UploadLimits, UploadView, CompletedUpload, UsageView, SweepResult } from './uploads.ts';
+export type {
+  ReadFacade, EntryView, AuditEntryView, ProvenEntry, KeyView, RoleView, UserView, Page, RequestFilter, GrantFilter, ExportRequest,
+  GrantView, GrantStatus, MemberView, NotificationView, RequestView, RequestStatusView,
+} from './read-facade.ts';
 export { initDataDir, createNodeKey, loadNodeKey, ownNodeId, signedHeadOf, DB_FILE, NODE_KEY_FILE, NODE_PUBLIC_KEY_FILE } from './data-dir.ts';
 export type { NodeKey } from './data-dir.ts';
 export { sha256 } from './hash.ts';
