@@ -15,6 +15,7 @@ export const CLIENT_ERRORS = defineErrors({
   TRANSFER_INTERRUPTED: 'the transfer was cut off before its end (network, abort, or the node stopped sending): it can resume',
   TX_REJECTED: 'the transaction was ledgered as rejected',
   READ_REFUSED: 'the RecordRead was ledgered as refused: no node releases the ciphertext',
+  USER_VIEW_INVALID: 'the user lookup does not prove what it says (reads.ts verifyUserView)',
   HEAD_INCONSISTENT: 'the node answered with a signed head that does not extend the heads this client saw before: refused',
   KEY_NOT_PROVEN: "the key the node served is not the one the ledger's proven transactions register for that user: refused",
   MANIFEST_NOT_PROVEN: "the record's manifest is not the one its proven AddRecord transaction carries: refused",

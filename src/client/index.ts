@@ -36,3 +36,10 @@ export { identityOf, submit, submitOk } from './flows/context.ts';
 export type { ClientContext, Identity } from './flows/context.ts';
 export { uploadBlob, uploadRecord, ledgerRecord, readRecord } from './flows/records.ts';
 export type { UploadInput, Uploaded, ReadInput } from './flows/records.ts';
+export { approve, closeRequest, deny, withdraw, requestAccess, revoke, revokeAndRekey } from './flows/access.ts';
+export type { ProvenKey, AccessRequest, Approval, GrantedVersion, Rekey } from './flows/access.ts';
+export { acceptHead, consistencyFrom, openClient, ownWrap, provenKey, trustedGenesis, verifyRecord } from './flows/ledger.ts';
+export type { OpenedClient, VerifiedVersion } from './flows/ledger.ts';
+export {
+  addVersion, approveRequest, auditTrail, contribute, directory, notifications, readFromLedger, requests, revokeAndRekeyFromLedger, setListing, standingGrantees,
+} from './flows/chart.ts';

@@ -6,18 +6,15 @@
  * context of their own (API client, file transfer, identity, kept heads).
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import { toHex } from '../../src/crypto/index.ts';
-import { entryLeafHash, MerkleTree } from '../../src/ledger/index.ts';
-import { DB_FILE, nodeError, sha256 as nodeSha256 } from '../../src/node/index.ts';
-import { LedgerReader } from '../../src/node/store/index.ts';
 import type { TestContext } from 'node:test';
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { register } from '../../src/client/account.ts';
 import { ApiClient } from '../../src/client/api-client.ts';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { FileTransfer, type TransferOptions } from '../../src/client/files.ts';
-import { identityOf, submitOk, type ClientContext } from '../../src/client/flows/context.ts';
-import { HeadKeeper, MemoryHeadStore, type ConsistencySource, type HeadStore } from '../../src/client/head-store.ts';
+import { submitOk, type ClientContext } from '../../src/client/flows/context.ts';
+import { consistencyFrom, openClient, type OpenedClient } from '../../src/client/flows/ledger.ts';
+import { HeadKeeper, MemoryHeadStore, type HeadStore } from '../../src/client/head-store.ts';
+import { Reads } from '../../src/client/reads.ts';
 import type { FixtureUser } from '../fixtures/keys.ts';
 import { completeSetup, fixturePairs, loginAs, startTestNode, type TestNode, type TestNodeOptions } from '../api/helpers.ts';
 
@@ -27,6 +24,8 @@ export interface WorldUser {
   username: string;
   passphrase: string;
   ctx: ClientContext;
+  /** The typed read routes, on the same API client. */
+  reads: Reads;
 }
 
 export interface World {
@@ -36,54 +35,34 @@ export interface World {
   ines: WorldUser;
   raj: WorldUser;
   meera: WorldUser;
-  /** A client context for `username` on another base URL (a proxy in front of the node), with its own kept heads. */
+  /** A client of `user` on another base URL (a proxy in front of the node, the node after a restart), with its own kept heads. */
   contextAt(user: WorldUser, baseUrl: string, o?: { heads?: HeadStore; transfer?: TransferOptions }): Promise<ClientContext>;
+  clientAt(user: WorldUser, baseUrl: string, o?: { heads?: HeadStore; transfer?: TransferOptions }): Promise<OpenedClient>;
+  /**
+   * The same logged-in client (its bearer session, identity) talking to another
+   * base URL — a proxy in front of the node, a restarted or forked node — with
+   * its heads kept in `heads` and its proofs from that URL.
+   */
+  sessionAt(user: WorldUser, baseUrl: string, heads?: HeadStore): OpenedClient;
 }
 
 export interface WorldOptions extends TestNodeOptions {
   transfer?: TransferOptions;
-  /** Where each user's client gets consistency proofs (the read routes'); default: none needed until a second head. */
-  consistency?: (api: ApiClient) => ConsistencySource;
-}
-
-/**
- * Consistency proofs computed from the node's data directory (its stored
- * entries, by ledger/merkle), read-only: what a client checks a new head
- * against until the node serves them over HTTP (the read routes' proof route).
- */
-export function dataDirConsistency(dataDir: string): ConsistencySource {
-  return async (size1, size2) => {
-    const reader = LedgerReader.open(join(dataDir, DB_FILE));
-    try {
-      const rows = reader.entryRows(0, size2);
-      // As the node's proof route answers for a size past its head.
-      if (rows.length < size2) throw nodeError('QUERY_INVALID', { field: 'size', reason: 'past the head' });
-      const tree = new MerkleTree(nodeSha256);
-      for (const row of rows) tree.append(entryLeafHash(nodeSha256, { tx: row.txHash, outcome: row.outcome }));
-      return { proof: tree.consistencyProof(size1, size2).map((h) => toHex(h)) };
-    } finally {
-      reader.close();
-    }
-  };
 }
 
 export async function startWorld(t: TestContext, o: WorldOptions = {}): Promise<World> {
   const n = await startTestNode(t, o);
   const { chainId } = await completeSetup(n);
-  const genesis = n.node.dhl.setup.ledger().genesis;
-  const context = async (username: string, passphrase: string, baseUrl = n.url, extra: { heads?: HeadStore; transfer?: TransferOptions } = {}) => {
+  const genesis: unknown = n.node.dhl.setup.ledger().genesis;
+  const client = async (username: string, passphrase: string, baseUrl = n.url, extra: { heads?: HeadStore; transfer?: TransferOptions } = {}) => {
     const api = new ApiClient({ baseUrl });
     const { loggedIn } = await loginAs({ ...n, api: () => api }, chainId, username, passphrase);
-    const ctx: ClientContext = {
-      api, chain: chainId, me: await identityOf(loggedIn), now: () => Date.now(),
-      files: new FileTransfer(api, { ...o.transfer, ...extra.transfer }),
-      heads: new HeadKeeper({ hash: nobleSha256, chainId, genesis, store: extra.heads ?? new MemoryHeadStore(), consistency: o.consistency?.(api) ?? dataDirConsistency(n.dataDir) }),
-    };
-    return ctx;
+    return openClient({ api, loggedIn, chain: chainId, heads: extra.heads ?? new MemoryHeadStore(), transfer: { ...o.transfer, ...extra.transfer } });
   };
   const user = async (username: string, fixture: FixtureUser | undefined, passphrase: string): Promise<WorldUser> => {
     if (fixture) await register(n.api(), { username, passphrase, keys: await fixturePairs(fixture), now: n.clock.now(), allowWeakKdf: true });
-    return { username, passphrase, ctx: await context(username, passphrase) };
+    const { ctx, reads } = await client(username, passphrase);
+    return { username, passphrase, ctx, reads };
   };
   const ines = await user('ines', undefined, 'ines correct horse battery');
   const raj = await user('raj', 'raj', 'raj fevers passphrase');
@@ -92,7 +71,17 @@ export async function startWorld(t: TestContext, o: WorldOptions = {}): Promise<
   n.markers.push('meera', 'ines');
   return {
     n, chainId, genesis, ines, raj, meera,
-    contextAt: (u, baseUrl, extra) => context(u.username, u.passphrase, baseUrl, extra),
+    contextAt: async (u, baseUrl, extra) => (await client(u.username, u.passphrase, baseUrl, extra)).ctx,
+    clientAt: (u, baseUrl, extra) => client(u.username, u.passphrase, baseUrl, extra),
+    sessionAt(u, baseUrl, heads = new MemoryHeadStore()) {
+      const api = new ApiClient({ baseUrl, token: u.ctx.api.token! });
+      const reads = new Reads(api);
+      const ctx: ClientContext = {
+        ...u.ctx, api, files: new FileTransfer(api, o.transfer),
+        heads: new HeadKeeper({ hash: sha256, chainId, genesis, store: heads, consistency: consistencyFrom(reads) }),
+      };
+      return { ctx, reads };
+    },
   };
 }
 
