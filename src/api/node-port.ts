@@ -136,7 +136,11 @@ function filesPort(node: LedgerNode): FilesPort {
     completeUpload: (uploader, uploadId, cipherRoot, chunkCount) => uploads().complete(uploader, uploadId, cipherRoot, chunkCount),
     cancelUpload: (uploader, uploadId) => uploads().cancel(uploader, uploadId),
     usage: (uploader) => uploads().usage(uploader),
-    openCiphertext: (reader, recordId, version, range) => node.reads.openCiphertext(reader, recordId, version, range),
+    openCiphertext: async (reader, recordId, version, range) => {
+      // A reader who may not know the record exists learns no more here than from its metadata route (RESOURCE_NOT_FOUND).
+      node.reads.record(reader, recordId);
+      return node.reads.openCiphertext(reader, recordId, version, range);
+    },
     sweep: () => uploads().sweep(),
   };
 }

@@ -10,8 +10,8 @@
  * or a 429/503 answer (a few times, immediately), never after a refusal.
  */
 import { canonicalJson, DhlError, encodeEnvelopeHeader, GCM_TAG_BYTES, toBase64url, utf8, type ChunkSink, type EnvelopeHeader } from '../crypto/index.ts';
-import { FILE_ROUTES, fileRouteUrl, isErrorBody, type FileAnswerOf, type FileBodyOf, type FileRouteName } from '../protocol/index.ts';
-import type { ApiClient } from './api-client.ts';
+import { FILE_ROUTES, urlOf, type FileAnswerOf, type FileBodyOf, type FileRouteName } from '../protocol/index.ts';
+import { errorOf, type ApiClient } from './api-client.ts';
 import { clientError } from './errors.ts';
 
 export interface TransferOptions {
@@ -74,7 +74,7 @@ export class FileTransfer {
     const headers = this.headers(extra.headers);
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (extra.raw) headers['content-type'] = 'application/octet-stream';
-    const response = await this.fetchFn(`${this.api.origin}${fileRouteUrl(route.url, params)}`, {
+    const response = await this.fetchFn(`${this.api.origin}${urlOf(route, params)}`, {
       method: route.method,
       headers,
       ...(body !== undefined ? { body: JSON.stringify(body) } : extra.raw ? { body: extra.raw as Uint8Array<ArrayBuffer> } : {}),
@@ -154,7 +154,7 @@ export class FileTransfer {
    * expired receipt) ends the stream with the node's error.
    */
   async *ciphertext(recordId: string, version: number, o: { from?: number; signal?: AbortSignal; rangeBytes?: number } = {}): AsyncGenerator<Uint8Array> {
-    const url = `${this.api.origin}${fileRouteUrl(FILE_ROUTES.downloadCiphertext.url, { recordId, version })}`;
+    const url = `${this.api.origin}${urlOf(FILE_ROUTES.downloadCiphertext, { recordId, version })}`;
     const window = o.rangeBytes ?? DEFAULT_RANGE_BYTES;
     let offset = o.from ?? 0;
     let total: number | undefined;
@@ -212,8 +212,7 @@ async function answerOf(response: Response): Promise<unknown> {
     json = undefined;
   }
   if (response.ok) return json;
-  if (isErrorBody(json)) throw new DhlError(json.code, json.message, { status: response.status });
-  throw clientError('HTTP_ERROR', { status: response.status });
+  throw errorOf(response.status, json);
 }
 
 /** Worth trying again: no answer at all (a network error), or the node said "later". */

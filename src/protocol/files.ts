@@ -16,6 +16,7 @@
  */
 import { Type, type Static, type TSchema } from 'typebox';
 import type { ErrorCode } from './errors.ts';
+import { pathParams } from './route-spec.ts';
 import { Hex32, Hex64, Int } from './schemas.ts';
 
 const closed = <P extends Record<string, TSchema>>(properties: P, options: { description?: string } = {}) =>
@@ -104,6 +105,9 @@ const STORAGE: ErrorCode[] = ['NODE_STOPPED', 'NODE_STORAGE_FAILED'];
 type FileRouteInput = Omit<FileRouteSpec, 'auth' | 'tag' | 'errors' | 'bodyLimit' | 'rateLimited'> & { errors: ErrorCode[]; bodyLimit?: number; rateLimited?: boolean };
 
 function fileRoute<const S extends FileRouteInput>(spec: S): S & Pick<FileRouteSpec, 'auth' | 'tag' | 'errors' | 'bodyLimit' | 'rateLimited'> {
+  const named = pathParams(spec.url);
+  const declared = Object.keys((spec.params as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+  if (named.length !== declared.length || !named.every((n) => declared.includes(n))) throw new TypeError(`route ${spec.method} ${spec.url}: path parameters differ from its params schema`);
   const errors = [...new Set([...ALWAYS, ...(spec.body === 'binary' ? BINARY_BODY : spec.body ? JSON_BODY : []),
     ...(spec.method === 'GET' ? [] : CSRF), ...(spec.rateLimited ? ['RATE_LIMITED' as const] : []), ...spec.errors])];
   return Object.freeze({ ...spec, auth: 'session', tag: 'files', errors: Object.freeze(errors), bodyLimit: spec.bodyLimit ?? 4096, rateLimited: spec.rateLimited ?? false });
@@ -163,12 +167,3 @@ export type FileBodyOf<N extends FileRouteName> = (typeof FILE_ROUTES)[N] extend
 /** A file route's JSON answer for one status. */
 export type FileAnswerOf<N extends FileRouteName, S extends keyof (typeof FILE_ROUTES)[N]['response']> =
   (typeof FILE_ROUTES)[N]['response'][S] extends infer R extends TSchema ? Static<R> : never;
-
-/** A route's URL with its path parameters filled in (each encoded). */
-export function fileRouteUrl(url: string, params: Readonly<Record<string, string | number>>): string {
-  return url.replace(/:([A-Za-z]+)/g, (_, name: string) => {
-    const value = params[name];
-    if (value === undefined) throw new TypeError(`missing path parameter ${name}`);
-    return encodeURIComponent(String(value));
-  });
-}

@@ -139,9 +139,13 @@ test('ciphertext comes only against an accepted RecordRead; ranges are 206 with 
   assert.equal((await get({ range: 'bytes=1-2,5-6' })).status, 400, 'one range only');
   // Raj's own read needs his own receipt too: every read of a record is a transaction.
   assert.equal((await fetch(url, { headers: bearer(w.raj.ctx) })).status, 403);
+  // Someone who may not see the record learns nothing of it: as from its metadata route.
+  const stranger = await fetch(url, { headers: bearer(w.ines.ctx) });
+  assert.equal(stranger.status, 404);
+  assert.equal(((await stranger.json()) as { code: string }).code, 'RESOURCE_NOT_FOUND');
 });
 
-test('a download stops when the grant is revoked mid-way: the next range is refused READ_DENIED and the content stays incomplete', async (t) => {
+test('a download stops when the grant is revoked mid-way: the next range is refused and the content stays incomplete', async (t) => {
   // The reader holds at most a few chunks ahead of what it has delivered (the decryption pipeline): most ranges are asked for after the revoke.
   const size = 16 * MiB;
   const { w, uploaded, forMeera, authorSigKey } = await grantedRecord(t, size);
@@ -160,7 +164,8 @@ test('a download stops when the grant is revoked mid-way: the next range is refu
       }
     },
   });
-  await assert.rejects(reading, (err: unknown) => isDhlError(err, 'READ_DENIED') && err.details.status === 403);
+  // The record is unlisted: to meera, once revoked, it is as if it did not exist (a listed one answers 403 READ_DENIED).
+  await assert.rejects(reading, (err: unknown) => isDhlError(err, 'RESOURCE_NOT_FOUND') && err.details.status === 404);
   await revoked;
   assert.ok(received > 0 && received < size, `the download stopped part-way (${received} of ${size} bytes)`);
 });
