@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDhlError, utf8 } from '../../src/crypto/index.ts';
-import { closeRequest, requestAccess, revoke } from '../../src/client/flows/access.ts';
+import { deny, requestAccess, revoke, withdraw } from '../../src/client/flows/access.ts';
 import {
   addVersion, approveRequest, auditTrail, contribute, directory, notifications, readFromLedger, requests, revokeAndRekeyFromLedger, setListing,
 } from '../../src/client/flows/chart.ts';
@@ -92,8 +92,12 @@ test('the DESIGN §1 scenario end to end through src/client over HTTP: upload, l
   const v2 = await addVersion(raj.ctx, raj.reads, f.recordId, { title: 'Fevers, November', mediaType: 'text/plain', fileName: 'fevers.txt', content: () => [fevers], contentSize: fevers.length });
   assert.equal(v2.result.outcome, 'OK');
   const pending = await requestAccess(meera.ctx, { patient: 'raj', records: [f.recordId], purpose: 'again', durationMs: 3_600_000 });
-  await closeRequest(meera.ctx, { requestId: pending.requestId, patient: 'raj', doctor: 'meera' });
+  await withdraw(meera.ctx, { requestId: pending.requestId, patient: 'raj', doctor: 'meera' });
   assert.equal((await requests(meera.reads, { direction: 'outgoing', status: 'withdrawn' })).length, 1);
+  // And one raj denies.
+  const unwanted = await requestAccess(meera.ctx, { patient: 'raj', records: [f.recordId], purpose: 'research', durationMs: 3_600_000 });
+  await deny(raj.ctx, { requestId: unwanted.requestId, patient: 'raj', doctor: 'meera' });
+  assert.deepEqual((await requests(raj.reads, { direction: 'incoming', status: 'denied' })).map((r) => r.requestId), [unwanted.requestId]);
 
   // Anyone with the chain can verify it offline.
   await w.n.node.close();
