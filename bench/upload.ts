@@ -14,6 +14,7 @@
  * phase, per size: memory flat in file size. JSON on stdout.
  */
 import { open, rename, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fixtureKey } from '../test/fixtures/keys.ts';
@@ -31,13 +32,15 @@ function content(size: number, piece: Uint8Array): () => AsyncGenerator<Uint8Arr
 }
 
 /** Samples the process's RSS while `fn` runs: the peak, in MiB. */
-async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakRssMiB: number; ms: number }> {
+async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakRssMiB: number; ms: number; cpuMs: number }> {
   let peak = process.memoryUsage.rss();
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
   const start = performance.now();
+  const cpu = process.cpuUsage();
   try {
     const value = await fn();
-    return { value, ms: performance.now() - start, peakRssMiB: round(Math.max(peak, process.memoryUsage.rss()) / MiB, 0) };
+    const used = process.cpuUsage(cpu);
+    return { value, ms: performance.now() - start, cpuMs: (used.user + used.system) / 1000, peakRssMiB: round(Math.max(peak, process.memoryUsage.rss()) / MiB, 0) };
   } finally {
     clearInterval(timer);
   }
@@ -116,8 +119,9 @@ export async function run(args: string[]) {
       const mbps = (ms: number) => round(size / 1e6 / (ms / 1000), 1);
       results.push({
         sizeMiB: size / MiB,
-        upload: { ms: round(up.ms, 0), mbPerSec: mbps(up.ms), peakRssMiB: up.peakRssMiB },
-        download: { ms: round(down.ms, 0), mbPerSec: mbps(down.ms), peakRssMiB: down.peakRssMiB },
+        // CPU time of the process (every thread: client, node, crypto and file-system pools) per MiB: less sensitive to a busy machine than wall time.
+        upload: { ms: round(up.ms, 0), mbPerSec: mbps(up.ms), peakRssMiB: up.peakRssMiB, cpuMsPerMiB: round(up.cpuMs / (size / MiB), 2) },
+        download: { ms: round(down.ms, 0), mbPerSec: mbps(down.ms), peakRssMiB: down.peakRssMiB, cpuMsPerMiB: round(down.cpuMs / (size / MiB), 2) },
         reference: { bareWriteMs: [round(bareMs, 0), round(bareMs2, 0)], mbPerSec: [mbps(bareMs), mbps(bareMs2)] },
         ratio: { upload: round(bareMs / up.ms, 3), download: round(bareMs2 / down.ms, 3) },
       });
@@ -125,5 +129,5 @@ export async function run(args: string[]) {
   } finally {
     await bench.close();
   }
-  return { bench: 'upload', machine: machine(), chunkSizeMiB: chunkSize / MiB, parallelChunks: bench.raj.files.parallel, target: 0.7, results };
+  return { bench: 'upload', machine: machine(), loadAverage: loadavg().map((l) => round(l, 1)), chunkSizeMiB: chunkSize / MiB, parallelChunks: bench.raj.files.parallel, target: 0.7, results };
 }

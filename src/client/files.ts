@@ -11,7 +11,7 @@
  */
 import { canonicalJson, DhlError, encodeEnvelopeHeader, GCM_TAG_BYTES, toBase64url, utf8, type ChunkSink, type EnvelopeHeader } from '../crypto/index.ts';
 import { FILE_ROUTES, urlOf, type FileAnswerOf, type FileBodyOf, type FileRouteName } from '../protocol/index.ts';
-import { errorOf, type ApiClient } from './api-client.ts';
+import { jsonAnswer, type ApiClient } from './api-client.ts';
 import { clientError } from './errors.ts';
 
 export interface TransferOptions {
@@ -80,7 +80,7 @@ export class FileTransfer {
       ...(body !== undefined ? { body: JSON.stringify(body) } : extra.raw ? { body: extra.raw as Uint8Array<ArrayBuffer> } : {}),
       ...(extra.signal ? { signal: extra.signal } : {}),
     });
-    return (await answerOf(response)) as FileAnswerOf<N, S>;
+    return (await jsonAnswer(response)) as FileAnswerOf<N, S>;
   }
 
   createUpload(declaredSize: number) {
@@ -169,7 +169,7 @@ export class FileTransfer {
           headers: this.headers({ accept: 'application/octet-stream', range: `bytes=${offset}-${offset + window - 1}` }),
           ...(o.signal ? { signal: o.signal } : {}),
         });
-        if (!response.ok) await answerOf(response);
+        if (!response.ok) await jsonAnswer(response);
       } catch (err) {
         again(err);
         continue;
@@ -200,19 +200,6 @@ export class FileTransfer {
 function totalOf(response: Response): number | undefined {
   const m = /^bytes \d+-\d+\/(\d+)$/.exec(response.headers.get('content-range') ?? '');
   return m ? Number(m[1]) : undefined;
-}
-
-/** A 2xx's JSON body, or the error answer as a DhlError with its code and status. */
-async function answerOf(response: Response): Promise<unknown> {
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  if (response.ok) return json;
-  throw errorOf(response.status, json);
 }
 
 /** Worth trying again: no answer at all (a network error), or the node said "later". */
