@@ -32,7 +32,7 @@ import type { BlockHeader, LoginChallenge, SignedAttestation, SignedTx, TxHeader
 import { isRegistered, verifyLoginSignature } from './login-check.ts';
 import { nodeError } from './errors.ts';
 import type { BlobStore, BlobReadStream, ByteRange } from './blob-store.ts';
-import type { DirectoryPage } from './derived-rows.ts';
+import type { DirectoryLines, DirectoryPage } from './derived-rows.ts';
 import type { EntryRow, LedgerStore, StoredBlock } from './store/index.ts';
 import { checkedPage, type PageRequest } from './paging.ts';
 import { directoryQuery, type PageOptions } from './admission-input.ts';
@@ -354,13 +354,28 @@ export class ReadFacade {
 
   /** One page of `patient`'s directory as `reader` may see it (contract directoryAccess). */
   directory(reader: string, patient: string, page: PageOptions = {}): DirectoryPage {
+    const { q, own } = this.directoryAccess(reader, patient, page);
+    return this.store.directoryPage(q.patient, own, q.page);
+  }
+
+  /**
+   * The same page, decided the same way, as the directory index's stored
+   * lines (each entry's canonical JSON, exactly a DirectoryEntry's fields):
+   * for answers that send them as they are.
+   */
+  directoryLines(reader: string, patient: string, page: PageOptions = {}): DirectoryLines {
+    const { q, own } = this.directoryAccess(reader, patient, page);
+    return this.store.directoryLines(q.patient, own, q.page);
+  }
+
+  private directoryAccess(reader: string, patient: string, page: PageOptions) {
     const q = directoryQuery(reader, patient, page);
     const access = directoryAccess(this.state, q.viewer, q.patient);
     if (!access.ok) {
       if (access.code === 'USER_UNKNOWN') throw nodeError('RESOURCE_NOT_FOUND', { kind: 'user' });
       throw nodeError('READ_DENIED', { reason: access.code });
     }
-    return this.store.directoryPage(q.patient, access.own, q.page);
+    return { q, own: access.own };
   }
 
   /**

@@ -14,6 +14,9 @@ import { fingerprint, fromBase64url, importSpki, isDhlError, verifyManifest, typ
 import { parseTx, verifySignedHead } from '../../src/ledger/index.ts';
 import { verifyExport } from '../../src/node/index.ts';
 import { ROUTES, urlOf } from '../../src/protocol/index.ts';
+import { DirectoryEntry } from '../../src/protocol/schemas-reads.ts';
+import { Value } from 'typebox/value';
+import type { TSchema } from 'typebox';
 import { assertDeclaredError } from './helpers.ts';
 import { buildWorld, fileScope, type User } from './world.ts';
 
@@ -130,6 +133,29 @@ test("raj's record trail, newest first: meera's read names her grant, each refus
   assert.deepEqual(paged.map((e) => e.seq), whole.map((e) => e.seq));
   assert.ok(whole.every((e, i) => i === 0 || e.seq < whole[i - 1]!.seq));
   assert.ok(whole.every((e) => e.time > 0));
+});
+
+test("a directory page goes out as the index's stored lines: the facade's parsed page, each item exactly the schema's DirectoryEntry fields, a JSON content type, pages chained by next", async () => {
+  const w = await world;
+  const facade = w.n.node.dhl.setup.ledger().reads;
+  const get = (path: string) => fetch(`${w.n.url}${path}`, { headers: { authorization: `Bearer ${w.members.raj.api.token}` } });
+  const session = await get('/v1/session');
+  const fields = Object.keys(DirectoryEntry.properties).sort();
+  let after: string | undefined;
+  const seen: unknown[] = [];
+  do {
+    const answer = await get(urlOf(ROUTES.directory, { patient: 'raj' }, { limit: '1', ...(after ? { after } : {}) }));
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.get('content-type'), session.headers.get('content-type'));
+    const body = JSON.parse(await answer.text()) as { items: Record<string, unknown>[]; next?: string };
+    assert.ok(Value.Check(ROUTES.directory.response[200] as TSchema, body));
+    for (const item of body.items) assert.deepEqual(Object.keys(item).sort(), fields);
+    const parsed = facade.directory('raj', 'raj', { limit: 1, ...(after ? { after: Number(after) } : {}) });
+    assert.deepEqual(body, { items: parsed.entries, ...(parsed.next === undefined ? {} : { next: String(parsed.next) }) });
+    seen.push(...body.items);
+    after = body.next;
+  } while (after !== undefined);
+  assert.deepEqual(seen.map((e) => (e as { recordId: string }).recordId).sort(), [w.listed.recordId, w.unlisted.recordId].sort(), 'both of raj\'s records, one a page');
 });
 
 test('bad paths and query strings are 400 with a declared code: a cursor that is no cursor QUERY_INVALID, a limit above the maximum QUERY_INVALID, an unknown key, a repeated key, a non-decimal, a malformed escape or an over-long parameter REQUEST_INVALID', async () => {

@@ -6,7 +6,7 @@
  */
 import type { StateView } from '../../contract/index.ts';
 import type { BlockHeader, ChainHead, Genesis, MerkleTree, ParsedTx, SignedAttestation, StateWrite, TxHeader } from '../../ledger/index.ts';
-import type { AuditRow, DirectoryChange, DirectoryPage } from '../derived-rows.ts';
+import type { AuditRow, DirectoryChange, DirectoryLines, DirectoryPage } from '../derived-rows.ts';
 
 /** One log entry of a block: the transaction as admitted or parsed, and its outcome code. */
 export interface CommittedEntry {
@@ -137,6 +137,8 @@ export interface LedgerStore {
   audit(subject: string, query: AuditQuery): EntryRow[];
   /** One page of a patient's directory rows, in chart order (authorisation is the caller's). */
   directoryPage(patient: string, own: boolean, page: { after?: number; limit?: number }): DirectoryPage;
+  /** The same page as the index's stored lines, unparsed. */
+  directoryLines(patient: string, own: boolean, page: { after?: number; limit?: number }): DirectoryLines;
   /** A stored blob's row. */
   blob(cipherRoot: string): BlobRow | undefined;
   /** Records a stored blob's chunks, durably. */

