@@ -11,8 +11,10 @@ export class GenerationalCache<K, V> {
   private old = new Map<K, V>();
   constructor(private readonly generationSize: number) {}
 
+  /** The newest value set for `key`; null is a value like any other (a state view's "known absent"). */
   get(key: K): V | undefined {
-    return this.young.get(key) ?? this.old.get(key);
+    const young = this.young.get(key);
+    return young !== undefined ? young : this.old.get(key);
   }
 
   set(key: K, value: V): void {

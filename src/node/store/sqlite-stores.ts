@@ -51,7 +51,9 @@ export class SqliteStateView implements StateView {
     this.cache = new GenerationalCache(options.cacheGeneration ?? 0);
   }
   get(key: string): Json | undefined {
-    let text = this.unflushed.get(key)?.value ?? this.cache.get(key);
+    // A deletion not yet durable is a value too (null): it must hide the row the table still has.
+    const pending = this.unflushed.get(key);
+    let text = pending !== undefined ? pending.value : this.cache.get(key);
     if (text === undefined) {
       text = (this.select.get(key) as { value: string } | undefined)?.value ?? null;
       this.cache.set(key, text);
