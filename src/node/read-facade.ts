@@ -37,8 +37,9 @@ import type { EntryRow, LedgerStore, StoredBlock } from './store/index.ts';
 import { checkedPage, type PageRequest } from './paging.ts';
 import { directoryQuery, type PageOptions } from './admission-input.ts';
 import { exportBlockLine, exportHeaderLine } from './export.ts';
+import { deepFreeze } from './frozen.ts';
 import {
-  grantOfRead, grantView, notificationOf, orgMembers, requestView, type GrantStatus, type GrantView, type MemberView, type NotificationView,
+  grantOfRead, grantView, notificationOf, orgMembers, requestView, type ReadSource, type GrantStatus, type GrantView, type MemberView, type NotificationView,
   type RequestStatusView, type RequestView,
 } from './read-views.ts';
 
@@ -151,14 +152,20 @@ export class ReadFacade {
   /** The signed head, kept until the next block is durable (answers carry it). */
   private lastHead: { durable: number; head: SignedHead } | undefined;
 
+  /** What read-views.ts reads: the shared state and the audit index. */
+  private readonly source: ReadSource;
+
   constructor(private readonly store: LedgerStore, private readonly blobs: BlobStore, options: ReadFacadeOptions = {}) {
+    this.source = { state: store.sharedState, audit: (subject, query) => store.audit(subject, query) };
     this.now = options.now ?? Date.now;
     this.receiptWindowMs = options.receiptWindowMs ?? DEFAULT_RECEIPT_WINDOW_MS;
   }
 
+  /** The store's state with values shared and frozen: every read here only looks. */
   private get state(): StateView {
-    return this.store.state;
+    return this.store.sharedState;
   }
+
 
   // ---- the ledger: heads, blocks, entries, proofs ----------------------------------------------------------
 
@@ -343,7 +350,7 @@ export class ReadFacade {
     const check = checkRole(this.state, reader, 'admin', 'ADMIN_REQUIRED', org);
     if (check !== null) throw nodeError('READ_DENIED', { reason: check });
     const after = page.after as string | undefined;
-    const rest = orgMembers(this.store, this.store.genesis, org).filter((m) => after === undefined || m.username > after);
+    const rest = orgMembers(this.source, this.store.genesis, org).filter((m) => after === undefined || m.username > after);
     // A user holding both roles is one entry per role: the page ends after a user, never between their roles.
     const items = rest.slice(0, limit);
     while (items.length > 0 && items.length < rest.length && rest[items.length]!.username === items[items.length - 1]!.username) items.push(rest[items.length]!);
@@ -538,7 +545,7 @@ export class ReadFacade {
     }
     const rows = this.store.audit(key, { limit: limit + 1, ...seqCursor(after) });
     const items = rows.slice(0, limit).map((r) => {
-      const grantId = grantOfRead(this.store, r);
+      const grantId = grantOfRead(this.source, r);
       return { ...this.entryView(reader, r), ...(grantId ? { grantId } : {}) };
     });
     return pageOf(items, rows, limit);
@@ -557,7 +564,7 @@ export class ReadFacade {
       ...this.store.audit(`u:${reader}`, { type: 'RequestAccess', outcome: OK, ...at }),
       ...this.store.audit(`u:${reader}`, { type: 'RecordRead', ...at }),
     ].sort((a, b) => b.seq - a.seq).slice(0, limit + 1);
-    const items = rows.slice(0, limit).flatMap((r) => notificationOf(this.store, reader, r) ?? []);
+    const items = rows.slice(0, limit).flatMap((r) => notificationOf(this.source, reader, r) ?? []);
     return pageOf(items, rows, limit);
   }
 
@@ -567,15 +574,6 @@ export class ReadFacade {
     if (!adminRole || !this.isActiveAdmin(admin)) return false;
     return (['doctor', 'admin'] as const).some((r) => readState.role(this.state, username, r)?.org === adminRole.org);
   }
-}
-
-/** Shared answers are frozen: no caller can change what the next one gets. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 /** What a reader sees of a version: its signed manifest and where it entered the log. */

@@ -93,6 +93,8 @@ export interface LedgerStore {
    * not yet: what the next block executes against.
    */
   readonly state: StateView;
+  /** The same state with its values shared and frozen, for readers that never change them (the read facade). */
+  readonly sharedState: StateView;
   /** The log's Merkle tree after the last block handed to `append`; the executor appends the next block's leaves to it. */
   readonly tree: MerkleTree;
   /** The head of the last block handed to `append`. */

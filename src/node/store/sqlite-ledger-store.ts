@@ -8,7 +8,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { canonicalJson, fromHex, toHex, type SyncHash } from '../../crypto/index.ts';
-import type { Json } from '../../contract/index.ts';
+import type { Json, StateView } from '../../contract/index.ts';
 import {
   chainIdOf, initialStateDigest, MerkleTree, parseGenesis, rootOf, type BlockHeader, type ChainHead, type Genesis, type SignedAttestation, type TxHeader,
 } from '../../ledger/index.ts';
@@ -21,6 +21,8 @@ import type { AuditQuery, BlobRow, BlockCommit, EntryRow, LedgerStore, LoggedTx,
 
 /** State rows kept parsed-ready in memory, per cache generation (two generations). */
 const STATE_CACHE_GENERATION = 32_768;
+/** State values kept parsed and frozen for the read facade, per generation (two generations). */
+const SHARED_STATE_GENERATION = 8_192;
 /** Blocks whose transaction hashes `isLogged` answers from memory (at least this many, at most twice). */
 const RECENT_BLOCKS = 64;
 
@@ -155,7 +157,7 @@ export class SqliteLedgerStore implements LedgerStore {
       this.built = { head, position: 0 };
     }
     this.durable = this.built.head;
-    this.state = new SqliteStateView(db, { cacheGeneration: STATE_CACHE_GENERATION });
+    this.state = new SqliteStateView(db, { cacheGeneration: STATE_CACHE_GENERATION, sharedGeneration: SHARED_STATE_GENERATION });
     this.merkle = new SqliteMerkleStore(db, { deferred: true });
     this.merkle.height = this.built.head.height + 1;
     this.tree = new MerkleTree(hash, { store: this.merkle, size: this.built.head.treeSize });
@@ -187,6 +189,10 @@ export class SqliteLedgerStore implements LedgerStore {
     } catch (err) {
       throw storageError(err, this.file);
     }
+  }
+
+  get sharedState(): StateView {
+    return this.state.shared;
   }
 
   get builtHead(): ChainHead {

@@ -2,6 +2,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Json, StateView } from '../../contract/index.ts';
 import type { MerkleNodeStore } from '../../ledger/index.ts';
+import { deepFreeze } from '../frozen.ts';
 import { GenerationalCache } from './generational-cache.ts';
 
 export const MERKLE_NODE_INSERT = 'INSERT OR REPLACE INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)';
@@ -45,30 +46,57 @@ export class SqliteStateView implements StateView {
   private readonly select: StatementSync;
   /** The row's JSON text, or null for a key known to be absent. */
   private readonly cache: GenerationalCache<string, string | null>;
+  /** The row's value parsed once and frozen (null: absent), for `shared`; a write of the key drops it. */
+  private readonly parsed: GenerationalCache<string, Json | null>;
   private readonly unflushed = new Unflushed<string, string | null>();
-  constructor(db: DatabaseSync, options: { cacheGeneration?: number } = {}) {
+  /**
+   * The same state, each value parsed once and shared frozen until its key is
+   * written: for readers that only look (the read facade answers every
+   * request from the same few rows). `get` still hands out private copies,
+   * which the contract's execution gets.
+   */
+  readonly shared: StateView = { get: (key) => this.sharedValue(key) };
+
+  constructor(db: DatabaseSync, options: { cacheGeneration?: number; sharedGeneration?: number } = {}) {
     this.select = db.prepare('SELECT value FROM state WHERE key = ?');
     this.cache = new GenerationalCache(options.cacheGeneration ?? 0);
+    this.parsed = new GenerationalCache(options.cacheGeneration ? (options.sharedGeneration ?? 0) : 0);
   }
   get(key: string): Json | undefined {
+    const text = this.text(key);
+    // Parsed afresh each time: callers get a private copy, as from the table.
+    return text === null ? undefined : (JSON.parse(text) as Json);
+  }
+  private text(key: string): string | null {
     // A deletion not yet durable is a value too (null): it must hide the row the table still has.
     const pending = this.unflushed.get(key);
-    let text = pending !== undefined ? pending.value : this.cache.get(key);
+    if (pending !== undefined) return pending.value;
+    let text = this.cache.get(key);
     if (text === undefined) {
       text = (this.select.get(key) as { value: string } | undefined)?.value ?? null;
       this.cache.set(key, text);
     }
-    // Parsed afresh each time: callers get a private copy, as from the table.
-    return text === null ? undefined : (JSON.parse(text) as Json);
+    return text;
+  }
+  private sharedValue(key: string): Json | undefined {
+    let value = this.parsed.get(key);
+    if (value === undefined) {
+      const text = this.text(key);
+      value = text === null ? null : deepFreeze(JSON.parse(text) as Json);
+      this.parsed.set(key, value);
+    }
+    return value ?? undefined;
   }
   /** Reports a write of `key` (JSON text, or null for a deletion) the owner makes in block `height`, not yet committed. */
   written(key: string, text: string | null, height: number): void {
     this.unflushed.set(key, text, height);
     this.cache.set(key, text);
+    this.parsed.delete(key);
   }
   /** Reports a write of `key` the owner has already committed to the table. */
   committed(key: string, text: string | null): void {
     this.cache.set(key, text);
+    this.parsed.delete(key);
   }
   /** Blocks up to `height` are committed: the table has their writes. */
   flushed(height: number): void {
