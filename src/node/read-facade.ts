@@ -408,8 +408,9 @@ export class ReadFacade {
     this.recordFor(reader, recordId);
     const stored = Number.isSafeInteger(version) && version >= 1 ? readState.version(this.state, recordId, version) : undefined;
     const row = stored && this.store.logged(stored.txHash);
-    if (!stored || !row) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'version' });
     const treeSize = this.store.head.treeSize;
+    // A version whose block is not durable yet (committed a moment before the node hears so) has no proof in this head.
+    if (!stored || !row || row.seq >= treeSize) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'version' });
     return {
       recordId, ...versionSummary(stored), entry: { seq: row.seq, height: row.height, outcome: row.outcome }, treeSize,
       proof: this.store.inclusionProof(row.seq, treeSize).map(toHex),

@@ -16,6 +16,7 @@ import { nodeError } from '../errors.ts';
 import { DIRECTORY_PAGE_MAX, type DirectoryLines, type DirectoryPage } from '../derived-rows.ts';
 import { checkAtOpen, inTransaction, openDatabase, SCHEMA_VERSION, storageError } from './schema.ts';
 import { MERKLE_NODE_INSERT, SqliteMerkleStore, SqliteStateView } from './sqlite-stores.ts';
+import { GenerationalCache } from './generational-cache.ts';
 import { SqliteWriter, WriteBatch, type WriterStats } from './writer.ts';
 import type { AuditQuery, BlobRow, BlockCommit, EntryRow, LedgerStore, LoggedTx, StoredBlock } from './ledger-store.ts';
 
@@ -23,6 +24,8 @@ import type { AuditQuery, BlobRow, BlockCommit, EntryRow, LedgerStore, LoggedTx,
 const STATE_CACHE_GENERATION = 32_768;
 /** State values kept parsed and frozen for the read facade, per generation (two generations). */
 const SHARED_STATE_GENERATION = 8_192;
+/** Durable transactions' places kept in memory, per generation (two generations). */
+const LOGGED_GENERATION = 16_384;
 /** Blocks whose transaction hashes `isLogged` answers from memory (at least this many, at most twice). */
 const RECENT_BLOCKS = 64;
 
@@ -120,6 +123,8 @@ export class SqliteLedgerStore implements LedgerStore {
   private built: { head: ChainHead; position: number };
   private durable: ChainHead;
   private durableCount = 0;
+  /** `logged` answers found (a logged transaction's place and outcome never change), frozen. */
+  private readonly loggedTxs = new GenerationalCache<string, LoggedTx>(LOGGED_GENERATION);
   /** Hashes of the transactions in blocks handed to `append` and not yet durable. */
   private readonly unwritten = new Set<string>();
   /** Hashes of the transactions of the last RECENT_BLOCKS or more durable blocks. */
@@ -277,7 +282,13 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   logged(txHash: string): LoggedTx | undefined {
-    return this.guard(() => this.read.entryByHash.get(txHash) as LoggedTx | undefined);
+    const known = this.loggedTxs.get(txHash);
+    if (known) return known;
+    const row = this.guard(() => this.read.entryByHash.get(txHash) as LoggedTx | undefined);
+    if (!row) return undefined;
+    const logged: LoggedTx = Object.freeze({ seq: row.seq, height: row.height, outcome: row.outcome });
+    this.loggedTxs.set(txHash, logged);
+    return logged;
   }
 
   blockHashAt(height: number): string | undefined {
