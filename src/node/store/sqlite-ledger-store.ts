@@ -26,6 +26,11 @@ const STATE_CACHE_GENERATION = 32_768;
 const SHARED_STATE_GENERATION = 8_192;
 /** Durable transactions' places kept in memory, per generation (two generations). */
 const LOGGED_GENERATION = 16_384;
+/**
+ * Merkle nodes of the upper levels held in memory (32 bytes each: 32 MiB): the
+ * whole tree up to ~500 k entries; at 10 M entries, every level from 5 up.
+ */
+const MERKLE_MEMORY_NODES = 1 << 20;
 /** Blocks whose transaction hashes `isLogged` answers from memory (at least this many, at most twice). */
 const RECENT_BLOCKS = 64;
 
@@ -163,7 +168,8 @@ export class SqliteLedgerStore implements LedgerStore {
     }
     this.durable = this.built.head;
     this.state = new SqliteStateView(db, { cacheGeneration: STATE_CACHE_GENERATION, sharedGeneration: SHARED_STATE_GENERATION });
-    this.merkle = new SqliteMerkleStore(db, { deferred: true });
+    this.merkle = new SqliteMerkleStore(db, { deferred: true, memoryNodes: MERKLE_MEMORY_NODES });
+    this.merkle.holdUpperLevels(this.built.head.treeSize);
     this.merkle.height = this.built.head.height + 1;
     this.tree = new MerkleTree(hash, { store: this.merkle, size: this.built.head.treeSize });
     this.writer = new SqliteWriter(path, { traceFd: options.traceWritesToFd });
