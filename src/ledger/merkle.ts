@@ -90,13 +90,13 @@ function checkProof(proof: unknown, expected: number): asserts proof is readonly
 const NODE_INPUT = new Uint8Array(1 + 2 * HASH_SIZE);
 NODE_INPUT[0] = 0x01;
 
+/** Right-edge proof nodes a tree remembers: a tree size's edge has at most 64, and a few sizes are asked for at once. */
+const EDGE_NODES_KEPT = 256;
+
 /**
  * A copy the caller may keep or change. Not `.slice()`: on a Node Buffer (what
  * node:crypto returns) that is a view onto the same memory.
  */
-/** Right-edge proof nodes a tree remembers: a tree size's edge has at most 64, and a few sizes are asked for at once. */
-const EDGE_NODES_KEPT = 256;
-
 function copyOf(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
