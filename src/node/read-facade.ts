@@ -27,7 +27,8 @@
  */
 import { auditSubjects, checkRole, directoryAccess, isIdentityTx, mayRead, OK, readState, type StateView, type VersionState } from '../contract/index.ts';
 import type { JsonValue } from '../crypto/index.ts';
-import { fingerprint, toHex } from '../crypto/index.ts';
+import { hexList } from './hex.ts';
+import { fingerprint } from '../crypto/index.ts';
 import type { BlockHeader, LoginChallenge, SignedAttestation, SignedTx, TxHeader, WithheldTx } from '../ledger/index.ts';
 import { isRegistered, verifyLoginSignature } from './login-check.ts';
 import { nodeError } from './errors.ts';
@@ -215,7 +216,7 @@ export class ReadFacade {
     if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(size) || seq < 0 || seq >= size || size > this.store.head.treeSize) {
       throw nodeError('QUERY_INVALID', { field: 'seq', reason: 'outside the log' });
     }
-    return { seq, treeSize: size, proof: this.store.inclusionProof(seq, size).map(toHex) };
+    return { seq, treeSize: size, proof: hexList(this.store.inclusionProof(seq, size)) };
   }
 
   /** A consistency proof from an earlier tree size to a later one (default: the current head). */
@@ -224,7 +225,7 @@ export class ReadFacade {
     if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(to) || size1 < 1 || size1 > to || to > this.store.head.treeSize) {
       throw nodeError('QUERY_INVALID', { field: 'size', reason: 'sizes must satisfy 1 ≤ size1 ≤ size2 ≤ the head' });
     }
-    return { size1, size2: to, proof: this.store.consistencyProof(size1, to).map(toHex) };
+    return { size1, size2: to, proof: hexList(this.store.consistencyProof(size1, to)) };
   }
 
   /** Whether `reader` may see the body of a transaction with this header and body (the rule at the top of this file). */
@@ -268,7 +269,7 @@ export class ReadFacade {
 
   private proven(row: EntryRow, entry: EntryView): ProvenEntry {
     const treeSize = this.store.head.treeSize;
-    return { entry, treeSize, proof: this.store.inclusionProof(row.seq, treeSize).map(toHex) };
+    return { entry, treeSize, proof: hexList(this.store.inclusionProof(row.seq, treeSize)) };
   }
 
   private isActiveAdmin(username: string): boolean {
@@ -413,7 +414,7 @@ export class ReadFacade {
     if (!stored || !row || row.seq >= treeSize) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'version' });
     return {
       recordId, ...versionSummary(stored), entry: { seq: row.seq, height: row.height, outcome: row.outcome }, treeSize,
-      proof: this.store.inclusionProof(row.seq, treeSize).map(toHex),
+      proof: hexList(this.store.inclusionProof(row.seq, treeSize)),
     };
   }
 
