@@ -7,8 +7,9 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ParamsOf, QueryOf, RouteName } from '../protocol/index.ts';
+import { LedgerHead, VersionFixed, type ParamsOf, type QueryOf, type RouteName } from '../protocol/index.ts';
 import type { READ_ROUTES } from '../protocol/reads.ts';
+import { FrozenJson } from './frozen-json.ts';
 import type { Accounts, Reads } from './node-port.ts';
 import type { Handler } from './routes.ts';
 import type { FirstRun } from './setup.ts';
@@ -26,6 +27,9 @@ const reader = (request: FastifyRequest) => request.session!.username;
 
 /** An answer already JSON text in its schema's shape: sent with the content type Fastify gives JSON, not serialised again. */
 const sendJsonText = (reply: FastifyReply, text: string) => reply.type('application/json; charset=utf-8').send(text);
+
+const versionFixedJson = new FrozenJson(VersionFixed);
+const ledgerHeadJson = new FrozenJson(LedgerHead);
 
 /** Decimal text the schema admitted (at most 15 digits: a safe integer). */
 const int = (text: string) => Number(text);
@@ -85,11 +89,15 @@ export function readHandlers(d: ReadHandlerDeps): Record<ReadRoute, Handler> {
 
     record: async (request) => reads().record(reader(request), params(request, 'record').recordId),
 
-    recordVersion: async (request) => {
+    recordVersion: async (request, reply) => {
       const p = params(request, 'recordVersion');
       const r = reads();
-      const version = r.version(reader(request), p.recordId, int(p.version));
-      return { ...version, head: r.signedHead() };
+      // Both read in one synchronous step: the proof is in the tree of this head.
+      const { fixed, treeSize, proof } = r.versionProof(reader(request), p.recordId, int(p.version));
+      const head = r.signedHead();
+      // VersionView in its schema's order. The fixed part and the head are serialised by their schemas once per frozen
+      // value (most of the answer's bytes); the proof's nodes are lowercase hex, JSON strings as they are.
+      return sendJsonText(reply, `${versionFixedJson.text(reply, fixed).slice(0, -1)},"treeSize":${treeSize},"proof":${JSON.stringify(proof)},"head":${ledgerHeadJson.text(reply, head)}}`);
     },
 
     wrappedKey: async (request) => {

@@ -153,6 +153,13 @@ export class ReadFacade {
   /** The signed head, kept until the next block is durable (answers carry it). */
   private lastHead: { durable: number; head: SignedHead } | undefined;
 
+  /**
+   * Versions' fixed parts by the shared state's value of the version (frozen,
+   * replaced when the key is written): the key is the value itself, so an
+   * entry lives exactly as long as the state view shares that value.
+   */
+  private readonly fixedVersions = new WeakMap<VersionState, VersionFixed>();
+
   /** What read-views.ts reads: the shared state and the audit index. */
   private readonly source: ReadSource;
 
@@ -406,16 +413,29 @@ export class ReadFacade {
    * that added it (in the current head), for the readers of `record`.
    */
   version(reader: string, recordId: string, version: number) {
+    const { fixed, treeSize, proof } = this.versionProof(reader, recordId, version);
+    return { ...fixed, treeSize, proof };
+  }
+
+  /**
+   * The same answer in its parts: what never changes once the version's block
+   * is durable (frozen, and the same object for as long as the shared state
+   * holds the version's value: a write of it makes a new one), and the proof
+   * in the current head. For answers that serialise the fixed part once.
+   */
+  versionProof(reader: string, recordId: string, version: number): { fixed: VersionFixed; treeSize: number; proof: string[] } {
     this.recordFor(reader, recordId);
     const stored = Number.isSafeInteger(version) && version >= 1 ? readState.version(this.state, recordId, version) : undefined;
     const row = stored && this.store.logged(stored.txHash);
     const treeSize = this.store.head.treeSize;
     // A version whose block is not durable yet (committed a moment before the node hears so) has no proof in this head.
     if (!stored || !row || row.seq >= treeSize) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'version' });
-    return {
-      recordId, ...versionSummary(stored), entry: { seq: row.seq, height: row.height, outcome: row.outcome }, treeSize,
-      proof: hexList(this.store.inclusionProof(row.seq, treeSize)),
-    };
+    let fixed = this.fixedVersions.get(stored);
+    if (fixed === undefined) {
+      fixed = deepFreeze({ recordId, ...versionSummary(stored), entry: { seq: row.seq, height: row.height, outcome: row.outcome } });
+      this.fixedVersions.set(stored, fixed);
+    }
+    return { fixed, treeSize, proof: hexList(this.store.inclusionProof(row.seq, treeSize)) };
   }
 
   /** The record and why `reader` may see its metadata; RESOURCE_NOT_FOUND for anyone else, as for a record that does not exist. */
@@ -577,6 +597,9 @@ export class ReadFacade {
     return (['doctor', 'admin'] as const).some((r) => readState.role(this.state, username, r)?.org === adminRole.org);
   }
 }
+
+/** A version answer's part that never changes once its block is durable (protocol VersionFixed). */
+export type VersionFixed = Readonly<ReturnType<typeof versionSummary> & { recordId: string; entry: { seq: number; height: number; outcome: string } }>;
 
 /** What a reader sees of a version: its signed manifest and where it entered the log. */
 function versionSummary(v: VersionState) {
