@@ -10,7 +10,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import helmet from 'helmet';
+import type { HelmetOptions } from 'helmet';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { ROUTES, errorResponses, type RouteName, type RouteSpec } from '../protocol/index.ts';
 import { apiError, handleError } from './errors.ts';
@@ -18,6 +18,7 @@ import { Login } from './login.ts';
 import { PrivateLogController } from './logging.ts';
 import { dataDirPort, DEFAULT_KDF_COSTS, type Accounts, type KdfCosts, type NodeOptions } from './node-port.ts';
 import { routeHandlers, type Handler } from './routes.ts';
+import { applySecurityHeaders, captureSecurityHeaders } from './security-headers.ts';
 import { readHandlers } from './routes-reads.ts';
 import { registerFileRoutes } from './routes-files.ts';
 import { Sessions, type Clock } from './sessions.ts';
@@ -53,6 +54,15 @@ export interface DhlApp {
   /** The one-time setup token while the node awaits set-up (print it in the setup link's fragment). */
   setupToken?: string;
   setup: FirstRun;
+}
+
+/** Helmet's configuration for this node's answers: our CSP, HSTS only over TLS. */
+export function helmetOptions(tls: boolean): HelmetOptions {
+  return {
+    contentSecurityPolicy: { useDefaults: false, directives: { ...CONTENT_SECURITY_POLICY } },
+    strictTransportSecurity: tls ? { maxAge: 31536000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: true,
+  };
 }
 
 const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
@@ -125,13 +135,12 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
 
   try {
     await app.register(fastifyCookie);
-    // Helmet's middleware built once for this fixed configuration (@fastify/helmet rebuilt it, directives parsed, on every request).
-    const securityHeaders = helmet({
-      contentSecurityPolicy: { useDefaults: false, directives: { ...CONTENT_SECURITY_POLICY } },
-      strictTransportSecurity: o.tls ? { maxAge: 31536000, includeSubDomains: true } : false,
-      crossOriginEmbedderPolicy: true,
+    // Helmet's headers for this fixed configuration, captured once (security-headers.ts); each request sets them in a loop.
+    const securityHeaders = captureSecurityHeaders(helmetOptions(o.tls));
+    app.addHook('onRequest', (_request, reply, done) => {
+      applySecurityHeaders(reply.raw, securityHeaders);
+      done();
     });
-    app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
     const limit = o.rateLimit ?? DEFAULT_RATE_LIMIT;
     await app.register(fastifyRateLimit, {
       global: false,

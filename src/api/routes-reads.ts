@@ -6,9 +6,10 @@
  * (docs/security.md is the policy, test/api/matrix.slow.ts checks it).
  */
 import { Readable } from 'node:stream';
-import type { FastifyRequest } from 'fastify';
-import type { ParamsOf, QueryOf, RouteName } from '../protocol/index.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LedgerHead, VersionFixed, type ParamsOf, type QueryOf, type RouteName } from '../protocol/index.ts';
 import type { READ_ROUTES } from '../protocol/reads.ts';
+import { FrozenJson } from './frozen-json.ts';
 import type { Accounts, Reads } from './node-port.ts';
 import type { Handler } from './routes.ts';
 import type { FirstRun } from './setup.ts';
@@ -23,6 +24,12 @@ export type ReadRoute = keyof typeof READ_ROUTES & RouteName;
 const params = <N extends RouteName>(request: FastifyRequest, _route: N) => request.params as ParamsOf<N>;
 const query = <N extends RouteName>(request: FastifyRequest, _route: N) => (request.query ?? {}) as NonNullable<QueryOf<N>>;
 const reader = (request: FastifyRequest) => request.session!.username;
+
+/** An answer already JSON text in its schema's shape: sent with the content type Fastify gives JSON, not serialised again. */
+const sendJsonText = (reply: FastifyReply, text: string) => reply.type('application/json; charset=utf-8').send(text);
+
+const versionFixedJson = new FrozenJson(VersionFixed);
+const ledgerHeadJson = new FrozenJson(LedgerHead);
 
 /** Decimal text the schema admitted (at most 15 digits: a safe integer). */
 const int = (text: string) => Number(text);
@@ -71,19 +78,26 @@ export function readHandlers(d: ReadHandlerDeps): Record<ReadRoute, Handler> {
 
     orgMembers: async (request) => reads().orgMembers(reader(request), params(request, 'orgMembers').org, page(query(request, 'orgMembers'))),
 
-    directory: async (request) => {
+    directory: async (request, reply) => {
       const q = query(request, 'directory');
-      const result = reads().directory(reader(request), params(request, 'directory').patient, { after: optionalInt(q.after), limit: optionalInt(q.limit) });
-      return { items: result.entries, ...(result.next === undefined ? {} : { next: String(result.next) }) };
+      const page = reads().directoryLines(reader(request), params(request, 'directory').patient, { after: optionalInt(q.after), limit: optionalInt(q.limit) });
+      // The index's lines are each entry's canonical JSON, exactly the schema's DirectoryEntry fields (a test holds them
+      // equal): sent as they are, where parsing and serialising them again cost most of the answer's time.
+      const next = page.next === undefined ? '' : `,"next":"${page.next}"`;
+      return sendJsonText(reply, `{"items":[${page.lines.join(',')}]${next}}`);
     },
 
     record: async (request) => reads().record(reader(request), params(request, 'record').recordId),
 
-    recordVersion: async (request) => {
+    recordVersion: async (request, reply) => {
       const p = params(request, 'recordVersion');
       const r = reads();
-      const version = r.version(reader(request), p.recordId, int(p.version));
-      return { ...version, head: r.signedHead() };
+      // Both read in one synchronous step: the proof is in the tree of this head.
+      const { fixed, treeSize, proof } = r.versionProof(reader(request), p.recordId, int(p.version));
+      const head = r.signedHead();
+      // VersionView in its schema's order. The fixed part and the head are serialised by their schemas once per frozen
+      // value (most of the answer's bytes); the proof's nodes are lowercase hex, JSON strings as they are.
+      return sendJsonText(reply, `${versionFixedJson.text(reply, fixed).slice(0, -1)},"treeSize":${treeSize},"proof":${JSON.stringify(proof)},"head":${ledgerHeadJson.text(reply, head)}}`);
     },
 
     wrappedKey: async (request) => {

@@ -90,6 +90,9 @@ function checkProof(proof: unknown, expected: number): asserts proof is readonly
 const NODE_INPUT = new Uint8Array(1 + 2 * HASH_SIZE);
 NODE_INPUT[0] = 0x01;
 
+/** Right-edge proof nodes a tree remembers: a tree size's edge has at most 64, and a few sizes are asked for at once. */
+const EDGE_NODES_KEPT = 256;
+
 /**
  * A copy the caller may keep or change. Not `.slice()`: on a Node Buffer (what
  * node:crypto returns) that is a view onto the same memory.
@@ -472,6 +475,13 @@ export class MerkleTree {
   readonly #carry = new Uint8Array(HASH_SIZE);
   /** The root at the current size, computed on first request after an append. */
   #root: Uint8Array | undefined;
+  /**
+   * Right-edge nodes of recent proofs by leaf range "start:end": every proof
+   * against one tree size needs the same few, each up to log2 n hashes to
+   * recompute, and leaves never change, so neither does a range's root.
+   * Bounded (cleared when full); copies go out.
+   */
+  readonly #edgeNodes = new Map<string, Uint8Array>();
 
   constructor(hash: SyncHash, options: MerkleTreeOptions = {}) {
     checkHashFunction(hash);
@@ -613,6 +623,18 @@ export class MerkleTree {
     return acc!;
   }
 
+  /** #rangeRoot(start, end) for a right-edge node of a proof, remembered (see #edgeNodes). */
+  #edgeNode(start: number, end: number): Uint8Array {
+    const key = `${start}:${end}`;
+    let node = this.#edgeNodes.get(key);
+    if (node === undefined) {
+      if (this.#edgeNodes.size >= EDGE_NODES_KEPT) this.#edgeNodes.clear();
+      node = this.#rangeRoot(start, end);
+      this.#edgeNodes.set(key, node);
+    }
+    return copyOf(node);
+  }
+
   /**
    * Appends to `proof` the siblings on the path from node (level, index) to the
    * root of the tree of `size` leaves, lowest first. A sibling left of the
@@ -625,7 +647,7 @@ export class MerkleTree {
     for (let l = level; last > 0; l++) {
       const sibling = node % 2 === 0 ? node + 1 : node - 1;
       if (sibling < last) proof.push(this.#node(l, sibling));
-      else if (sibling === last) proof.push(this.#rangeRoot(sibling * POW2[l]!, size));
+      else if (sibling === last) proof.push(this.#edgeNode(sibling * POW2[l]!, size));
       node = Math.floor(node / 2);
       last = Math.floor(last / 2);
     }

@@ -45,6 +45,16 @@ export interface DirectoryPage {
   next?: number;
 }
 
+/**
+ * A directory page as the index stores it: each entry's canonical JSON text
+ * (contract `directoryEntry`, written by the node itself), for answers that
+ * send the lines as they are instead of parsing and serialising them again.
+ */
+export interface DirectoryLines {
+  lines: string[];
+  next?: number;
+}
+
 export const DIRECTORY_PAGE_MAX = 500;
 
 /**

@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { signAttestation, type ChainHead, type Genesis, type ParsedTx, type SignedHead } from '../ledger/index.ts';
 import { checkAdminRegistration, dryRunBlock, type AdminRegistrationCheck } from './first-run.ts';
 import { KeyCache, readState } from '../contract/index.ts';
-import { isDhlError, toHex } from '../crypto/index.ts';
+import { isDhlError } from '../crypto/index.ts';
+import { hexList } from './hex.ts';
 import { soloOrderer, systemClock, type Clock, type Orderer, type OrdererFactory, type SoloOptions } from '../ordering/index.ts';
 import { nodeError } from './errors.ts';
 import { sha256 } from './hash.ts';
@@ -254,7 +255,7 @@ export class LedgerNode {
     const head = this.store.head;
     return {
       txHash, outcome, height, seq, blockHash: blockHash ?? this.store.blockHashAt(height)!, treeSize: head.treeSize, treeRoot: head.treeRoot,
-      proof: this.store.inclusionProof(seq, head.treeSize).map(toHex), duplicate,
+      proof: hexList(this.store.inclusionProof(seq, head.treeSize)), duplicate,
     };
   }
 

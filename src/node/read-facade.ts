@@ -27,18 +27,20 @@
  */
 import { auditSubjects, checkRole, directoryAccess, isIdentityTx, mayRead, OK, readState, type StateView, type VersionState } from '../contract/index.ts';
 import type { JsonValue } from '../crypto/index.ts';
-import { fingerprint, toHex } from '../crypto/index.ts';
+import { hexList } from './hex.ts';
+import { fingerprint } from '../crypto/index.ts';
 import type { BlockHeader, LoginChallenge, SignedAttestation, SignedTx, TxHeader, WithheldTx } from '../ledger/index.ts';
 import { isRegistered, verifyLoginSignature } from './login-check.ts';
 import { nodeError } from './errors.ts';
 import type { BlobStore, BlobReadStream, ByteRange } from './blob-store.ts';
-import type { DirectoryPage } from './derived-rows.ts';
+import type { DirectoryLines, DirectoryPage } from './derived-rows.ts';
 import type { EntryRow, LedgerStore, StoredBlock } from './store/index.ts';
 import { checkedPage, type PageRequest } from './paging.ts';
 import { directoryQuery, type PageOptions } from './admission-input.ts';
 import { exportBlockLine, exportHeaderLine } from './export.ts';
+import { deepFreeze } from './frozen.ts';
 import {
-  grantOfRead, grantView, notificationOf, orgMembers, requestView, type GrantStatus, type GrantView, type MemberView, type NotificationView,
+  grantOfRead, grantView, notificationOf, orgMembers, requestView, type ReadSource, type GrantStatus, type GrantView, type MemberView, type NotificationView,
   type RequestStatusView, type RequestView,
 } from './read-views.ts';
 
@@ -151,14 +153,27 @@ export class ReadFacade {
   /** The signed head, kept until the next block is durable (answers carry it). */
   private lastHead: { durable: number; head: SignedHead } | undefined;
 
+  /**
+   * Versions' fixed parts by the shared state's value of the version (frozen,
+   * replaced when the key is written): the key is the value itself, so an
+   * entry lives exactly as long as the state view shares that value.
+   */
+  private readonly fixedVersions = new WeakMap<VersionState, VersionFixed>();
+
+  /** What read-views.ts reads: the shared state and the audit index. */
+  private readonly source: ReadSource;
+
   constructor(private readonly store: LedgerStore, private readonly blobs: BlobStore, options: ReadFacadeOptions = {}) {
+    this.source = { state: store.sharedState, audit: (subject, query) => store.audit(subject, query) };
     this.now = options.now ?? Date.now;
     this.receiptWindowMs = options.receiptWindowMs ?? DEFAULT_RECEIPT_WINDOW_MS;
   }
 
+  /** The store's state with values shared and frozen: every read here only looks. */
   private get state(): StateView {
-    return this.store.state;
+    return this.store.sharedState;
   }
+
 
   // ---- the ledger: heads, blocks, entries, proofs ----------------------------------------------------------
 
@@ -208,7 +223,7 @@ export class ReadFacade {
     if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(size) || seq < 0 || seq >= size || size > this.store.head.treeSize) {
       throw nodeError('QUERY_INVALID', { field: 'seq', reason: 'outside the log' });
     }
-    return { seq, treeSize: size, proof: this.store.inclusionProof(seq, size).map(toHex) };
+    return { seq, treeSize: size, proof: hexList(this.store.inclusionProof(seq, size)) };
   }
 
   /** A consistency proof from an earlier tree size to a later one (default: the current head). */
@@ -217,7 +232,7 @@ export class ReadFacade {
     if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(to) || size1 < 1 || size1 > to || to > this.store.head.treeSize) {
       throw nodeError('QUERY_INVALID', { field: 'size', reason: 'sizes must satisfy 1 ≤ size1 ≤ size2 ≤ the head' });
     }
-    return { size1, size2: to, proof: this.store.consistencyProof(size1, to).map(toHex) };
+    return { size1, size2: to, proof: hexList(this.store.consistencyProof(size1, to)) };
   }
 
   /** Whether `reader` may see the body of a transaction with this header and body (the rule at the top of this file). */
@@ -261,7 +276,7 @@ export class ReadFacade {
 
   private proven(row: EntryRow, entry: EntryView): ProvenEntry {
     const treeSize = this.store.head.treeSize;
-    return { entry, treeSize, proof: this.store.inclusionProof(row.seq, treeSize).map(toHex) };
+    return { entry, treeSize, proof: hexList(this.store.inclusionProof(row.seq, treeSize)) };
   }
 
   private isActiveAdmin(username: string): boolean {
@@ -343,7 +358,7 @@ export class ReadFacade {
     const check = checkRole(this.state, reader, 'admin', 'ADMIN_REQUIRED', org);
     if (check !== null) throw nodeError('READ_DENIED', { reason: check });
     const after = page.after as string | undefined;
-    const rest = orgMembers(this.store, this.store.genesis, org).filter((m) => after === undefined || m.username > after);
+    const rest = orgMembers(this.source, this.store.genesis, org).filter((m) => after === undefined || m.username > after);
     // A user holding both roles is one entry per role: the page ends after a user, never between their roles.
     const items = rest.slice(0, limit);
     while (items.length > 0 && items.length < rest.length && rest[items.length]!.username === items[items.length - 1]!.username) items.push(rest[items.length]!);
@@ -354,13 +369,28 @@ export class ReadFacade {
 
   /** One page of `patient`'s directory as `reader` may see it (contract directoryAccess). */
   directory(reader: string, patient: string, page: PageOptions = {}): DirectoryPage {
+    const { q, own } = this.directoryAccess(reader, patient, page);
+    return this.store.directoryPage(q.patient, own, q.page);
+  }
+
+  /**
+   * The same page, decided the same way, as the directory index's stored
+   * lines (each entry's canonical JSON, exactly a DirectoryEntry's fields):
+   * for answers that send them as they are.
+   */
+  directoryLines(reader: string, patient: string, page: PageOptions = {}): DirectoryLines {
+    const { q, own } = this.directoryAccess(reader, patient, page);
+    return this.store.directoryLines(q.patient, own, q.page);
+  }
+
+  private directoryAccess(reader: string, patient: string, page: PageOptions) {
     const q = directoryQuery(reader, patient, page);
     const access = directoryAccess(this.state, q.viewer, q.patient);
     if (!access.ok) {
       if (access.code === 'USER_UNKNOWN') throw nodeError('RESOURCE_NOT_FOUND', { kind: 'user' });
       throw nodeError('READ_DENIED', { reason: access.code });
     }
-    return this.store.directoryPage(q.patient, access.own, q.page);
+    return { q, own: access.own };
   }
 
   /**
@@ -383,15 +413,29 @@ export class ReadFacade {
    * that added it (in the current head), for the readers of `record`.
    */
   version(reader: string, recordId: string, version: number) {
+    const { fixed, treeSize, proof } = this.versionProof(reader, recordId, version);
+    return { ...fixed, treeSize, proof };
+  }
+
+  /**
+   * The same answer in its parts: what never changes once the version's block
+   * is durable (frozen, and the same object for as long as the shared state
+   * holds the version's value: a write of it makes a new one), and the proof
+   * in the current head. For answers that serialise the fixed part once.
+   */
+  versionProof(reader: string, recordId: string, version: number): { fixed: VersionFixed; treeSize: number; proof: string[] } {
     this.recordFor(reader, recordId);
     const stored = Number.isSafeInteger(version) && version >= 1 ? readState.version(this.state, recordId, version) : undefined;
     const row = stored && this.store.logged(stored.txHash);
-    if (!stored || !row) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'version' });
     const treeSize = this.store.head.treeSize;
-    return {
-      recordId, ...versionSummary(stored), entry: { seq: row.seq, height: row.height, outcome: row.outcome }, treeSize,
-      proof: this.store.inclusionProof(row.seq, treeSize).map(toHex),
-    };
+    // A version whose block is not durable yet (committed a moment before the node hears so) has no proof in this head.
+    if (!stored || !row || row.seq >= treeSize) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'version' });
+    let fixed = this.fixedVersions.get(stored);
+    if (fixed === undefined) {
+      fixed = deepFreeze({ recordId, ...versionSummary(stored), entry: { seq: row.seq, height: row.height, outcome: row.outcome } });
+      this.fixedVersions.set(stored, fixed);
+    }
+    return { fixed, treeSize, proof: hexList(this.store.inclusionProof(row.seq, treeSize)) };
   }
 
   /** The record and why `reader` may see its metadata; RESOURCE_NOT_FOUND for anyone else, as for a record that does not exist. */
@@ -523,7 +567,7 @@ export class ReadFacade {
     }
     const rows = this.store.audit(key, { limit: limit + 1, ...seqCursor(after) });
     const items = rows.slice(0, limit).map((r) => {
-      const grantId = grantOfRead(this.store, r);
+      const grantId = grantOfRead(this.source, r);
       return { ...this.entryView(reader, r), ...(grantId ? { grantId } : {}) };
     });
     return pageOf(items, rows, limit);
@@ -542,7 +586,7 @@ export class ReadFacade {
       ...this.store.audit(`u:${reader}`, { type: 'RequestAccess', outcome: OK, ...at }),
       ...this.store.audit(`u:${reader}`, { type: 'RecordRead', ...at }),
     ].sort((a, b) => b.seq - a.seq).slice(0, limit + 1);
-    const items = rows.slice(0, limit).flatMap((r) => notificationOf(this.store, reader, r) ?? []);
+    const items = rows.slice(0, limit).flatMap((r) => notificationOf(this.source, reader, r) ?? []);
     return pageOf(items, rows, limit);
   }
 
@@ -554,14 +598,8 @@ export class ReadFacade {
   }
 }
 
-/** Shared answers are frozen: no caller can change what the next one gets. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
+/** A version answer's part that never changes once its block is durable (protocol VersionFixed). */
+export type VersionFixed = Readonly<ReturnType<typeof versionSummary> & { recordId: string; entry: { seq: number; height: number; outcome: string } }>;
 
 /** What a reader sees of a version: its signed manifest and where it entered the log. */
 function versionSummary(v: VersionState) {

@@ -179,10 +179,15 @@ export const RecordView = closed({
   versions: Type.Array(VersionSummary),
 });
 
-export const VersionView = closed({
+/** What of a version answer never changes once its block is durable (the answer's leading fields; the node serialises it once). */
+export const VersionFixed = closed({
   recordId: Hex32,
   ...VersionSummary.properties,
   entry: closed({ seq: Int(), height: Int(), outcome: Type.String() }, { description: 'the log entry of the transaction that added the version' }),
+});
+
+export const VersionView = closed({
+  ...VersionFixed.properties,
   treeSize: Int(),
   proof: Proof,
   head: LedgerHead,

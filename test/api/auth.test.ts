@@ -107,11 +107,12 @@ test('a decoy prelogin for an unknown user is indistinguishable in shape from a 
   assert.equal(a.replace(/"salt":"[^"]*"/, ''), b.replace(/"salt":"[^"]*"/, ''));
 });
 
-test('passphrase change: the re-sealed vault and new verifier take effect together, every old session is revoked, the old passphrase no longer logs in', async (t) => {
+test('passphrase change: the re-sealed vault and new verifier take effect together, every old session is revoked (also one just served from memory), the old passphrase no longer logs in', async (t) => {
   const { n, chainId } = await readyNode(t);
   await registerRaj(n);
   const one = await loginAs(n, chainId, 'raj', RAJ_PASS);
   const two = await loginAs(n, chainId, 'raj', RAJ_PASS);
+  assert.equal((await two.api.call('session')).username, 'raj', 'in use, so in the session cache');
   const kdf = (await n.api().call('status')).kdf;
   await rejects(changePassphrase(one.api, { vault: one.loggedIn.vault, proof: { slot: 'passphrase', authKey: 'ab'.repeat(32) }, newPassphrase: 'new', kdf, allowWeakKdf: true }), 'AUTH_KEY_INVALID');
   const changed = await changePassphrase(one.api, { vault: one.loggedIn.vault, proof: one.loggedIn.proof, newPassphrase: 'raj new passphrase', kdf, allowWeakKdf: true });
@@ -123,12 +124,15 @@ test('passphrase change: the re-sealed vault and new verifier take effect togeth
   assert.equal(again.loggedIn.vault.current.sig.keyId, one.loggedIn.vault.current.sig.keyId, 'same keys inside');
 });
 
-test('logout ends the session; a logged-out token is refused', async (t) => {
+test('logout ends the session; a logged-out token is refused by the next request, though it was served from memory just before; the user\'s other session stays', async (t) => {
   const { n, chainId } = await readyNode(t);
   await registerRaj(n);
   const { api } = await loginAs(n, chainId, 'raj', RAJ_PASS);
+  const other = await loginAs(n, chainId, 'raj', RAJ_PASS);
+  for (const a of [api, other.api]) assert.equal((await a.call('session')).username, 'raj');
   assert.deepEqual(await api.call('logout'), { loggedOut: true });
   await rejects(api.call('session'), 'SESSION_EXPIRED');
+  assert.equal((await other.api.call('session')).username, 'raj');
 });
 
 test('a session expires at its time on the API clock (no sleeping): SESSION_EXPIRED after, not before', async (t) => {

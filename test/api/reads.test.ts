@@ -14,6 +14,9 @@ import { fingerprint, fromBase64url, importSpki, isDhlError, verifyManifest, typ
 import { parseTx, verifySignedHead } from '../../src/ledger/index.ts';
 import { verifyExport } from '../../src/node/index.ts';
 import { ROUTES, urlOf } from '../../src/protocol/index.ts';
+import { DirectoryEntry, VersionView } from '../../src/protocol/schemas-reads.ts';
+import { Value } from 'typebox/value';
+import type { TSchema } from 'typebox';
 import { assertDeclaredError } from './helpers.ts';
 import { buildWorld, fileScope, type User } from './world.ts';
 
@@ -132,6 +135,29 @@ test("raj's record trail, newest first: meera's read names her grant, each refus
   assert.ok(whole.every((e) => e.time > 0));
 });
 
+test("a directory page goes out as the index's stored lines: the facade's parsed page, each item exactly the schema's DirectoryEntry fields, a JSON content type, pages chained by next", async () => {
+  const w = await world;
+  const facade = w.n.node.dhl.setup.ledger().reads;
+  const get = (path: string) => fetch(`${w.n.url}${path}`, { headers: { authorization: `Bearer ${w.members.raj.api.token}` } });
+  const session = await get('/v1/session');
+  const fields = Object.keys(DirectoryEntry.properties).sort();
+  let after: string | undefined;
+  const seen: unknown[] = [];
+  do {
+    const answer = await get(urlOf(ROUTES.directory, { patient: 'raj' }, { limit: '1', ...(after ? { after } : {}) }));
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.get('content-type'), session.headers.get('content-type'));
+    const body = JSON.parse(await answer.text()) as { items: Record<string, unknown>[]; next?: string };
+    assert.ok(Value.Check(ROUTES.directory.response[200] as TSchema, body));
+    for (const item of body.items) assert.deepEqual(Object.keys(item).sort(), fields);
+    const parsed = facade.directory('raj', 'raj', { limit: 1, ...(after ? { after: Number(after) } : {}) });
+    assert.deepEqual(body, { items: parsed.entries, ...(parsed.next === undefined ? {} : { next: String(parsed.next) }) });
+    seen.push(...body.items);
+    after = body.next;
+  } while (after !== undefined);
+  assert.deepEqual(seen.map((e) => (e as { recordId: string }).recordId).sort(), [w.listed.recordId, w.unlisted.recordId].sort(), 'both of raj\'s records, one a page');
+});
+
 test('bad paths and query strings are 400 with a declared code: a cursor that is no cursor QUERY_INVALID, a limit above the maximum QUERY_INVALID, an unknown key, a repeated key, a non-decimal, a malformed escape or an over-long parameter REQUEST_INVALID', async () => {
   const w = await world;
   const auth = { authorization: `Bearer ${w.members.raj.api.token}` };
@@ -164,4 +190,33 @@ test('bad paths and query strings are 400 with a declared code: a cursor that is
     assert.equal(body.code, code, path);
     assertDeclaredError(name, response.status, body);
   }
+});
+
+// Last in this file: it adds a block to the shared world.
+test("a version answer is the facade's value in VersionView's field order, its fixed part one frozen value across answers; after a new block its proof and head are the new head's", async () => {
+  const w = await world;
+  const facade = w.n.node.dhl.setup.ledger().reads;
+  const r = await reads('meera');
+  const path = urlOf(ROUTES.recordVersion, { recordId: w.unlisted.recordId, version: '1' });
+  const get = async () => {
+    const answer = await fetch(`${w.n.url}${path}`, { headers: { authorization: `Bearer ${w.members.meera.api.token}` } });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.get('content-type'), 'application/json; charset=utf-8');
+    const body = JSON.parse(await answer.text()) as Record<string, unknown> & { treeSize: number; head: { header: { height: number; treeSize: number } } };
+    assert.ok(Value.Check(ROUTES.recordVersion.response[200] as TSchema, body));
+    assert.deepEqual(Object.keys(body), Object.keys(VersionView.properties), 'every field, in the schema\'s order');
+    assert.deepEqual(body, { ...facade.version('meera', w.unlisted.recordId, 1), head: facade.signedHead() });
+    const version = await r.version(w.unlisted.recordId, 1);
+    const entry = { entry: { ...version.entry, time: 0, tx: (await r.transaction(version.txHash)).entry.tx }, treeSize: version.treeSize, proof: version.proof };
+    assert.equal(verifyProvenEntry(sha256, entry, version.head).hash, w.unlisted.addTx, 'its proof is in the head it carries');
+    return body;
+  };
+  const before = await get();
+  assert.equal(facade.versionProof('meera', w.unlisted.recordId, 1).fixed, facade.versionProof('meera', w.unlisted.recordId, 1).fixed, 'one frozen value');
+  assert.ok(Object.isFrozen(facade.versionProof('meera', w.unlisted.recordId, 1).fixed.entry));
+  await w.submit('sara', 'SetListing', { recordId: 'f'.repeat(32), listed: true }, 'RECORD_NOT_FOUND'); // a block that changes no state
+  const after = await get();
+  assert.ok(after.head.header.height > before.head.header.height, 'the new head, not the remembered one');
+  assert.equal(after.treeSize, after.head.header.treeSize);
+  assert.deepEqual({ ...after, treeSize: 0, proof: [], head: null }, { ...before, treeSize: 0, proof: [], head: null }, 'the fixed part unchanged');
 });

@@ -203,6 +203,24 @@ test('an append costs at most log2(n)+1 node hashes and one on average; proofs n
   assert.ok(calls() - before <= 3 * 10, `proofs cost ${calls() - before} hashes`);
 });
 
+test("a proof's right-edge node is hashed once per tree size and range: later proofs against that size hash nothing, and a caller altering one changes no later proof", () => {
+  const { hash, calls } = counting();
+  const tree = new MerkleTree(hash);
+  for (let i = 0; i < MAX; i++) tree.append(LEAVES[i]!);
+  // 299 leaves = 256 + 32 + 8 + 2 + 1: the right edge of leaf 0's path is 43 leaves, four hashes.
+  const size = 299;
+  const first = calls();
+  const proof = tree.inclusionProof(0, size);
+  assert.ok(calls() > first, 'the edge node is computed once');
+  const again = calls();
+  for (let m = 0; m < 256; m += 17) tree.inclusionProof(m, size);
+  assert.equal(calls(), again, 'proofs sharing the edge node hash nothing more');
+  assert.deepEqual(hex(proof), hex(REF.PATH(0, INPUTS.slice(0, size))));
+  proof[proof.length - 1]!.fill(9);
+  assert.deepEqual(hex(tree.inclusionProof(0, size)), hex(REF.PATH(0, INPUTS.slice(0, size))), 'handed out as a copy');
+  for (let m = 0; m < size; m++) assert.deepEqual(hex(tree.inclusionProof(m, size)), hex(REF.PATH(m, INPUTS.slice(0, size))));
+});
+
 test('a tree reopened from its node store at its size continues with identical roots and proofs', () => {
   const store = new MemoryNodeStore();
   const first = new MerkleTree(nodeSha256, { store });

@@ -93,6 +93,56 @@ test('sessions expire at their time and are deleted then; CSRF tokens belong to 
   assert.ok(!accounts.isCsrfTokenValid(other.id, accounts.csrfToken(session.id)));
 });
 
+test('sessions are served from memory once seen: a row removed behind the store by another connection still answers (the store must be the only writer)', (t) => {
+  const { accounts, dir } = store(t);
+  const made = accounts.createSession('raj', 'bearer', 0, 60_000);
+  const stored = accounts.createSession('omar', 'bearer', 0, 60_000);
+  const other = new DatabaseSync(join(dir, ACCOUNTS_FILE));
+  try {
+    other.exec('DELETE FROM sessions');
+  } finally {
+    other.close();
+  }
+  assert.equal((accounts.findSession(made.token, 1) as { username: string }).username, 'raj', 'made here: in memory');
+  assert.equal((accounts.findSession(stored.token, 1) as { username: string }).username, 'omar');
+  assert.ok(Object.isFrozen(accounts.findSession(made.token, 1)), 'shared, so frozen');
+});
+
+test('a cached session is refused at once after logout, after its expiry, and after its user changes passphrase; other users keep theirs', (t) => {
+  const { accounts } = store(t);
+  accounts.activate(addRaj(accounts));
+  const loggedOut = accounts.createSession('raj', 'bearer', 0, 60_000);
+  const a = accounts.createSession('raj', 'bearer', 0, 60_000);
+  const b = accounts.createSession('raj', 'cookie', 0, 60_000);
+  const omar = accounts.createSession('omar', 'bearer', 0, 60_000);
+  const short = accounts.createSession('omar', 'bearer', 0, 100);
+  for (const s of [loggedOut, a, b, omar, short]) assert.notEqual(typeof accounts.findSession(s.token, 1), 'string', 'each read once: now in memory');
+
+  accounts.deleteSession(loggedOut.session.id);
+  assert.equal(accounts.findSession(loggedOut.token, 2), undefined, 'logout');
+  assert.equal(accounts.findSession(short.token, 100), 'expired', 'expiry is judged on every request, cached or not');
+  assert.equal(accounts.findSession(short.token, 100), undefined);
+
+  accounts.changePassphrase('raj', { v: 1, username: 'raj' }, KDF, 'dd'.repeat(32));
+  assert.equal(accounts.findSession(a.token, 3), undefined, 'revoked by the passphrase change');
+  assert.equal(accounts.findSession(b.token, 3), undefined);
+  assert.equal((accounts.findSession(omar.token, 3) as { username: string }).username, 'omar');
+});
+
+test('a new session prunes the expired ones, from the table and from memory', (t) => {
+  const { accounts, dir } = store(t);
+  const old = accounts.createSession('raj', 'bearer', 0, 100);
+  assert.equal(typeof accounts.findSession(old.token, 1), 'object');
+  accounts.createSession('omar', 'bearer', 500, 100);
+  assert.equal(accounts.findSession(old.token, 500), undefined, 'gone, not merely expired');
+  const db = new DatabaseSync(join(dir, ACCOUNTS_FILE), { readOnly: true });
+  try {
+    assert.deepEqual(db.prepare('SELECT username FROM sessions').all().map((r) => r.username), ['omar']);
+  } finally {
+    db.close();
+  }
+});
+
 test('decoy KDF parameters: the node costs, a salt stable per name, unlike other names and other nodes', (t) => {
   const one = store(t).accounts;
   const two = store(t).accounts;

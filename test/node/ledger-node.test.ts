@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, isDhlError } from '../../src/crypto/index.ts';
-import { entryLeafHash, verifyInclusion } from '../../src/ledger/index.ts';
+import { entryLeafHash, parseTx, verifyInclusion } from '../../src/ledger/index.ts';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DB_FILE, LedgerNode, sha256, verifyDataDir } from '../../src/node/index.ts';
@@ -54,6 +54,25 @@ test('an identical resubmission returns the recorded outcome and adds nothing', 
     assert.equal(again.txHash, first.txHash);
     assert.equal(again.seq, first.seq);
     assert.equal(node.head.treeSize, 1);
+  } finally {
+    await node.close();
+  }
+});
+
+test('a transaction\'s place is remembered once logged, never its absence: unknown before its block, found after it, the same place on every later lookup', async () => {
+  const { node, chainId } = await openNode();
+  try {
+    const tx = await new Actor('raj', chainId).register();
+    const { hash } = parseTx(sha256, tx);
+    assert.equal(node.recorded(hash), undefined, 'not in the log yet');
+    const first = await submitNow(node, tx);
+    assert.equal(first.txHash, hash);
+    const found = node.recorded(hash)!;
+    assert.deepEqual({ seq: found.seq, height: found.height, outcome: found.outcome }, { seq: first.seq, height: first.height, outcome: 'OK' }, 'an absence asked about before is not served');
+    await submitNow(node, await new Actor('meera', chainId).register());
+    const later = node.recorded(hash)!;
+    assert.deepEqual({ seq: later.seq, height: later.height, outcome: later.outcome, treeSize: later.treeSize }, { seq: first.seq, height: first.height, outcome: 'OK', treeSize: 2 }, 'its place, against the newer head');
+    verifyInclusion(sha256, later.seq, later.treeSize, entryLeafHash(sha256, { tx: hash, outcome: 'OK' }), later.proof.map((h) => fromHex(h)), fromHex(later.treeRoot));
   } finally {
     await node.close();
   }

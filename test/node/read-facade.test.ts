@@ -193,6 +193,22 @@ test("records: metadata and signed manifests for the owner, the grantee and, for
   assert.throws(() => w.node.reads.record('raj', 'ff'.repeat(16)), refusedWith('RESOURCE_NOT_FOUND'));
 });
 
+test("a new block's state is seen at once: the record raj unlists leaves omar's record read and directory in the first read after its block, and is back once listed again; the answers' values are frozen", async () => {
+  const w = await shared;
+  const seen = w.node.reads.record('omar', w.recordId);
+  assert.equal(seen.access, 'listed');
+  assert.ok(Object.isFrozen(seen.versions[0]!.manifest), 'shared state values go out frozen');
+  assert.equal(w.node.reads.directoryLines('omar', 'raj').lines.length, 1);
+  await w.ok(await w.raj.tx('SetListing', { recordId: w.recordId, listed: false }));
+  assert.throws(() => w.node.reads.record('omar', w.recordId), refusedWith('RESOURCE_NOT_FOUND'));
+  assert.throws(() => w.node.reads.version('omar', w.recordId, 1), refusedWith('RESOURCE_NOT_FOUND'));
+  assert.deepEqual(w.node.reads.directory('omar', 'raj').entries, []);
+  assert.equal(w.node.reads.record('meera', w.recordId).access, 'grant', 'her grant still stands');
+  await w.ok(await w.raj.tx('SetListing', { recordId: w.recordId, listed: true }));
+  assert.equal(w.node.reads.record('omar', w.recordId).listed, true);
+  assert.deepEqual(w.node.reads.directoryLines('omar', 'raj').lines.map((l) => (JSON.parse(l) as { recordId: string }).recordId), [w.recordId]);
+});
+
 test('requests and grants: the parties see them with their status; anyone else sees an empty list', async () => {
   const w = await shared;
   for (const reader of ['raj', 'meera']) {

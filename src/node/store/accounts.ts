@@ -13,11 +13,12 @@
  * bytes made when the file is created; it also derives the decoy KDF salts of
  * unknown users and each session's CSRF token.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DEFAULT_ARGON2ID } from '../../crypto/index.ts';
+import { GenerationalCache } from './generational-cache.ts';
 import { inTransaction } from './schema.ts';
 import { UPLOAD_SCHEMA, UploadRows } from './upload-rows.ts';
 
@@ -94,7 +95,18 @@ export interface FailedLogins {
   lastAt?: number;
 }
 
-const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+const sha256Hex = (text: string) => hash('sha256', text, 'hex');
+
+/**
+ * Live sessions kept in memory, by token hash, so a request's session check
+ * reads no row (the `sessions` table stays the truth; a miss reads it). Every
+ * write that ends a session here drops it from the cache in the same call —
+ * logout, a passphrase change (all of the user's), expiry — so a revoked
+ * session is refused by the next request. Only this process's writes are seen:
+ * this store must be the sessions table's only writer (docs/decisions.md).
+ * Per generation; at most twice this many are held.
+ */
+const SESSION_CACHE_GENERATION = 8_192;
 const newToken = () => randomBytes(32).toString('base64url');
 
 export class AccountStore {
@@ -102,6 +114,8 @@ export class AccountStore {
   private readonly stmt: Record<string, ReturnType<DatabaseSync['prepare']>>;
   /** Who uploaded which blob, quotas, expiry and pins (node/uploads.ts decides). */
   readonly uploads: UploadRows;
+  /** Sessions read or created by this store and not ended since (frozen: callers share them). */
+  private readonly sessions = new GenerationalCache<string, Readonly<Session>>(SESSION_CACHE_GENERATION);
 
   private constructor(private readonly db: DatabaseSync) {
     this.uploads = new UploadRows(db);
@@ -237,7 +251,9 @@ export class AccountStore {
     return inTransaction(this.db, () => {
       const updated = this.stmt.updateVault!.run(JSON.stringify(vault), JSON.stringify(kdf), this.verifier('passphrase', authKey), username);
       if (updated.changes !== 1) throw new RangeError('changePassphrase: no such account');
-      return { sessionsRevoked: Number(this.stmt.deleteSessionsOf!.run(username).changes) };
+      const revoked = Number(this.stmt.deleteSessionsOf!.run(username).changes);
+      this.sessions.deleteWhere((session) => session.username === username);
+      return { sessionsRevoked: revoked };
     });
   }
 
@@ -285,26 +301,38 @@ export class AccountStore {
 
   createSession(username: string, kind: SessionKind, now: number, ttlMs: number): { token: string; session: Session } {
     this.stmt.pruneSessions!.run(now);
+    this.sessions.deleteWhere((session) => session.expiresAt <= now);
     const token = newToken();
-    const session: Session = { id: sha256Hex(token), username, kind, createdAt: now, expiresAt: now + ttlMs };
+    const session: Session = Object.freeze({ id: sha256Hex(token), username, kind, createdAt: now, expiresAt: now + ttlMs });
     this.stmt.insertSession!.run(session.id, username, kind, now, session.expiresAt);
+    this.sessions.set(session.id, session);
     return { token, session };
   }
 
-  /** The live session of a token; an expired one is deleted and reported as such. */
-  findSession(token: string, now: number): Session | 'expired' | undefined {
+  /**
+   * The live session of a token (from memory when this store has seen it, else
+   * its row); an expired one is deleted and reported as such. A token that
+   * names no session is not remembered: a later session is read when made.
+   */
+  findSession(token: string, now: number): Readonly<Session> | 'expired' | undefined {
     const id = sha256Hex(token);
-    const row = this.stmt.session!.get(id) as { username: string; kind: SessionKind; created_at: number; expires_at: number } | undefined;
-    if (!row) return undefined;
-    if (row.expires_at <= now) {
-      this.stmt.deleteSession!.run(id);
+    let session = this.sessions.get(id);
+    if (session === undefined) {
+      const row = this.stmt.session!.get(id) as { username: string; kind: SessionKind; created_at: number; expires_at: number } | undefined;
+      if (!row) return undefined;
+      session = Object.freeze({ id, username: row.username, kind: row.kind, createdAt: row.created_at, expiresAt: row.expires_at });
+      this.sessions.set(id, session);
+    }
+    if (session.expiresAt <= now) {
+      this.deleteSession(id);
       return 'expired';
     }
-    return { id, username: row.username, kind: row.kind, createdAt: row.created_at, expiresAt: row.expires_at };
+    return session;
   }
 
   deleteSession(id: string): void {
     this.stmt.deleteSession!.run(id);
+    this.sessions.delete(id);
   }
 
   /** The CSRF token of a cookie session: derived, so nothing more is stored. */

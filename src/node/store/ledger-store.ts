@@ -6,7 +6,7 @@
  */
 import type { StateView } from '../../contract/index.ts';
 import type { BlockHeader, ChainHead, Genesis, MerkleTree, ParsedTx, SignedAttestation, StateWrite, TxHeader } from '../../ledger/index.ts';
-import type { AuditRow, DirectoryChange, DirectoryPage } from '../derived-rows.ts';
+import type { AuditRow, DirectoryChange, DirectoryLines, DirectoryPage } from '../derived-rows.ts';
 
 /** One log entry of a block: the transaction as admitted or parsed, and its outcome code. */
 export interface CommittedEntry {
@@ -93,6 +93,8 @@ export interface LedgerStore {
    * not yet: what the next block executes against.
    */
   readonly state: StateView;
+  /** The same state with its values shared and frozen, for readers that never change them (the read facade). */
+  readonly sharedState: StateView;
   /** The log's Merkle tree after the last block handed to `append`; the executor appends the next block's leaves to it. */
   readonly tree: MerkleTree;
   /** The head of the last block handed to `append`. */
@@ -137,6 +139,8 @@ export interface LedgerStore {
   audit(subject: string, query: AuditQuery): EntryRow[];
   /** One page of a patient's directory rows, in chart order (authorisation is the caller's). */
   directoryPage(patient: string, own: boolean, page: { after?: number; limit?: number }): DirectoryPage;
+  /** The same page as the index's stored lines, unparsed. */
+  directoryLines(patient: string, own: boolean, page: { after?: number; limit?: number }): DirectoryLines;
   /** A stored blob's row. */
   blob(cipherRoot: string): BlobRow | undefined;
   /** Records a stored blob's chunks, durably. */

@@ -8,19 +8,29 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { canonicalJson, fromHex, toHex, type SyncHash } from '../../crypto/index.ts';
-import type { Json } from '../../contract/index.ts';
+import type { Json, StateView } from '../../contract/index.ts';
 import {
   chainIdOf, initialStateDigest, MerkleTree, parseGenesis, rootOf, type BlockHeader, type ChainHead, type Genesis, type SignedAttestation, type TxHeader,
 } from '../../ledger/index.ts';
 import { nodeError } from '../errors.ts';
-import { DIRECTORY_PAGE_MAX, type DirectoryPage } from '../derived-rows.ts';
+import { DIRECTORY_PAGE_MAX, type DirectoryLines, type DirectoryPage } from '../derived-rows.ts';
 import { checkAtOpen, inTransaction, openDatabase, SCHEMA_VERSION, storageError } from './schema.ts';
 import { MERKLE_NODE_INSERT, SqliteMerkleStore, SqliteStateView } from './sqlite-stores.ts';
+import { GenerationalCache } from './generational-cache.ts';
 import { SqliteWriter, WriteBatch, type WriterStats } from './writer.ts';
 import type { AuditQuery, BlobRow, BlockCommit, EntryRow, LedgerStore, LoggedTx, StoredBlock } from './ledger-store.ts';
 
 /** State rows kept parsed-ready in memory, per cache generation (two generations). */
 const STATE_CACHE_GENERATION = 32_768;
+/** State values kept parsed and frozen for the read facade, per generation (two generations). */
+const SHARED_STATE_GENERATION = 8_192;
+/** Durable transactions' places kept in memory, per generation (two generations). */
+const LOGGED_GENERATION = 16_384;
+/**
+ * Merkle nodes of the upper levels held in memory (32 bytes each: 32 MiB): the
+ * whole tree up to ~500 k entries; at 10 M entries, every level from 5 up.
+ */
+const MERKLE_MEMORY_NODES = 1 << 20;
 /** Blocks whose transaction hashes `isLogged` answers from memory (at least this many, at most twice). */
 const RECENT_BLOCKS = 64;
 
@@ -119,6 +129,8 @@ export class SqliteLedgerStore implements LedgerStore {
   private built: { head: ChainHead; position: number };
   private durable: ChainHead;
   private durableCount = 0;
+  /** `logged` answers found (a logged transaction's place and outcome never change), frozen. */
+  private readonly loggedTxs = new GenerationalCache<string, LoggedTx>(LOGGED_GENERATION);
   /** Hashes of the transactions in blocks handed to `append` and not yet durable. */
   private readonly unwritten = new Set<string>();
   /** Hashes of the transactions of the last RECENT_BLOCKS or more durable blocks. */
@@ -140,6 +152,8 @@ export class SqliteLedgerStore implements LedgerStore {
       blockTime: db.prepare('SELECT time, first_seq FROM blocks WHERE height = ?'),
       blob: db.prepare('SELECT cipher_root, stored_size, chunk_size, chunk_hashes FROM blobs WHERE cipher_root = ?'),
     };
+    this.read.directoryAll.setReturnArrays(true);
+    this.read.directoryListed.setReturnArrays(true);
     const last = db.prepare('SELECT header, hash, order_position FROM blocks ORDER BY height DESC LIMIT 1').get() as
       | { header: string; hash: string; order_position: number }
       | undefined;
@@ -154,8 +168,9 @@ export class SqliteLedgerStore implements LedgerStore {
       this.built = { head, position: 0 };
     }
     this.durable = this.built.head;
-    this.state = new SqliteStateView(db, { cacheGeneration: STATE_CACHE_GENERATION });
-    this.merkle = new SqliteMerkleStore(db, { deferred: true });
+    this.state = new SqliteStateView(db, { cacheGeneration: STATE_CACHE_GENERATION, sharedGeneration: SHARED_STATE_GENERATION });
+    this.merkle = new SqliteMerkleStore(db, { deferred: true, memoryNodes: MERKLE_MEMORY_NODES });
+    this.merkle.holdUpperLevels(this.built.head.treeSize);
     this.merkle.height = this.built.head.height + 1;
     this.tree = new MerkleTree(hash, { store: this.merkle, size: this.built.head.treeSize });
     this.writer = new SqliteWriter(path, { traceFd: options.traceWritesToFd });
@@ -186,6 +201,10 @@ export class SqliteLedgerStore implements LedgerStore {
     } catch (err) {
       throw storageError(err, this.file);
     }
+  }
+
+  get sharedState(): StateView {
+    return this.state.shared;
   }
 
   get builtHead(): ChainHead {
@@ -270,7 +289,13 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   logged(txHash: string): LoggedTx | undefined {
-    return this.guard(() => this.read.entryByHash.get(txHash) as LoggedTx | undefined);
+    const known = this.loggedTxs.get(txHash);
+    if (known) return known;
+    const row = this.guard(() => this.read.entryByHash.get(txHash) as LoggedTx | undefined);
+    if (!row) return undefined;
+    const logged: LoggedTx = Object.freeze({ seq: row.seq, height: row.height, outcome: row.outcome });
+    this.loggedTxs.set(txHash, logged);
+    return logged;
   }
 
   blockHashAt(height: number): string | undefined {
@@ -356,14 +381,21 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   directoryPage(patient: string, own: boolean, page: { after?: number; limit?: number }): DirectoryPage {
+    const { lines, next } = this.directoryLines(patient, own, page);
+    const entries = lines.map((line) => JSON.parse(line) as DirectoryPage['entries'][number]);
+    return next === undefined ? { entries } : { entries, next };
+  }
+
+  directoryLines(patient: string, own: boolean, page: { after?: number; limit?: number }): DirectoryLines {
     return this.guard(() => {
       const limit = Math.max(1, Math.min(DIRECTORY_PAGE_MAX, Math.floor(page.limit ?? 100)));
       const after = Math.floor(page.after ?? -1);
-      const rows = (own ? this.read.directoryAll : this.read.directoryListed).all(patient, after, limit + 1) as { chart_index: number; entry: string }[];
+      // Rows as [chart_index, entry] arrays: a page of 100 is read a third faster than as objects.
+      const rows = (own ? this.read.directoryAll : this.read.directoryListed).all(patient, after, limit + 1) as unknown as [number, string][];
       const more = rows.length > limit;
       if (more) rows.pop();
-      const entries = rows.map((r) => JSON.parse(r.entry) as DirectoryPage['entries'][number]);
-      return more ? { entries, next: rows[rows.length - 1]!.chart_index } : { entries };
+      const lines = rows.map((r) => r[1]);
+      return more ? { lines, next: rows[rows.length - 1]![0] } : { lines };
     });
   }
 
