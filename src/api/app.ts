@@ -20,6 +20,7 @@ import { dataDirPort, DEFAULT_KDF_COSTS, type Accounts, type KdfCosts, type Node
 import { routeHandlers, type Handler } from './routes.ts';
 import { Sessions, type Clock } from './sessions.ts';
 import { FirstRun } from './setup.ts';
+import { isSpaRoute, registerWebApp, sendSpaIndex } from './web-app.ts';
 
 export interface AppOptions {
   dataDir: string;
@@ -44,6 +45,8 @@ export interface AppOptions {
   /** Fastify's logger option (pino): tests pass a stream to read what was logged. */
   logger?: FastifyServerOptions['logger'];
   node?: NodeOptions;
+  /** The built web app (web/dist) to serve at `/`; without it the node serves the API only. */
+  web?: { root: string };
 }
 
 export interface DhlApp {
@@ -51,13 +54,19 @@ export interface DhlApp {
   /** The one-time setup token while the node awaits set-up (print it in the setup link's fragment). */
   setupToken?: string;
   setup: FirstRun;
+  /** Whether the web app is served at `/`. */
+  webApp: boolean;
 }
 
 const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
 const CHALLENGE_TTL_MS = 2 * 60 * 1000;
 const DEFAULT_RATE_LIMIT = { max: 30, windowMs: 60_000 };
 
-/** Everything the page may load: our own scripts and styles, WebAssembly for Argon2id (hash-wasm), nothing inline. */
+/**
+ * Everything the page may load: our own scripts and styles, WebAssembly for
+ * Argon2id (hash-wasm), nothing inline; frames only from blob: URLs (a
+ * decrypted record, viewed in a sandboxed frame without scripts).
+ */
 export const CONTENT_SECURITY_POLICY = Object.freeze({
   defaultSrc: ["'none'"],
   scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
@@ -66,6 +75,7 @@ export const CONTENT_SECURITY_POLICY = Object.freeze({
   fontSrc: ["'self'"],
   connectSrc: ["'self'"],
   workerSrc: ["'self'"],
+  frameSrc: ['blob:'],
   manifestSrc: ["'self'"],
   baseUri: ["'none'"],
   formAction: ["'none'"],
@@ -91,6 +101,7 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
   const sessions = new Sessions({ accounts, clock, ttlMs: o.sessionTtlMs ?? SESSION_TTL_MS, origins, secure: o.tls });
   const login = new Login({ accounts, clock, ledger: () => setup.ledger(), kdf, origins, challengeTtlMs: o.challengeTtlMs ?? CHALLENGE_TTL_MS });
 
+  let webApp = false;
   const app = Fastify({
     ...(o.https ? { https: o.https } : {}),
     logger: o.logger ?? true,
@@ -152,8 +163,10 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
     await app.register(fastifySwaggerUi, { routePrefix: '/v1/docs', staticCSP: false });
 
     app.setErrorHandler(handleError);
-    app.setNotFoundHandler((_request, reply) => {
-      reply.code(404).send({ code: 'ROUTE_NOT_FOUND', message: 'no such route' });
+    webApp = o.web ? await registerWebApp(app, o.web.root) : false;
+    app.setNotFoundHandler((request, reply) => {
+      if (webApp && isSpaRoute(request)) return sendSpaIndex(reply);
+      return reply.code(404).send({ code: 'ROUTE_NOT_FOUND', message: 'no such route' });
     });
 
     app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -165,7 +178,7 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
     await app.close();
     throw err;
   }
-  return { app, setup, ...(started.token ? { setupToken: started.token } : {}) };
+  return { app, setup, webApp, ...(started.token ? { setupToken: started.token } : {}) };
 }
 
 function statusOf(setup: FirstRun, kdf: KdfCosts) {

@@ -1,0 +1,36 @@
+/**
+ * What a person reads when something fails: the node's and the client's
+ * error codes in plain words. Unknown codes show the error's own message
+ * (which names fields and ids, never content: STYLE 6).
+ */
+import { isDhlError } from '../../src/client/index.ts';
+
+const PLAIN: Record<string, string> = {
+  LOGIN_FAILED: 'The username or passphrase is wrong. Failed attempts are counted and shown to the account’s owner at their next login.',
+  LOGIN_CHALLENGE_REFUSED: 'The node’s login challenge names another chain, user or origin: this browser did not sign it.',
+  LOGIN_CHALLENGE_FAILED: 'The login took too long or was already used: please try again.',
+  VAULT_OPEN_FAILED: 'The key vault did not open with this passphrase.',
+  USERNAME_TAKEN: 'This username is already registered: choose another one.',
+  REGISTRATION_NOT_ACCEPTED: 'The ledger did not accept this registration (the name may have just been taken): choose another one.',
+  NODE_AWAITING_SETUP: 'This node is not set up yet: an administrator must first open the setup link the node printed.',
+  SETUP_TOKEN_INVALID: 'This setup link is wrong or no longer valid (the node prints a new one when it restarts).',
+  SETUP_COMPLETE: 'This node is already set up: log in instead.',
+  SETUP_ADMINS_COMPLETE: 'Every administrator the set-up expects has already joined.',
+  SETUP_ADMIN_KEYS_DIFFER: 'This administrator already joined from another browser or before a reload, with other keys: use that browser, or restart the node and begin again.',
+  SETUP_GENESIS_REFUSED: 'The genesis the node built does not match this browser’s keys: nothing was signed. Do not use this node.',
+  SESSION_EXPIRED: 'Your session has ended: please log in again.',
+  SESSION_REQUIRED: 'Please log in.',
+  RATE_LIMITED: 'Too many attempts from this address: wait a minute and try again.',
+  CHAIN_CHANGED: 'This node now names a different ledger (chain id) than the one this browser knows it by: not logging in. Ask your administrator.',
+  NODE_OVERLOADED: 'The node is busy: please try again in a moment.',
+};
+
+export function messageOf(err: unknown): string {
+  if (isDhlError(err)) return PLAIN[err.code] ?? `${err.message} (${err.code})`;
+  if (err instanceof TypeError && /fetch/i.test(err.message)) return 'The node could not be reached: check the connection and try again.';
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function codeOf(err: unknown): string | undefined {
+  return isDhlError(err) ? err.code : undefined;
+}
