@@ -1,0 +1,58 @@
+/**
+ * A proxy in front of the node that keeps every request body as it left the
+ * browser (issue 21): the browser talks only to the proxy, so what it sees
+ * is everything the page sent, service-worker requests included (which
+ * `page.route` would miss). The node is told the proxy's URL as its public
+ * URL, so the origin the page signs at login is the proxy's.
+ */
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+
+export interface Captured {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface CaptureProxy {
+  url: string;
+  /** Every request so far, in arrival order. */
+  captured: Captured[];
+  /** Where to forward; set once the node listens. */
+  target(url: string): void;
+}
+
+export async function startCaptureProxy(t: TestContext): Promise<CaptureProxy> {
+  let target: URL | undefined;
+  const captured: Captured[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      captured.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      if (!target) {
+        res.writeHead(503).end();
+        return;
+      }
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.writeHead(502).end());
+      upstream.end(body);
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  t.after(() => new Promise<void>((done) => {
+    server.closeAllConnections();
+    server.close(() => done());
+  }));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, captured, target: (url) => (target = new URL(url)) };
+}
