@@ -12,6 +12,7 @@ import { ApiClient } from '../../src/client/api-client.ts';
 import { register } from '../../src/client/account.ts';
 import { completeSetup } from '../api/helpers.ts';
 import { Screenshots, startBrowser } from './browser.ts';
+import { assertNoLeaks } from './leaks.ts';
 import { startWebNode } from './web-node.ts';
 
 const ADMIN = { username: 'ines', passphrase: 'ines correct horse battery' };
@@ -53,7 +54,7 @@ test('an admin sets the node up from the setup link, and a patient registers, lo
   await admin.getByRole('button', { name: 'Sign my registration' }).click();
   await admin.getByRole('heading', { name: 'Your recovery key' }).waitFor();
   await shots.take(admin, 'setup-recovery-key');
-  await keepRecoveryKey(admin);
+  const adminRecovery = await keepRecoveryKey(admin);
   await admin.getByRole('heading', { name: `Welcome, ${ADMIN.username}` }).waitFor();
   await shots.take(admin, 'admin-account');
   const status = await (await fetch(`${web.url}/v1/status`)).json() as { setup: string; chainId: string };
@@ -69,7 +70,7 @@ test('an admin sets the node up from the setup link, and a patient registers, lo
   await raj.getByRole('button', { name: 'I have kept it' }).click();
   await raj.getByText('That is not the recovery key shown above').waitFor();
   await shots.take(raj, 'register-recovery-key-wrong');
-  await keepRecoveryKey(raj);
+  const rajRecovery = await keepRecoveryKey(raj);
   await raj.getByRole('heading', { name: `Welcome, ${RAJ.username}` }).waitFor();
   await shots.take(raj, 'raj-account');
 
@@ -87,6 +88,8 @@ test('an admin sets the node up from the setup link, and a patient registers, lo
   assert.match((await raj.getByTestId('failed-logins').textContent())!, /1 failed attempt/);
   await shots.take(raj, 'login-failed-attempts-shown');
   assert.deepEqual(problems, [], 'no uncaught error and no CSP violation in any page');
+  const secrets = [ADMIN.passphrase, RAJ.passphrase, 'not the passphrase at all', adminRecovery, rajRecovery];
+  assertNoLeaks(web.proxy.captured, { never: [...secrets, ...secrets.slice(3).map((k) => k.replaceAll('-', ''))] });
 });
 
 test('the keys are cleared and the session ended after the idle timeout, and by a reload', async (t) => {
