@@ -13,27 +13,11 @@ import { register } from '../../src/client/account.ts';
 import { completeSetup } from '../api/helpers.ts';
 import { Screenshots, startBrowser } from './browser.ts';
 import { assertNoLeaks } from './leaks.ts';
+import { field, fillAccountForm, keepRecoveryKey } from './steps.ts';
 import { startWebNode } from './web-node.ts';
 
 const ADMIN = { username: 'ines', passphrase: 'ines correct horse battery' };
 const RAJ = { username: 'raj', passphrase: 'raj fevers staple orbit' };
-
-/** A form field by its label (Mantine marks a required one with an asterisk). */
-const field = (page: Page, label: string) => page.getByLabel(new RegExp(`^${label}\\s*\\*?$`));
-
-async function fillAccountForm(page: Page, u: { username: string; passphrase: string }) {
-  await field(page, 'Username').fill(u.username);
-  await field(page, 'Passphrase').fill(u.passphrase);
-  await field(page, 'Passphrase again').fill(u.passphrase);
-}
-
-async function keepRecoveryKey(page: Page) {
-  const key = (await page.getByTestId('recovery-key').textContent())!.trim();
-  assert.match(key, /^[0-9A-Z]{4}(-[0-9A-Z]{1,4}){12}$/);
-  await field(page, 'Type the recovery key back').fill(key);
-  await page.getByRole('button', { name: 'I have kept it' }).click();
-  return key;
-}
 
 test('an admin sets the node up from the setup link, and a patient registers, logs in, logs out, in Chromium', async (t) => {
   const web = await startWebNode(t);
