@@ -62,8 +62,12 @@ function devtoolsUrl(child: ChildProcess): Promise<string> {
 export async function startBrowser(t: TestContext): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run bash scripts/setup-system.sh (as root it installs Debian's chromium; otherwise it prints the command)`);
   const profile = mkdtempSync(join(tmpdir(), 'dhl-chromium-'));
-  const child = spawn(CHROMIUM, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', 'about:blank'], {
+  // Chromium's own scratch (org.chromium.Chromium.*) goes inside the profile, so removing the profile removes it too.
+  const scratch = join(profile, 'tmp');
+  mkdirSync(scratch);
+  const child = spawn(CHROMIUM, [...CHROMIUM_FLAGS, `--user-data-dir=${join(profile, 'profile')}`, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', 'about:blank'], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, TMPDIR: scratch },
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const stop = async () => {
