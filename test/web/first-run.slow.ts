@@ -76,7 +76,7 @@ test('an admin sets the node up from the setup link, and a patient registers, lo
   assertNoLeaks(web.proxy.captured, { never: [...secrets, ...secrets.slice(3).map((k) => k.replaceAll('-', ''))] });
 });
 
-test('the keys are cleared and the session ended after the idle timeout, and by a reload', async (t) => {
+test('the keys are cleared and the session ended after the idle timeout, and by a reload; a changed chain id is refused', async (t) => {
   const web = await startWebNode(t, { admins: 2 });
   await completeSetup(web.node);
   await register(new ApiClient({ baseUrl: web.node.node.url }), { ...RAJ, now: Date.now() });
@@ -113,5 +113,16 @@ test('the keys are cleared and the session ended after the idle timeout, and by 
   await again.getByText('The page was reloaded, which clears your keys').waitFor();
   assert.equal(await sessionStatus(again), 401, 'the session the reload left behind was ended');
   await shots.take(again, 'reload-locked');
+
+  // A browser that knows this node by another chain id refuses to log in (trust on first use, then pinned).
+  const pinned = await (await context('raj-pinned')).newPage();
+  await pinned.goto(`${web.url}/login`);
+  await pinned.evaluate(() => localStorage.setItem('dhl.trustedChain', 'f'.repeat(64)));
+  await field(pinned, 'Username').fill(RAJ.username);
+  await field(pinned, 'Passphrase').fill(RAJ.passphrase);
+  await pinned.getByRole('button', { name: 'Log in' }).click();
+  await pinned.getByText('This node now names a different ledger').waitFor();
+  assert.equal(await sessionStatus(pinned), 401, 'nothing was signed: no session');
+  await shots.take(pinned, 'chain-changed-refused');
   assert.deepEqual(problems, []);
 });
