@@ -126,3 +126,42 @@ test('the keys are cleared and the session ended after the idle timeout, and by 
   await shots.take(pinned, 'chain-changed-refused');
   assert.deepEqual(problems, []);
 });
+
+test('two first admins set the node up from two browsers: the first waits for the second, both check the same genesis', async (t) => {
+  const web = await startWebNode(t, { admins: 2 });
+  const { context, problems } = await startBrowser(t);
+  const shots = new Screenshots('two-admins');
+  const GRACE = { username: 'grace', passphrase: 'grace staple orbit lantern' };
+  const ines = await (await context('ines')).newPage();
+  const grace = await (await context('grace')).newPage();
+
+  await ines.goto(web.setupLink());
+  await fillAccountForm(ines, ADMIN);
+  await ines.getByRole('button', { name: 'Generate my keys and join' }).click();
+  await ines.getByText('1 of 2 administrators have joined').waitFor();
+  await shots.take(ines, 'first-admin-waits');
+
+  await grace.goto(web.setupLink());
+  await fillAccountForm(grace, GRACE);
+  await grace.getByRole('button', { name: 'Generate my keys and join' }).click();
+  await grace.getByRole('heading', { name: 'Check the new ledger' }).waitFor();
+  await ines.getByRole('heading', { name: 'Check the new ledger' }).waitFor();
+  const chainIds = await Promise.all([ines, grace].map(async (p) => (await p.getByTestId('chain-id').textContent())!.trim()));
+  assert.equal(chainIds[0], chainIds[1], 'both browsers computed the same chain id');
+  for (const p of [ines, grace]) {
+    for (const name of [ADMIN.username, GRACE.username]) await p.getByLabel(`${name} signing key fingerprint`).waitFor();
+  }
+  await shots.take(grace, 'second-admin-checks-genesis');
+
+  await ines.getByRole('button', { name: 'Sign my registration' }).click();
+  await keepRecoveryKey(ines);
+  await ines.getByText('Waiting for the other administrators to sign their registrations').waitFor();
+  await shots.take(ines, 'first-admin-waits-for-block-1');
+  await grace.getByRole('button', { name: 'Sign my registration' }).click();
+  await keepRecoveryKey(grace);
+  await grace.getByRole('heading', { name: `Welcome, ${GRACE.username}` }).waitFor();
+  await ines.getByRole('heading', { name: `Welcome, ${ADMIN.username}` }).waitFor();
+  const status = await (await fetch(`${web.url}/v1/status`)).json() as { setup: string; chainId: string };
+  assert.deepEqual([status.setup, status.chainId], ['complete', chainIds[0]]);
+  assert.deepEqual(problems, []);
+});
