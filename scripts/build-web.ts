@@ -33,12 +33,12 @@ function* files(path: string): Generator<string> {
   }
 }
 
-/** SHA-256 over every input file's path and bytes, in a fixed order. */
-export function sourceHash(): string {
+/** SHA-256 over every input file's path and bytes, in a fixed order (of a checkout at `root`). */
+export function sourceHash(root = ROOT): string {
   const h = createHash('sha256');
   for (const input of INPUTS) {
-    for (const file of files(join(ROOT, input))) {
-      const rel = relative(ROOT, file).split(sep).join('/');
+    for (const file of files(join(root, input))) {
+      const rel = relative(root, file).split(sep).join('/');
       const bytes = readFileSync(file);
       h.update(`${rel}\0${bytes.length}\0`);
       h.update(bytes);
