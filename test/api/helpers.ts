@@ -68,6 +68,8 @@ export interface TestNodeOptions {
   logs?: LogSink;
   /** The URL clients use when something sits in front (the browser tests' capturing proxy). */
   publicUrl?: string;
+  /** The API's clock (default: a new ManualClock at now). */
+  clock?: ManualClock;
 }
 
 /** The fixture key pairs of a TEST-ONLY user (private halves extractable, as a vault needs). */
@@ -90,7 +92,7 @@ export async function startTestNode(t: TestContext, o: TestNodeOptions = {}): Pr
   }
   const logs = o.logs ?? new LogSink();
   const out: string[] = [];
-  const clock = new ManualClock();
+  const clock = o.clock ?? new ManualClock();
   let started: RunningNode;
   try {
     started = await startNode({
