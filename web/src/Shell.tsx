@@ -2,9 +2,10 @@
 import { Alert, Anchor, Button, Container, Group, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Suspense } from 'react';
-import { Link, Outlet, useLocation } from 'react-router';
+import { Link, NavLink, Outlet, useLocation } from 'react-router';
 import { Loading } from './components/States.tsx';
-import { lock } from './session/keyring.ts';
+import { lock, type Unlocked } from './session/keyring.ts';
+import { useMe } from './session/use-me.ts';
 import { pageApi } from './session/login-flow.ts';
 import { useIdleLock, useUnlocked } from './session/use-session.ts';
 
@@ -27,13 +28,7 @@ export function Shell() {
             </Anchor>
             {unlocked ? (
               <Group gap="sm">
-                <nav aria-label="main">
-                  <Group gap="sm">
-                    <Anchor component={Link} to="/account">
-                      Account
-                    </Anchor>
-                  </Group>
-                </nav>
+                <MainNav unlocked={unlocked} />
                 <Text size="sm" aria-label="logged in as">
                   {unlocked.username}
                 </Text>
@@ -56,5 +51,28 @@ export function Shell() {
         </Suspense>
       </Container>
     </>
+  );
+}
+
+/** The pages this user has: everyone's own records and requests; a doctor's directory, requests and shared records; an admin's enrolment. */
+function MainNav({ unlocked }: { unlocked: Unlocked }) {
+  const { roles } = useMe(unlocked);
+  const links: [string, string][] = [
+    ['/records', 'My records'],
+    ['/requests', 'Requests for me'],
+    ...(roles.doctorOrg ? ([['/directory', 'Directory'], ['/my-requests', 'My requests'], ['/shared', 'Shared with me']] as [string, string][]) : []),
+    ...(roles.adminOrg ? ([['/admin/enrol', 'Enrol doctors']] as [string, string][]) : []),
+    ['/account', 'Account'],
+  ];
+  return (
+    <nav aria-label="main">
+      <Group gap="sm">
+        {links.map(([to, label]) => (
+          <Anchor key={to} component={NavLink} to={to}>
+            {label}
+          </Anchor>
+        ))}
+      </Group>
+    </nav>
   );
 }

@@ -14,6 +14,12 @@ const SetupPage = lazy(() => import('./pages/SetupPage.tsx'));
 const RegisterPage = lazy(() => import('./pages/RegisterPage.tsx'));
 const LoginPage = lazy(() => import('./pages/LoginPage.tsx'));
 const AccountPage = lazy(() => import('./pages/AccountPage.tsx'));
+const RecordsPage = lazy(() => import('./pages/patient/RecordsPage.tsx'));
+const IncomingRequestsPage = lazy(() => import('./pages/patient/IncomingRequestsPage.tsx'));
+const DirectoryPage = lazy(() => import('./pages/doctor/DirectoryPage.tsx'));
+const MyRequestsPage = lazy(() => import('./pages/doctor/MyRequestsPage.tsx'));
+const SharedWithMePage = lazy(() => import('./pages/doctor/SharedWithMePage.tsx'));
+const EnrolDoctorPage = lazy(() => import('./pages/admin/EnrolDoctorPage.tsx'));
 
 /** A page that needs the keys: without them (a new page, a lock), the login page. */
 function withKeys(Page: ComponentType<{ unlocked: Unlocked }>) {
@@ -65,6 +71,12 @@ export const router = createBrowserRouter([
       { path: 'register', element: <RegisterPage /> },
       { path: 'login', element: <LoginPage /> },
       { path: 'account', Component: withKeys(AccountPage) },
+      { path: 'records', Component: withKeys(RecordsPage) },
+      { path: 'requests', Component: withKeys(IncomingRequestsPage) },
+      { path: 'directory', Component: withKeys(DirectoryPage) },
+      { path: 'my-requests', Component: withKeys(MyRequestsPage) },
+      { path: 'shared', Component: withKeys(SharedWithMePage) },
+      { path: 'admin/enrol', Component: withKeys(EnrolDoctorPage) },
       { path: '*', element: <NotFound /> },
     ],
   },
