@@ -114,7 +114,7 @@ function RequestForm({ unlocked, asking, onDone }: { unlocked: Unlocked; asking:
             Request access to {asking.title}
           </Title>
           <Text size="sm">{asking.patient} sees the purpose and the duration, and the request is recorded in the ledger.</Text>
-          <Textarea label="Purpose" description="Why you need this record." value={purpose} onChange={(e) => setPurpose(e.currentTarget.value)} required maxLength={1000} autosize minRows={2} />
+          <Textarea label="Purpose" description="Why you need access: the patient reads it when deciding." value={purpose} onChange={(e) => setPurpose(e.currentTarget.value)} required maxLength={1000} autosize minRows={2} />
           <NumberInput label="Duration (days)" value={days} onChange={setDays} min={1} max={366} allowDecimal={false} required error={daysError} />
           <Group>
             <Button type="submit" loading={send.isPending} disabled={!purpose.trim()}>
