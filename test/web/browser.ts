@@ -112,9 +112,10 @@ export class Screenshots {
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true });
   }
-  async take(page: Page, step: string): Promise<string> {
+  /** The whole page; with `viewport`, what is on screen (a frame's own document shows only there, not in a full-page capture). */
+  async take(page: Page, step: string, o: { viewport?: boolean } = {}): Promise<string> {
     const path = join(this.dir, `${String(++this.n).padStart(2, '0')}-${step}.png`);
-    await page.screenshot({ path, fullPage: true });
+    await page.screenshot({ path, fullPage: !o.viewport });
     return path;
   }
 }

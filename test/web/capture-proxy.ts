@@ -22,17 +22,29 @@ export interface CaptureProxy {
   captured: Captured[];
   /** Where to forward; set once the node listens. */
   target(url: string): void;
+  /**
+   * Holds the requests that match (they are captured, not forwarded) until
+   * `drop` cuts them off: a network that stops mid-transfer, at a chosen place.
+   */
+  hold(match: (c: Captured) => boolean): { firstHeld: Promise<void>; drop(): void };
 }
 
 export async function startCaptureProxy(t: TestContext): Promise<CaptureProxy> {
   let target: URL | undefined;
   const captured: Captured[] = [];
+  let holding: { match: (c: Captured) => boolean; cut: (() => void)[]; onHeld: () => void } | undefined;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      captured.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const c: Captured = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+      captured.push(c);
+      if (holding?.match(c)) {
+        holding.cut.push(() => req.socket.destroy());
+        holding.onHeld();
+        return;
+      }
       if (!target) {
         res.writeHead(503).end();
         return;
@@ -54,5 +66,22 @@ export async function startCaptureProxy(t: TestContext): Promise<CaptureProxy> {
     server.close(() => done());
   }));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, captured, target: (url) => (target = new URL(url)) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    captured,
+    target: (url) => (target = new URL(url)),
+    hold: (match) => {
+      let onHeld = () => {};
+      const firstHeld = new Promise<void>((resolve) => (onHeld = resolve));
+      const h = { match, cut: [] as (() => void)[], onHeld: () => onHeld() };
+      holding = h;
+      return {
+        firstHeld,
+        drop: () => {
+          if (holding === h) holding = undefined;
+          for (const cut of h.cut.splice(0)) cut();
+        },
+      };
+    },
+  };
 }

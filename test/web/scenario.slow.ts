@@ -1,23 +1,39 @@
 /**
  * DESIGN §1's scenario in real Chromium (issue 21), one browser context each
  * for the admin, raj and meera, behind the proxy that keeps every request
- * body the browser sent: set-up, register, enrol, request, review with the
- * doctor's proven keys, deny. Screenshots of each step under
- * test-artifacts/web/scenario/.
+ * body the browser sent: set-up, register, enrol, upload (a file chosen and
+ * one dropped), list, request, review with the doctor's proven keys, deny,
+ * request again, approve with duration and scopes, verify, view — an SVG
+ * carrying a script among them, which must run no script. Screenshots of
+ * each step under test-artifacts/web/scenario/.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Frame, Page } from 'playwright-core';
 import { Screenshots, startBrowser } from './browser.ts';
 import { assertNoLeaks } from './leaks.ts';
-import { field, open, registerAt, setUpNode } from './steps.ts';
+import { dropFile, field, open, registerAt, setUpNode } from './steps.ts';
 import { startWebNode } from './web-node.ts';
 
 const ADMIN = { username: 'ines', passphrase: 'ines correct horse battery' };
 const RAJ = { username: 'raj', passphrase: 'raj fevers staple orbit' };
 const MEERA = { username: 'meera', passphrase: 'meera lantern quartz river' };
 const PURPOSE = 'Follow-up of the fevers in March';
+/** Markers that must never leave the browser in the clear: file contents and file names. Titles only inside a manifest. */
+const FEVERS = { name: 'fevers-namemarker-3c1d.txt', mimeType: 'text/plain', buffer: Buffer.from('Temperature 39.2 C, 3 days. CONTENTMARKER-fevers-9b2e\n'.repeat(40)) };
+const SVG_SCRIPT_MARKER = 'svg-script-ran-5e7a';
+const SCAN = {
+  name: 'scan-namemarker-81aa.svg',
+  mimeType: 'image/svg+xml',
+  buffer: Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="120"><rect width="320" height="120" fill="#2b8a3e"/>` +
+      `<text x="16" y="64" fill="white" font-size="20">CONTENTMARKER-scan-77d0</text>` +
+      `<script>document.documentElement.setAttribute('data-ran','yes');fetch('/${SVG_SCRIPT_MARKER}');parent.postMessage('${SVG_SCRIPT_MARKER}','*')</script></svg>`,
+  ),
+};
+const TITLES = { fevers: 'Fevers TITLEMARK-a1', scan: 'Scan TITLEMARK-b2' };
 
-test('the scenario in the browser: set-up, register, enrol, request with purpose and duration, review with the proven fingerprint, deny, the empty lists', async (t) => {
+test('the scenario in the browser: set-up, register, enrol, upload, list, request, deny, approve with duration and scopes, verify, view; an SVG runs no script; nothing secret leaves the page', async (t) => {
   const web = await startWebNode(t);
   const { context, problems } = await startBrowser(t);
   const shots = new Screenshots('scenario');
@@ -31,6 +47,8 @@ test('the scenario in the browser: set-up, register, enrol, request with purpose
   secrets.push(await registerAt(raj, web.url, RAJ));
   secrets.push(await registerAt(meera, web.url, MEERA));
   const meeraSig = (await meera.getByLabel('your signing key fingerprint').textContent())!;
+  const meeraEnc = (await meera.getByLabel('your encryption key fingerprint').textContent())!;
+  const rajSig = (await raj.getByLabel('your signing key fingerprint').textContent())!;
 
   // The admin enrols meera, comparing the fingerprints the ledger proves.
   await open(admin, 'Enrol doctors');
@@ -44,6 +62,33 @@ test('the scenario in the browser: set-up, register, enrol, request with purpose
   await admin.getByText(`${MEERA.username} is a doctor at clinic`).waitFor();
   await shots.take(admin, 'admin-enrolled');
 
+  // The empty states, as a new patient and a doctor without grants see them.
+  await open(raj, 'My records');
+  await raj.getByText('You have no records yet').waitFor();
+  await shots.take(raj, 'patient-no-records');
+
+  // Raj uploads two records: one chosen with the file button, one dropped; both listed for doctors.
+  await open(raj, 'Upload');
+  await raj.locator('input[type=file]').setInputFiles(FEVERS);
+  await raj.getByTestId('chosen-file').waitFor();
+  await field(raj, 'Title').fill(TITLES.fevers);
+  await raj.getByLabel('List for doctors').check();
+  await shots.take(raj, 'patient-upload-form');
+  await raj.getByRole('button', { name: 'Encrypt and upload' }).click();
+  await raj.getByText(`“${TITLES.fevers}” is encrypted on the node`).waitFor();
+  await shots.take(raj, 'patient-uploaded');
+  await raj.getByRole('button', { name: 'Upload another' }).click();
+  await dropFile(raj, raj.getByTestId('drop-zone'), SCAN);
+  await raj.getByTestId('chosen-file').waitFor();
+  await field(raj, 'Title').fill(TITLES.scan);
+  await raj.getByLabel('List for doctors').check();
+  await raj.getByRole('button', { name: 'Encrypt and upload' }).click();
+  await raj.getByText(`“${TITLES.scan}” is encrypted on the node`).waitFor();
+  await open(raj, 'My records');
+  await raj.getByRole('link', { name: TITLES.fevers }).waitFor();
+  await raj.getByRole('link', { name: TITLES.scan }).waitFor();
+  await shots.take(raj, 'patient-records');
+
   // Meera, now a doctor, finds raj in the directory and asks for his records.
   await meera.reload();
   await meera.getByRole('heading', { name: 'Log in' }).waitFor();
@@ -53,7 +98,9 @@ test('the scenario in the browser: set-up, register, enrol, request with purpose
   await open(meera, 'Directory');
   await field(meera, "Patient's username").fill(RAJ.username);
   await meera.getByRole('button', { name: 'Find records' }).click();
-  await meera.getByText(`${RAJ.username} has no listed records.`).waitFor();
+  await meera.getByRole('cell', { name: TITLES.fevers, exact: true }).waitFor();
+  await meera.getByRole('cell', { name: TITLES.scan, exact: true }).waitFor();
+  await shots.take(meera, 'doctor-directory');
   await meera.getByRole('button', { name: `Request access to all of ${RAJ.username}’s records` }).click();
   await field(meera, 'Purpose').fill(PURPOSE);
   await field(meera, 'Duration \\(days\\)').fill('14');
@@ -81,13 +128,88 @@ test('the scenario in the browser: set-up, register, enrol, request with purpose
   await meera.locator('[data-status="denied"]').waitFor();
   await shots.take(meera, 'doctor-my-requests-denied');
 
-  // The empty states, as a new patient and a doctor without grants see them.
-  await open(raj, 'My records');
-  await raj.getByText('You have no records yet').waitFor();
-  await shots.take(raj, 'patient-no-records');
   await open(meera, 'Shared with me');
   await meera.getByText('No patient has shared a record with you yet').waitFor();
 
+  // Asked again, raj approves: 7 days, read only, for the key whose fingerprint he sees.
+  await open(meera, 'Directory');
+  await field(meera, "Patient's username").fill(RAJ.username);
+  await meera.getByRole('button', { name: 'Find records' }).click();
+  await meera.getByRole('button', { name: `Request access to all of ${RAJ.username}’s records` }).click();
+  await field(meera, 'Purpose').fill(PURPOSE);
+  await meera.getByRole('button', { name: 'Send request' }).click();
+  await meera.getByText('Request sent').waitFor();
+  await open(raj, 'Account');
+  await open(raj, 'Requests for me');
+  await raj.getByRole('button', { name: `Review the request from ${MEERA.username}` }).click();
+  const granteeFingerprint = (await raj.getByTestId('grantee-fingerprint').textContent())!;
+  assert.equal(granteeFingerprint, meeraEnc, 'the key raj wraps for is the one meera holds');
+  await field(raj, 'For how many days').fill('7');
+  await shots.take(raj, 'patient-approve');
+  await raj.getByRole('button', { name: 'Approve' }).click();
+  await raj.getByText(`${MEERA.username} may read 2 record(s)`).waitFor();
+  await shots.take(raj, 'patient-approved');
+
+  // Meera verifies and opens the text record: every check passes, her read is ledgered, the text shows in the sandbox.
+  await open(meera, 'Shared with me');
+  const links = meera.getByRole('link', { name: /^Verify and open record / });
+  await links.first().waitFor();
+  assert.equal(await links.count(), 2);
+  const feversLink = meera.getByRole('link', { name: `Verify and open record ${await recordIdOf(raj, TITLES.fevers)}` });
+  await feversLink.click();
+  await meera.getByTestId('verify-summary').getByText('Every check passed').waitFor();
+  for (const id of ['head', 'inclusion', 'author-key', 'manifest-signature', 'block']) {
+    assert.equal(await meera.locator(`[data-check="${id}"]`).getAttribute('data-state'), 'passes', id);
+  }
+  assert.match((await meera.getByTestId('block-hash').textContent())!, /^[0-9a-f]{64}$/);
+  assert.equal(await meera.getByLabel("author's signing key fingerprint").textContent(), rajSig, "the author's fingerprint is raj's key");
+  await shots.take(meera, 'doctor-verify');
+  await meera.getByRole('button', { name: 'Open and view' }).click();
+  await meera.getByTestId('read-receipt').waitFor();
+  assert.match((await meera.getByTestId('ciphertext-excerpt').textContent())!, /^[0-9a-f]{96}$/);
+  const textFrame = await frameOf(meera);
+  await textFrame.getByText('CONTENTMARKER-fevers-9b2e').first().waitFor();
+  await meera.getByTestId('record-frame').scrollIntoViewIfNeeded();
+  await shots.take(meera, 'doctor-view-text', { viewport: true });
+
+  // The SVG carries a script: viewed in the sandbox it renders, and its script never runs.
+  await open(meera, 'Shared with me');
+  await meera.getByRole('link', { name: `Verify and open record ${await recordIdOf(raj, TITLES.scan)}` }).click();
+  await meera.getByTestId('verify-summary').getByText('Every check passed').waitFor();
+  const messages: string[] = [];
+  await meera.exposeFunction('dhlTestSawMessage', (m: string) => messages.push(m));
+  await meera.evaluate(() => window.addEventListener('message', (e) => (window as unknown as { dhlTestSawMessage(m: string): void }).dhlTestSawMessage(String(e.data))));
+  const blocked = meera.waitForEvent('console', (m) => /Blocked script execution/.test(m.text()));
+  await meera.getByRole('button', { name: 'Open and view' }).click();
+  const svgFrame = await frameOf(meera);
+  await svgFrame.getByText('CONTENTMARKER-scan-77d0').waitFor();
+  await blocked;
+  assert.equal(await meera.getByTestId('record-frame').getAttribute('sandbox'), '', 'a sandbox with no allowances: no scripts, an opaque origin');
+  assert.equal(await svgFrame.evaluate(() => document.documentElement.getAttribute('data-ran')), null, "the SVG's script did not run");
+  assert.deepEqual(messages, [], 'the SVG posted nothing to the app');
+  assert.ok(!web.proxy.captured.some((c) => c.url.includes(SVG_SCRIPT_MARKER)), 'the SVG fetched nothing');
+  await meera.getByTestId('record-frame').scrollIntoViewIfNeeded();
+  await shots.take(meera, 'doctor-view-svg-no-script', { viewport: true });
+
   assert.deepEqual(problems, [], 'no uncaught error and no CSP violation in any page');
-  assertNoLeaks(web.proxy.captured, { never: [...secrets, ...secrets.slice(3).map((k) => k.replaceAll('-', ''))] });
+  const markers = ['CONTENTMARKER', FEVERS.name, SCAN.name, 'namemarker', SVG_SCRIPT_MARKER];
+  assertNoLeaks(web.proxy.captured, { never: [...secrets, ...secrets.slice(3).map((k) => k.replaceAll('-', '')), ...markers], onlyInManifest: Object.values(TITLES) });
+  assert.ok(web.proxy.captured.some((c) => c.url.includes('/chunks/') && c.body.length > 0), 'ciphertext chunks went through the proxy: the content check saw them');
 });
+
+/** The record id behind a title in raj's records (the link to its verify page). */
+async function recordIdOf(page: Page, title: string): Promise<string> {
+  await open(page, 'My records');
+  const href = await page.getByRole('link', { name: title }).getAttribute('href');
+  const id = /\/records\/([0-9a-f]{32})\/verify/.exec(href ?? '')?.[1];
+  assert.ok(id, `no record link for ${title}`);
+  return id;
+}
+
+/** The sandboxed frame a record is viewed in. */
+async function frameOf(page: Page): Promise<Frame> {
+  const handle = await page.getByTestId('record-frame').elementHandle();
+  const frame = await handle!.contentFrame();
+  assert.ok(frame, 'the record frame has a document');
+  return frame;
+}

@@ -1,6 +1,6 @@
 /** What a person does in the web app, as steps the browser tests share. */
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 export interface Person {
   username: string;
@@ -65,4 +65,17 @@ export async function logIn(page: Page, baseUrl: string, u: Person): Promise<voi
 /** Follows a main-navigation link. */
 export async function open(page: Page, link: string): Promise<void> {
   await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: link }).click();
+}
+
+/** Drags a file onto a drop zone: a DataTransfer made in the page carries it, as a person's drag would. */
+export async function dropFile(page: Page, zone: Locator, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+  const transfer = await page.evaluateHandle(
+    ({ name, type, bytes }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(bytes)], name, { type }));
+      return dt;
+    },
+    { name: file.name, type: file.mimeType, bytes: [...file.buffer] },
+  );
+  for (const type of ['dragenter', 'dragover', 'drop']) await zone.dispatchEvent(type, { dataTransfer: transfer });
 }

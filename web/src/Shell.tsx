@@ -59,6 +59,7 @@ function MainNav({ unlocked }: { unlocked: Unlocked }) {
   const { roles } = useMe(unlocked);
   const links: [string, string][] = [
     ['/records', 'My records'],
+    ['/upload', 'Upload'],
     ['/requests', 'Requests for me'],
     ...(roles.doctorOrg ? ([['/directory', 'Directory'], ['/my-requests', 'My requests'], ['/shared', 'Shared with me']] as [string, string][]) : []),
     ...(roles.adminOrg ? ([['/admin/enrol', 'Enrol doctors']] as [string, string][]) : []),

@@ -23,9 +23,28 @@ const PLAIN: Record<string, string> = {
   RATE_LIMITED: 'Too many attempts from this address: wait a minute and try again.',
   CHAIN_CHANGED: 'This node now names a different ledger (chain id) than the one this browser knows it by: not logging in. Ask your administrator.',
   NODE_OVERLOADED: 'The node is busy: please try again in a moment.',
+  READ_REFUSED: 'The ledger refused this read (no grant that lets you read it now): nothing was downloaded. The refusal is in the owner’s audit trail.',
+  HEAD_INCONSISTENT: 'The node answered with a ledger that does not extend the one this browser saw before (a rollback or a fork): refused. Tell your administrator.',
+  HEAD_INVALID: 'The node answered with a ledger head no node of this chain signed: refused.',
+  KEY_NOT_PROVEN: 'The key the node served is not the one the ledger proves for that person: nothing was signed or shared.',
+  MANIFEST_NOT_PROVEN: 'The record’s manifest is not the one the ledger proves: not opened.',
+  TRANSFER_INTERRUPTED: 'The transfer stopped before its end (network, cancel, or the node stopped): it can continue.',
+  RECORD_NOT_READABLE: 'You hold no key for this record.',
+};
+
+/** The contract's refusals as people read them (src/contract/README.md has every code). */
+const OUTCOMES: Record<string, string> = {
+  REQUEST_PENDING_EXISTS: 'you already asked for this record and the patient has not answered yet',
+  DOCTOR_REQUIRED: 'only an enrolled doctor can do this',
+  ROLE_ALREADY_ASSIGNED: 'this person already holds that role',
+  ACCESS_TOO_LONG: 'that is longer than this ledger allows',
 };
 
 export function messageOf(err: unknown): string {
+  if (isDhlError(err, 'TX_REJECTED')) {
+    const outcome = String(err.details.outcome ?? '');
+    return `The ledger recorded this as refused: ${OUTCOMES[outcome] ?? outcome}.`;
+  }
   if (isDhlError(err)) return PLAIN[err.code] ?? `${err.message} (${err.code})`;
   if (err instanceof TypeError && /fetch/i.test(err.message)) return 'The node could not be reached: check the connection and try again.';
   return err instanceof Error ? err.message : String(err);

@@ -19,6 +19,8 @@ const IncomingRequestsPage = lazy(() => import('./pages/patient/IncomingRequests
 const DirectoryPage = lazy(() => import('./pages/doctor/DirectoryPage.tsx'));
 const MyRequestsPage = lazy(() => import('./pages/doctor/MyRequestsPage.tsx'));
 const SharedWithMePage = lazy(() => import('./pages/doctor/SharedWithMePage.tsx'));
+const UploadPage = lazy(() => import('./records/UploadPage.tsx'));
+const VerifyPage = lazy(() => import('./records/VerifyPage.tsx'));
 const EnrolDoctorPage = lazy(() => import('./pages/admin/EnrolDoctorPage.tsx'));
 
 /** A page that needs the keys: without them (a new page, a lock), the login page. */
@@ -72,6 +74,8 @@ export const router = createBrowserRouter([
       { path: 'login', element: <LoginPage /> },
       { path: 'account', Component: withKeys(AccountPage) },
       { path: 'records', Component: withKeys(RecordsPage) },
+      { path: 'upload', Component: withKeys(UploadPage) },
+      { path: 'records/:recordId/verify', Component: withKeys(VerifyPage) },
       { path: 'requests', Component: withKeys(IncomingRequestsPage) },
       { path: 'directory', Component: withKeys(DirectoryPage) },
       { path: 'my-requests', Component: withKeys(MyRequestsPage) },

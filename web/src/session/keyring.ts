@@ -7,7 +7,8 @@
  * decrypted byte the page held goes with them. A reload is a lock too: the
  * keys are gone, and the session they belonged to is ended at the next start.
  */
-import { ApiClient, fromBase64url, importSpki, type LoggedIn } from '../../../src/client/index.ts';
+import { ApiClient, fromBase64url, importSpki, openClient, type LoggedIn, type OpenedClient } from '../../../src/client/index.ts';
+import { IdbHeadStore } from './browser-stores.ts';
 
 export interface KeyHalf {
   keyId: string;
@@ -28,6 +29,12 @@ export interface Unlocked {
   failedLogins: { count: number; lastAt?: number };
   /** The cookie session's API client (it carries the session's CSRF token). */
   api: ApiClient;
+  /**
+   * The client the flows run in (src/client/flows): file transfer, the
+   * identity from the vault, and the keeper of signed heads, whose newest
+   * head is kept in IndexedDB between visits; `reads` for the read routes.
+   */
+  client: OpenedClient;
 }
 
 /**
@@ -57,6 +64,8 @@ export function subscribe(listener: () => void): () => void {
 export async function unlock(loggedIn: LoggedIn, chain: string): Promise<Unlocked> {
   const gen = loggedIn.vault.current;
   const csrfToken = loggedIn.session.csrfToken;
+  const api = new ApiClient({ baseUrl: location.origin, ...(csrfToken ? { csrfToken } : {}) });
+  const client = await openClient({ api, loggedIn, chain, heads: new IdbHeadStore(chain), transfer: csrfToken ? { csrfToken } : {} });
   if (loggedIn.keys.enc.privateKey.extractable || loggedIn.keys.sig.privateKey.extractable) throw new Error('unsealed private keys must be non-extractable');
   unlocked = {
     username: loggedIn.session.username,
@@ -65,7 +74,8 @@ export async function unlock(loggedIn: LoggedIn, chain: string): Promise<Unlocke
     sig: { keyId: loggedIn.keys.sig.keyId, privateKey: loggedIn.keys.sig.privateKey, publicKey: await importSpki('sig', fromBase64url(gen.sig.spki)) },
     expiresAt: loggedIn.session.expiresAt,
     failedLogins: { ...loggedIn.session.failedLogins },
-    api: new ApiClient({ baseUrl: location.origin, ...(csrfToken ? { csrfToken } : {}) }),
+    api,
+    client,
   };
   if (csrfToken) sessionStorage.setItem(CSRF_KEY, csrfToken);
   for (const listener of listeners) listener();

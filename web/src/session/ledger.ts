@@ -1,23 +1,15 @@
 /**
- * Signing and submitting from the page (DESIGN §2: the node never holds a
- * private key): each transaction is built and signed here with the
- * session's non-extractable sig key, and answered once its block is durable.
- * A ledgered refusal is thrown as a DhlError carrying the contract's code.
+ * The page's ledger calls go through the client flows (src/client/flows):
+ * each transaction is signed in this page with the session's
+ * non-extractable sig key, and its answer's signed head and inclusion proof
+ * are checked (the head keeper) before anything is believed.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { DhlError, Reads, signTx, type JsonValue } from '../../../src/client/index.ts';
+import type { Reads } from '../../../src/client/index.ts';
 import type { Unlocked } from './keyring.ts';
 
-export async function submitTx(unlocked: Unlocked, type: string, body: JsonValue) {
-  const tx = await signTx(sha256, unlocked.chain, { username: unlocked.username, sigKeyId: unlocked.sig.keyId, sigPrivateKey: unlocked.sig.privateKey }, type, body, {
-    now: Date.now(),
-  });
-  const result = await unlocked.api.call('submitTx', tx);
-  if (result.outcome !== 'OK') throw new DhlError(result.outcome, `the ledger recorded the ${type} as refused (${result.outcome})`);
-  return result;
-}
-
-export const readsOf = (unlocked: Unlocked) => new Reads(unlocked.api);
+export const readsOf = (unlocked: Unlocked): Reads => unlocked.client.reads;
+export const ctxOf = (unlocked: Unlocked) => unlocked.client.ctx;
 
 /** The synchronous SHA-256 the pure modules take in the browser (DESIGN §3). */
 export { sha256 as syncSha256 };

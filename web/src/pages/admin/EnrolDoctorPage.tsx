@@ -10,7 +10,8 @@ import { currentKeys, UserKeys } from '../../components/UserKeys.tsx';
 import { ErrorState, Loading } from '../../components/States.tsx';
 import { messageOf } from '../../errors.ts';
 import type { Unlocked } from '../../session/keyring.ts';
-import { submitTx } from '../../session/ledger.ts';
+import { submitOk } from '../../../../src/client/index.ts';
+import { ctxOf } from '../../session/ledger.ts';
 import { useMe, useUser } from '../../session/use-me.ts';
 
 export default function EnrolDoctorPage({ unlocked }: { unlocked: Unlocked }) {
@@ -24,7 +25,7 @@ export default function EnrolDoctorPage({ unlocked }: { unlocked: Unlocked }) {
   const enrol = useMutation({
     mutationFn: async () => {
       const { sig, enc } = currentKeys(user.data!);
-      return submitTx(unlocked, 'AssignRole', { username: user.data!.username, role: 'doctor', org: org!, encKeyId: enc!.keyId, sigKeyId: sig!.keyId });
+      return submitOk(ctxOf(unlocked), 'AssignRole', { username: user.data!.username, role: 'doctor', org: org!, encKeyId: enc!.keyId, sigKeyId: sig!.keyId });
     },
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['user', name] }),
   });

@@ -11,7 +11,8 @@ import { PagedTable } from '../../components/PagedTable.tsx';
 import { messageOf } from '../../errors.ts';
 import { bytes, date, DAY_MS } from '../../format.ts';
 import type { Unlocked } from '../../session/keyring.ts';
-import { readsOf, submitTx } from '../../session/ledger.ts';
+import { requestAccess } from '../../../../src/client/index.ts';
+import { ctxOf, readsOf } from '../../session/ledger.ts';
 
 type Entry = Awaited<ReturnType<ReturnType<typeof readsOf>['directory']>>['items'][number];
 /** What a request asks for: one listed record, or every record of the patient ("all" is expanded by the patient's client when granting). */
@@ -90,7 +91,7 @@ function RequestForm({ unlocked, asking, onDone }: { unlocked: Unlocked; asking:
   const queryClient = useQueryClient();
   const send = useMutation({
     mutationFn: () =>
-      submitTx(unlocked, 'RequestAccess', { patient: asking.patient, records: asking.records, purpose: purpose.trim(), durationMs: Number(days) * DAY_MS }),
+      requestAccess(ctxOf(unlocked), { patient: asking.patient, records: asking.records, purpose: purpose.trim(), durationMs: Number(days) * DAY_MS }),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['requests'] }),
   });
   const daysError = !Number.isInteger(Number(days)) || Number(days) < 1 ? 'Whole days, at least 1.' : undefined;

@@ -1,5 +1,6 @@
-/** Records shared with a doctor: the grants they hold and the records each covers. */
-import { Code, Stack, Title } from '@mantine/core';
+/** Records shared with a doctor: the grants they hold, each record linked to its verify page. */
+import { Anchor, Stack, Title } from '@mantine/core';
+import { Link } from 'react-router';
 import { PagedTable } from '../../components/PagedTable.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { date } from '../../format.ts';
@@ -25,7 +26,9 @@ export default function SharedWithMePage({ unlocked }: { unlocked: Unlocked }) {
             cell: (g) => (
               <Stack gap={2}>
                 {g.records.map((id) => (
-                  <Code key={id}>{id}</Code>
+                  <Anchor key={id} component={Link} to={`/records/${id}/verify`} aria-label={`Verify and open record ${id}`}>
+                    Verify and open {id.slice(0, 8)}…
+                  </Anchor>
                 ))}
               </Stack>
             ),

@@ -1,5 +1,6 @@
 /** A patient's records (every one, listed or not) and, per record, its versions with who wrote each and when. */
-import { Badge, Button, Paper, Stack, Table, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Paper, Stack, Table, Title } from '@mantine/core';
+import { Link } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { PagedTable } from '../../components/PagedTable.tsx';
@@ -22,7 +23,14 @@ export default function RecordsPage({ unlocked }: { unlocked: Unlocked }) {
         rowKey={(r) => r.recordId}
         empty="You have no records yet. Upload one to keep it here, encrypted."
         columns={[
-          { header: 'Title', cell: (r) => r.title },
+          {
+            header: 'Title',
+            cell: (r) => (
+              <Anchor component={Link} to={`/records/${r.recordId}/verify`}>
+                {r.title}
+              </Anchor>
+            ),
+          },
           { header: 'Type', cell: (r) => r.mediaType },
           { header: 'Size', cell: (r) => bytes(r.size) },
           { header: 'Date', cell: (r) => date(r.createdAt) },

@@ -1,0 +1,79 @@
+/**
+ * An upload cut off mid-way resumes after a reload (issue 21): the proxy
+ * holds the later chunks as a dead network would, the patient cancels,
+ * reloads (which locks), logs in again and chooses the same file; the page
+ * finds the resume state in IndexedDB, sends only the chunks the node lacks,
+ * and the record opens to the same content.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiClient } from '../../src/client/api-client.ts';
+import { register } from '../../src/client/account.ts';
+import { completeSetup } from '../api/helpers.ts';
+import { Screenshots, startBrowser } from './browser.ts';
+import { field, logIn, open } from './steps.ts';
+import { startWebNode } from './web-node.ts';
+
+const RAJ = { username: 'raj', passphrase: 'raj fevers staple orbit' };
+const MiB = 1024 * 1024;
+
+test('an upload cancelled mid-way resumes after a reload by choosing the same file: only the missing chunks are sent', async (t) => {
+  const web = await startWebNode(t, { admins: 2 });
+  await completeSetup(web.node);
+  await register(new ApiClient({ baseUrl: web.node.node.url }), { ...RAJ, now: Date.now() });
+  const { context, problems } = await startBrowser(t);
+  const shots = new Screenshots('upload-resume');
+  const raj = await (await context('raj')).newPage();
+  const line = 'Imaging study, slice data CONTENTMARKER-study-4411 ';
+  const content = Buffer.from(line.repeat(Math.ceil((5 * MiB) / line.length)));
+  // A file on disk, as a person would choose it twice: its name, size and date stay the same (the resume key).
+  const dir = mkdtempSync(join(tmpdir(), 'dhl-upload-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const study = join(dir, 'study-namemarker.txt');
+  writeFileSync(study, content);
+  const chunkPuts = () => web.proxy.captured.filter((c) => c.method === 'PUT' && /\/chunks\/\d+$/.test(c.url));
+
+  await logIn(raj, web.url, RAJ);
+  await open(raj, 'Upload');
+  await raj.locator('input[type=file]').setInputFiles(study);
+  await field(raj, 'Title').fill('Imaging study');
+  // From the third stored chunk on, the network goes dead.
+  const cut = web.proxy.hold((c) => c.method === 'PUT' && Number(/\/chunks\/(\d+)$/.exec(c.url)?.[1] ?? -1) >= 2);
+  await raj.getByRole('button', { name: 'Encrypt and upload' }).click();
+  await raj.getByRole('progressbar', { name: 'upload progress' }).waitFor();
+  await cut.firstHeld;
+  await shots.take(raj, 'uploading');
+  await raj.getByRole('button', { name: 'Cancel' }).click();
+  await raj.getByText('Upload stopped').waitFor();
+  cut.drop();
+  await shots.take(raj, 'cancelled');
+  const sentBefore = chunkPuts().length;
+
+  await raj.reload();
+  await raj.getByRole('heading', { name: 'Log in' }).waitFor();
+  await logIn(raj, web.url, RAJ);
+  await open(raj, 'Upload');
+  await raj.locator('input[type=file]').setInputFiles(study);
+  await raj.getByText('This upload continues').waitFor();
+  await shots.take(raj, 'resume-found');
+  await field(raj, 'Title').fill('Imaging study');
+  await raj.getByRole('button', { name: 'Encrypt and upload' }).click();
+  await raj.getByText('“Imaging study” is encrypted on the node').waitFor();
+  const resent = chunkPuts().slice(sentBefore).map((c) => Number(/\/chunks\/(\d+)$/.exec(c.url)![1]));
+  assert.ok(!resent.includes(0) && !resent.includes(1), `the chunks the node held were not sent again (sent: ${resent.join(',')})`);
+  assert.ok(resent.length > 0);
+
+  // The resumed record opens to the file's content.
+  await open(raj, 'My records');
+  await raj.getByRole('link', { name: 'Imaging study' }).click();
+  await raj.getByTestId('verify-summary').getByText('Every check passed').waitFor();
+  await raj.getByRole('button', { name: 'Open and view' }).click();
+  const frame = await (await raj.getByTestId('record-frame').elementHandle())!.contentFrame();
+  await frame!.getByText('CONTENTMARKER-study-4411', { exact: false }).first().waitFor();
+  const shown = await frame!.evaluate(() => document.body.innerText.length);
+  assert.ok(shown >= content.length - 1, `the whole file came back (${shown} of ${content.length} characters)`);
+  assert.deepEqual(problems, []);
+});
