@@ -9,10 +9,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Frame, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Screenshots, startBrowser } from './browser.ts';
 import { assertNoLeaks } from './leaks.ts';
-import { dropFile, field, open, registerAt, setUpNode } from './steps.ts';
+import { field, fillUpload, open, recordFrame, registerAt, sendUpload, setUpNode } from './steps.ts';
 import { startWebNode } from './web-node.ts';
 
 const ADMIN = { username: 'ines', passphrase: 'ines correct horse battery' };
@@ -68,22 +68,12 @@ test('the scenario in the browser: set-up, register, enrol, upload, list, reques
   await shots.take(raj, 'patient-no-records');
 
   // Raj uploads two records: one chosen with the file button, one dropped; both listed for doctors.
-  await open(raj, 'Upload');
-  await raj.locator('input[type=file]').setInputFiles(FEVERS);
-  await raj.getByTestId('chosen-file').waitFor();
-  await field(raj, 'Title').fill(TITLES.fevers);
-  await raj.getByLabel('List for doctors').check();
+  await fillUpload(raj, FEVERS, TITLES.fevers, { listed: true });
   await shots.take(raj, 'patient-upload-form');
-  await raj.getByRole('button', { name: 'Encrypt and upload' }).click();
-  await raj.getByText(`“${TITLES.fevers}” is encrypted on the node`).waitFor();
+  await sendUpload(raj, TITLES.fevers);
   await shots.take(raj, 'patient-uploaded');
-  await raj.getByRole('button', { name: 'Upload another' }).click();
-  await dropFile(raj, raj.getByTestId('drop-zone'), SCAN);
-  await raj.getByTestId('chosen-file').waitFor();
-  await field(raj, 'Title').fill(TITLES.scan);
-  await raj.getByLabel('List for doctors').check();
-  await raj.getByRole('button', { name: 'Encrypt and upload' }).click();
-  await raj.getByText(`“${TITLES.scan}” is encrypted on the node`).waitFor();
+  await fillUpload(raj, SCAN, TITLES.scan, { listed: true, drop: true });
+  await sendUpload(raj, TITLES.scan);
   await open(raj, 'My records');
   await raj.getByRole('link', { name: TITLES.fevers }).waitFor();
   await raj.getByRole('link', { name: TITLES.scan }).waitFor();
@@ -167,7 +157,7 @@ test('the scenario in the browser: set-up, register, enrol, upload, list, reques
   await meera.getByRole('button', { name: 'Open and view' }).click();
   await meera.getByTestId('read-receipt').waitFor();
   assert.match((await meera.getByTestId('ciphertext-excerpt').textContent())!, /^[0-9a-f]{96}$/);
-  const textFrame = await frameOf(meera);
+  const textFrame = await recordFrame(meera);
   await textFrame.getByText('CONTENTMARKER-fevers-9b2e').first().waitFor();
   await meera.getByTestId('record-frame').scrollIntoViewIfNeeded();
   await shots.take(meera, 'doctor-view-text', { viewport: true });
@@ -181,7 +171,7 @@ test('the scenario in the browser: set-up, register, enrol, upload, list, reques
   await meera.evaluate(() => window.addEventListener('message', (e) => (window as unknown as { dhlTestSawMessage(m: string): void }).dhlTestSawMessage(String(e.data))));
   const blocked = meera.waitForEvent('console', (m) => /Blocked script execution/.test(m.text()));
   await meera.getByRole('button', { name: 'Open and view' }).click();
-  const svgFrame = await frameOf(meera);
+  const svgFrame = await recordFrame(meera);
   await svgFrame.getByText('CONTENTMARKER-scan-77d0').waitFor();
   await blocked;
   assert.equal(await meera.getByTestId('record-frame').getAttribute('sandbox'), '', 'a sandbox with no allowances: no scripts, an opaque origin');
@@ -204,12 +194,4 @@ async function recordIdOf(page: Page, title: string): Promise<string> {
   const id = /\/records\/([0-9a-f]{32})\/verify/.exec(href ?? '')?.[1];
   assert.ok(id, `no record link for ${title}`);
   return id;
-}
-
-/** The sandboxed frame a record is viewed in. */
-async function frameOf(page: Page): Promise<Frame> {
-  const handle = await page.getByTestId('record-frame').elementHandle();
-  const frame = await handle!.contentFrame();
-  assert.ok(frame, 'the record frame has a document');
-  return frame;
 }

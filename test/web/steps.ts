@@ -1,6 +1,6 @@
 /** What a person does in the web app, as steps the browser tests share. */
 import assert from 'node:assert/strict';
-import type { Locator, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 
 export interface Person {
   username: string;
@@ -67,8 +67,15 @@ export async function open(page: Page, link: string): Promise<void> {
   await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: link }).click();
 }
 
+/** A file as a test hands it to the page (or a path on disk, as a person chooses one). */
+export interface FileToUpload {
+  name: string;
+  mimeType: string;
+  buffer: Buffer;
+}
+
 /** Drags a file onto a drop zone: a DataTransfer made in the page carries it, as a person's drag would. */
-export async function dropFile(page: Page, zone: Locator, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+export async function dropFile(page: Page, zone: Locator, file: FileToUpload): Promise<void> {
   const transfer = await page.evaluateHandle(
     ({ name, type, bytes }) => {
       const dt = new DataTransfer();
@@ -78,4 +85,35 @@ export async function dropFile(page: Page, zone: Locator, file: { name: string; 
     { name: file.name, type: file.mimeType, bytes: [...file.buffer] },
   );
   for (const type of ['dragenter', 'dragover', 'drop']) await zone.dispatchEvent(type, { dataTransfer: transfer });
+}
+
+/** Opens the upload page and fills its form: the file chosen with the button (or dropped), the title, "list for doctors". */
+export async function fillUpload(page: Page, file: FileToUpload | string, title: string, o: { drop?: boolean; listed?: boolean } = {}): Promise<void> {
+  await open(page, 'Upload');
+  if (o.drop && typeof file !== 'string') await dropFile(page, page.getByTestId('drop-zone'), file);
+  else await page.locator('input[type=file]').setInputFiles(file);
+  await page.getByTestId('chosen-file').waitFor();
+  await field(page, 'Title').fill(title);
+  if (o.listed) await page.getByLabel('List for doctors').check();
+}
+
+/** Sends the filled upload form and waits until the record is on the node. */
+export async function sendUpload(page: Page, title: string): Promise<void> {
+  await page.getByRole('button', { name: 'Encrypt and upload' }).click();
+  await page.getByText(`“${title}” is encrypted on the node`).waitFor();
+}
+
+/** From the patient's records, the verify page of the record with this title: every check passed. */
+export async function verifyOwn(page: Page, title: string): Promise<void> {
+  await open(page, 'My records');
+  await page.getByRole('link', { name: title }).click();
+  await page.getByTestId('verify-summary').getByText('Every check passed').waitFor();
+}
+
+/** The sandboxed frame a record is viewed in. */
+export async function recordFrame(page: Page): Promise<Frame> {
+  const handle = await page.getByTestId('record-frame').elementHandle();
+  const frame = await handle!.contentFrame();
+  assert.ok(frame, 'the record frame has a document');
+  return frame;
 }

@@ -14,7 +14,7 @@ import { ApiClient } from '../../src/client/api-client.ts';
 import { register } from '../../src/client/account.ts';
 import { completeSetup } from '../api/helpers.ts';
 import { Screenshots, startBrowser } from './browser.ts';
-import { field, logIn, open } from './steps.ts';
+import { fillUpload, logIn, recordFrame, sendUpload, verifyOwn } from './steps.ts';
 import { startWebNode } from './web-node.ts';
 
 const RAJ = { username: 'raj', passphrase: 'raj fevers staple orbit' };
@@ -37,9 +37,7 @@ test('an upload cancelled mid-way resumes after a reload by choosing the same fi
   const chunkPuts = () => web.proxy.captured.filter((c) => c.method === 'PUT' && /\/chunks\/\d+$/.test(c.url));
 
   await logIn(raj, web.url, RAJ);
-  await open(raj, 'Upload');
-  await raj.locator('input[type=file]').setInputFiles(study);
-  await field(raj, 'Title').fill('Imaging study');
+  await fillUpload(raj, study, 'Imaging study');
   // From the third stored chunk on, the network goes dead.
   const cut = web.proxy.hold((c) => c.method === 'PUT' && Number(/\/chunks\/(\d+)$/.exec(c.url)?.[1] ?? -1) >= 2);
   await raj.getByRole('button', { name: 'Encrypt and upload' }).click();
@@ -55,25 +53,20 @@ test('an upload cancelled mid-way resumes after a reload by choosing the same fi
   await raj.reload();
   await raj.getByRole('heading', { name: 'Log in' }).waitFor();
   await logIn(raj, web.url, RAJ);
-  await open(raj, 'Upload');
-  await raj.locator('input[type=file]').setInputFiles(study);
+  await fillUpload(raj, study, 'Imaging study');
   await raj.getByText('This upload continues').waitFor();
   await shots.take(raj, 'resume-found');
-  await field(raj, 'Title').fill('Imaging study');
-  await raj.getByRole('button', { name: 'Encrypt and upload' }).click();
-  await raj.getByText('“Imaging study” is encrypted on the node').waitFor();
+  await sendUpload(raj, 'Imaging study');
   const resent = chunkPuts().slice(sentBefore).map((c) => Number(/\/chunks\/(\d+)$/.exec(c.url)![1]));
   assert.ok(!resent.includes(0) && !resent.includes(1), `the chunks the node held were not sent again (sent: ${resent.join(',')})`);
   assert.ok(resent.length > 0);
 
   // The resumed record opens to the file's content.
-  await open(raj, 'My records');
-  await raj.getByRole('link', { name: 'Imaging study' }).click();
-  await raj.getByTestId('verify-summary').getByText('Every check passed').waitFor();
+  await verifyOwn(raj, 'Imaging study');
   await raj.getByRole('button', { name: 'Open and view' }).click();
-  const frame = await (await raj.getByTestId('record-frame').elementHandle())!.contentFrame();
-  await frame!.getByText('CONTENTMARKER-study-4411', { exact: false }).first().waitFor();
-  const shown = await frame!.evaluate(() => document.body.innerText.length);
+  const frame = await recordFrame(raj);
+  await frame.getByText('CONTENTMARKER-study-4411', { exact: false }).first().waitFor();
+  const shown = await frame.evaluate(() => document.body.innerText.length);
   assert.ok(shown >= content.length - 1, `the whole file came back (${shown} of ${content.length} characters)`);
   assert.deepEqual(problems, []);
 });

@@ -10,8 +10,8 @@
  */
 import { Alert, Button, Checkbox, FileButton, Group, Paper, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useRef, useState, type DragEvent } from 'react';
-import { Link } from 'react-router';
+import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { Link, useLocation } from 'react-router';
 import { setListing, uploadRecord, type UploadResume } from '../../../src/client/index.ts';
 import { messageOf, codeOf } from '../errors.ts';
 import { bytes, date } from '../format.ts';
@@ -22,7 +22,12 @@ import { fileSource } from './file-source.ts';
 
 const resumes = new IdbResumeStore<UploadResume>();
 
+/** A new visit (the menu's link, also from this page) is a new, empty form. */
 export default function UploadPage({ unlocked }: { unlocked: Unlocked }) {
+  return <UploadForm key={useLocation().key} unlocked={unlocked} />;
+}
+
+function UploadForm({ unlocked }: { unlocked: Unlocked }) {
   const [file, setFile] = useState<File | undefined>();
   const [title, setTitle] = useState('');
   const [listed, setListed] = useState(false);
@@ -31,6 +36,8 @@ export default function UploadPage({ unlocked }: { unlocked: Unlocked }) {
   const [shown, setShown] = useState(false);
   const abort = useRef<AbortController | undefined>(undefined);
   const queryClient = useQueryClient();
+  // Leaving the page stops an upload under way; choosing the file again continues it.
+  useEffect(() => () => abort.current?.abort(), []);
 
   const resumeKey = useQuery({ queryKey: ['resume-key', file?.name, file?.size, file?.lastModified], enabled: file !== undefined, queryFn: () => resumeKeyOf(unlocked.username, file!) });
   const pending = useQuery({ queryKey: ['resume', resumeKey.data], enabled: resumeKey.data !== undefined, queryFn: async () => (await resumes.get(resumeKey.data!)) ?? null });

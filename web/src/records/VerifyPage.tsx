@@ -36,6 +36,8 @@ export default function VerifyPage({ unlocked }: { unlocked: Unlocked }) {
     queryKey: ['verify', recordId, latest],
     enabled: latest !== undefined,
     retry: false,
+    // Every visit checks anew: a result kept from an earlier visit would show checks this answer never passed.
+    gcTime: 0,
     queryFn: async () => {
       const before = (await ctx.heads.latest())?.header.treeSize;
       try {
@@ -84,7 +86,13 @@ export default function VerifyPage({ unlocked }: { unlocked: Unlocked }) {
               <Row label="Owner">{m.patient}</Row>
               <Row label="Author">{m.author}</Row>
               <Row label="Author's key fingerprint">
-                {v ? <Fingerprint keyId={v.author.keyId} label="author's signing key" /> : <Code>{m.authorKeyId}</Code>}
+                {v ? (
+                  <Fingerprint keyId={v.author.keyId} label="author's signing key" />
+                ) : (
+                  <>
+                    <Fingerprint keyId={m.authorKeyId} label="claimed signing key" /> <Text span size="sm" c="red">not proven</Text>
+                  </>
+                )}
               </Row>
               <Row label="Type, size">
                 {m.mediaType}, {bytes(m.size)}

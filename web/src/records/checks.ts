@@ -39,6 +39,12 @@ export function failedCheck(err: unknown): Check['id'] {
   return 'inclusion';
 }
 
+/** The plain message, with the client's reason (which step of the proof) where it names one. */
+function failureText(err: unknown): string {
+  const reason = isDhlError(err) ? err.details.reason : undefined;
+  return typeof reason === 'string' && reason !== '' ? `${messageOf(err)} (${reason})` : messageOf(err);
+}
+
 export function checksOf(passed: Partial<Record<Check['id'], string>>, failure?: { err: unknown }): Check[] {
   const failed = failure ? failedCheck(failure.err) : undefined;
   const at = failed ? ORDER.indexOf(failed) : ORDER.length;
@@ -46,6 +52,6 @@ export function checksOf(passed: Partial<Record<Check['id'], string>>, failure?:
     id,
     name: CHECK_NAMES[id],
     state: i < at ? 'passes' : i === at ? 'fails' : 'not checked',
-    detail: i < at ? (passed[id] ?? '') : i === at ? messageOf(failure!.err) : 'not reached: an earlier check failed',
+    detail: i < at ? (passed[id] ?? '') : i === at ? failureText(failure!.err) : 'not reached: an earlier check failed',
   }));
 }

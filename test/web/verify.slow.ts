@@ -1,0 +1,114 @@
+/**
+ * The verify page and saving to disk in real Chromium (issue 21). A node that
+ * lies about one thing at a time — the proxy edits its answer on the way —
+ * makes exactly that check fail on the verify page, the ones before it pass,
+ * the ones after it unreached, and nothing is offered to open. A record
+ * saved to disk is the uploaded file, byte for byte, under its own name,
+ * collected in memory and written through the origin-private file system.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { ApiClient } from '../../src/client/api-client.ts';
+import { register } from '../../src/client/account.ts';
+import type { AnswerOf } from '../../src/protocol/routes.ts';
+import { completeSetup } from '../api/helpers.ts';
+import { Screenshots, startBrowser } from './browser.ts';
+import type { Captured } from './capture-proxy.ts';
+import { fillUpload, logIn, open, sendUpload, verifyOwn } from './steps.ts';
+import { startWebNode, type WebNode } from './web-node.ts';
+
+const RAJ = { username: 'raj', passphrase: 'raj fevers staple orbit' };
+const CHECKS = ['head', 'inclusion', 'author-key', 'manifest-signature', 'block'] as const;
+type CheckId = (typeof CHECKS)[number];
+
+type VersionAnswer = AnswerOf<'recordVersion'>;
+type BlockAnswer = AnswerOf<'ledgerBlock'>;
+
+/** One hex digit changed: the same shape, another value. */
+const flip = (hex: string) => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
+const isVersion = (c: Captured) => c.method === 'GET' && /^\/v1\/records\/[0-9a-f]{32}\/versions\/\d+$/.test(c.url);
+const isBlock = (c: Captured) => c.method === 'GET' && /^\/v1\/ledger\/blocks\/\d+$/.test(c.url);
+
+/** Each lie the node tells, and the check it must fail. */
+const LIES: { check: CheckId; what: string; tell(web: WebNode): () => void }[] = [
+  { check: 'head', what: 'a head root no node signed', tell: (web) => web.proxy.rewrite<VersionAnswer>(isVersion, (v) => void (v.head.header.treeRoot = flip(v.head.header.treeRoot))) },
+  { check: 'inclusion', what: 'another transaction hash', tell: (web) => web.proxy.rewrite<VersionAnswer>(isVersion, (v) => void (v.txHash = flip(v.txHash))) },
+  { check: 'author-key', what: 'an author key the ledger does not hold', tell: (web) => web.proxy.rewrite<VersionAnswer>(isVersion, (v) => void (v.manifest.authorKeyId = flip(v.manifest.authorKeyId))) },
+  { check: 'manifest-signature', what: 'an altered title', tell: (web) => web.proxy.rewrite<VersionAnswer>(isVersion, (v) => void (v.manifest.title = 'Altered by the node')) },
+  { check: 'block', what: 'another block', tell: (web) => web.proxy.rewrite<BlockAnswer>(isBlock, (b) => void (b.header.height += 1)) },
+];
+
+async function patientWithNode(t: Parameters<typeof startWebNode>[0], shotsName: string): Promise<{ web: WebNode; raj: Page; shots: Screenshots; problems: string[] }> {
+  const web = await startWebNode(t, { admins: 2 });
+  await completeSetup(web.node);
+  await register(new ApiClient({ baseUrl: web.node.node.url }), { ...RAJ, now: Date.now() });
+  const { context, problems } = await startBrowser(t);
+  const raj = await (await context('raj')).newPage();
+  await logIn(raj, web.url, RAJ);
+  return { web, raj, shots: new Screenshots(shotsName), problems };
+}
+
+test('the verify page fails exactly the check a lying node breaks (head, inclusion, author key, manifest signature, block), passes the ones before it, and offers nothing to open', async (t) => {
+  const { web, raj, shots, problems } = await patientWithNode(t, 'verify-fails');
+  const note = { name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('Blood pressure 120/80.\n') };
+  await fillUpload(raj, note, 'Blood pressure');
+  await sendUpload(raj, 'Blood pressure');
+  await verifyOwn(raj, 'Blood pressure');
+
+  for (const lie of LIES) {
+    const stop = lie.tell(web);
+    try {
+      await open(raj, 'My records');
+      await raj.getByRole('link', { name: 'Blood pressure' }).click();
+      await raj.locator(`[data-check="${lie.check}"][data-state="fails"]`).waitFor();
+      await raj.getByTestId('verify-summary').getByText('A check failed').waitFor();
+      const at = CHECKS.indexOf(lie.check);
+      for (const [i, id] of CHECKS.entries()) {
+        const want = i < at ? 'passes' : i === at ? 'fails' : 'not checked';
+        assert.equal(await raj.locator(`[data-check="${id}"]`).getAttribute('data-state'), want, `${lie.what}: the ${id} check ${want}`);
+      }
+      assert.equal(await raj.getByRole('button', { name: 'Open and view' }).count(), 0, `${lie.what}: nothing to open`);
+      assert.equal(await raj.getByRole('button', { name: 'Save to disk' }).count(), 0, `${lie.what}: nothing to save`);
+      await shots.take(raj, `${lie.check}-fails`);
+    } finally {
+      stop();
+    }
+  }
+  // The lies left nothing behind: the head this browser keeps is still the true one.
+  await verifyOwn(raj, 'Blood pressure');
+  assert.deepEqual(problems, []);
+});
+
+test('a record saved to disk is the uploaded file byte for byte under its own name, collected in memory and through the private file system; a PDF is offered only to save', async (t) => {
+  const { raj, shots, problems } = await patientWithNode(t, 'save');
+  const dir = mkdtempSync(join(tmpdir(), 'dhl-saved-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const pdf = { name: 'discharge-letter.pdf', mimeType: 'application/pdf', buffer: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(300 * 1024)]) };
+  await fillUpload(raj, pdf, 'Discharge letter');
+  await sendUpload(raj, 'Discharge letter');
+  await verifyOwn(raj, 'Discharge letter');
+  await raj.getByText('This browser shows PDFs only outside a sandbox').waitFor();
+  assert.equal(await raj.getByRole('button', { name: 'Open and view' }).count(), 0, 'a PDF is never opened in a frame of the app');
+
+  for (const method of ['memory', 'private-fs'] as const) {
+    await raj.evaluate((m) => localStorage.setItem('dhl.saveMethod', m), method);
+    const download = raj.waitForEvent('download');
+    await raj.getByRole('button', { name: 'Save to disk' }).click();
+    const saved = await download;
+    assert.equal(saved.suggestedFilename(), pdf.name, `${method}: saved under the file's own name, out of the envelope`);
+    const path = join(dir, `${method}-${pdf.name}`);
+    await saved.saveAs(path);
+    assert.ok(readFileSync(path).equals(pdf.buffer), `${method}: the saved file is the uploaded one, byte for byte`);
+    await raj.getByText(method === 'memory' ? 'Saved (through the browser’s downloads)' : 'Saved (through the browser’s downloads, from disk)').waitFor();
+    await raj.getByTestId('read-receipt').waitFor();
+    await shots.take(raj, `saved-${method}`);
+    // Another save is another ledgered read: the page comes back to its button.
+    await verifyOwn(raj, 'Discharge letter');
+  }
+  assert.deepEqual(problems, []);
+});
