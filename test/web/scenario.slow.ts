@@ -9,7 +9,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
 import { Screenshots, startBrowser } from './browser.ts';
 import { assertNoLeaks } from './leaks.ts';
 import { field, fillUpload, open, recordFrame, registerAt, sendUpload, setUpNode } from './steps.ts';
@@ -142,10 +141,12 @@ test('the scenario in the browser: set-up, register, enrol, upload, list, reques
 
   // Meera verifies and opens the text record: every check passes, her read is ledgered, the text shows in the sandbox.
   await open(meera, 'Shared with me');
-  const links = meera.getByRole('link', { name: /^Verify and open record / });
+  const links = meera.getByRole('link', { name: / — verify and open$/ });
   await links.first().waitFor();
   assert.equal(await links.count(), 2);
-  const feversLink = meera.getByRole('link', { name: `Verify and open record ${await recordIdOf(raj, TITLES.fevers)}` });
+  await meera.getByRole('link', { name: `“${TITLES.scan}” — verify and open` }).waitFor();
+  await shots.take(meera, 'doctor-shared-with-me');
+  const feversLink = meera.getByRole('link', { name: `“${TITLES.fevers}” — verify and open` });
   await feversLink.click();
   await meera.getByTestId('verify-summary').getByText('Every check passed').waitFor();
   for (const id of ['head', 'inclusion', 'author-key', 'manifest-signature', 'block']) {
@@ -164,7 +165,7 @@ test('the scenario in the browser: set-up, register, enrol, upload, list, reques
 
   // The SVG carries a script: viewed in the sandbox it renders, and its script never runs.
   await open(meera, 'Shared with me');
-  await meera.getByRole('link', { name: `Verify and open record ${await recordIdOf(raj, TITLES.scan)}` }).click();
+  await meera.getByRole('link', { name: `“${TITLES.scan}” — verify and open` }).click();
   await meera.getByTestId('verify-summary').getByText('Every check passed').waitFor();
   const messages: string[] = [];
   await meera.exposeFunction('dhlTestSawMessage', (m: string) => messages.push(m));
@@ -187,11 +188,3 @@ test('the scenario in the browser: set-up, register, enrol, upload, list, reques
   assert.ok(web.proxy.captured.some((c) => c.url.includes('/chunks/') && c.body.length > 0), 'ciphertext chunks went through the proxy: the content check saw them');
 });
 
-/** The record id behind a title in raj's records (the link to its verify page). */
-async function recordIdOf(page: Page, title: string): Promise<string> {
-  await open(page, 'My records');
-  const href = await page.getByRole('link', { name: title }).getAttribute('href');
-  const id = /\/records\/([0-9a-f]{32})\/verify/.exec(href ?? '')?.[1];
-  assert.ok(id, `no record link for ${title}`);
-  return id;
-}

@@ -84,7 +84,7 @@ test('the verify page fails exactly the check a lying node breaks (head, inclusi
   assert.deepEqual(problems, []);
 });
 
-test('a record saved to disk is the uploaded file byte for byte under its own name, collected in memory and through the private file system; a PDF is offered only to save', async (t) => {
+test('a record saved to disk is the uploaded file byte for byte under its own name, collected in memory and through the private file system (which keeps no left-over); a PDF is offered only to save', async (t) => {
   const { raj, shots, problems } = await patientWithNode(t, 'save');
   const dir = mkdtempSync(join(tmpdir(), 'dhl-saved-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -94,6 +94,16 @@ test('a record saved to disk is the uploaded file byte for byte under its own na
   await verifyOwn(raj, 'Discharge letter');
   await raj.getByText('This browser shows PDFs only outside a sandbox').waitFor();
   assert.equal(await raj.getByRole('button', { name: 'Open and view' }).count(), 0, 'a PDF is never opened in a frame of the app');
+
+  // What a page closed mid-save would have left in the private file system: the next save sweeps it.
+  const leftOver = 'dhl-save-1000-left-by-a-closed-page';
+  const privateFiles = () => raj.evaluate(async () => {
+    const names: string[] = [];
+    for await (const name of (await navigator.storage.getDirectory() as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+    return names;
+  });
+  await raj.evaluate(async (name) => void (await navigator.storage.getDirectory()).getFileHandle(name, { create: true }), leftOver);
+  assert.ok((await privateFiles()).includes(leftOver));
 
   for (const method of ['memory', 'private-fs'] as const) {
     await raj.evaluate((m) => localStorage.setItem('dhl.saveMethod', m), method);
@@ -107,6 +117,11 @@ test('a record saved to disk is the uploaded file byte for byte under its own na
     await raj.getByText(method === 'memory' ? 'Saved (through the browser’s downloads)' : 'Saved (through the browser’s downloads, from disk)').waitFor();
     await raj.getByTestId('read-receipt').waitFor();
     await shots.take(raj, `saved-${method}`);
+    if (method === 'private-fs') {
+      const names = await privateFiles();
+      assert.ok(!names.includes(leftOver), 'the left-over decrypted file was swept');
+      assert.equal(names.filter((n) => n.startsWith('dhl-save-')).length, 1, 'only the file of this save, until its download has copied it');
+    }
     // Another save is another ledgered read: the page comes back to its button.
     await verifyOwn(raj, 'Discharge letter');
   }

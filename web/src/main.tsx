@@ -6,6 +6,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { RouterProvider } from 'react-router';
+import { sweepSaved } from './records/save.ts';
 import { router } from './routes.tsx';
 import { endLeftoverSession } from './session/keyring.ts';
 import { setLockReason } from './session/lock-reason.ts';
@@ -21,6 +22,8 @@ const queryClient = new QueryClient({
 
 takeSetupToken();
 setLockReason(await endLeftoverSession());
+// Decrypted files an earlier page saved through the private file system and could not remove before it closed.
+if (typeof navigator.storage?.getDirectory === 'function') void sweepSaved().catch(() => {});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

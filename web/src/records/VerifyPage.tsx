@@ -124,7 +124,7 @@ export default function VerifyPage({ unlocked }: { unlocked: Unlocked }) {
         </List>
       </Paper>
       {m ? <AuthorProof unlocked={unlocked} author={m.author} /> : null}
-      {v && allOk ? <OpenRecord unlocked={unlocked} recordId={recordId} version={v.version} title={v.manifest.title} mediaType={v.manifest.mediaType} size={v.manifest.size} /> : null}
+      {v && allOk ? <OpenRecord unlocked={unlocked} recordId={recordId} version={v.version} title={v.manifest.title} owner={v.manifest.patient} mediaType={v.manifest.mediaType} size={v.manifest.size} /> : null}
     </Stack>
   );
 }
@@ -143,7 +143,7 @@ function AuthorProof({ unlocked, author }: { unlocked: Unlocked; author: string 
   );
 }
 
-function OpenRecord(o: { unlocked: Unlocked; recordId: string; version: number; title: string; mediaType: string; size: number }) {
+function OpenRecord(o: { unlocked: Unlocked; recordId: string; version: number; title: string; owner: string; mediaType: string; size: number }) {
   const ctx = ctxOf(o.unlocked);
   const reads = readsOf(o.unlocked);
   const view = viewAs(o.mediaType);
@@ -196,7 +196,10 @@ function OpenRecord(o: { unlocked: Unlocked; recordId: string; version: number; 
         <Title order={2} size="h4">
           Open the record
         </Title>
-        <Text size="sm">Opening it records your read in the ledger: {o.title}’s owner sees who read it and when. It is decrypted in this browser only.</Text>
+        <Text size="sm">
+          Opening it records your read in the ledger: {o.owner === o.unlocked.username ? 'your audit trail shows it' : `${o.owner} sees who read it and when`}. It is decrypted in this browser
+          only.
+        </Text>
         <Group>
           {view.kind === 'frame' ? (
             <Button onClick={() => open.mutate()} loading={open.isPending} disabled={save.isPending}>

@@ -54,15 +54,16 @@ export async function saveToDisk(o: {
     await pump(await handle.createWritable(), o.produce);
   } else if (method === 'private-fs') {
     const dir = await navigator.storage.getDirectory();
-    const name = `dhl-save-${crypto.randomUUID()}`;
+    await sweepSaved(dir);
+    const name = `${SAVED_PREFIX}${Date.now()}-${crypto.randomUUID()}`;
     const handle = await dir.getFileHandle(name, { create: true });
     try {
       await pump((await handle.createWritable()) as unknown as WritableStreamLike, o.produce);
       // A File from the private file system is backed by the disk, not by memory.
       download(await handle.getFile(), o.fileName());
     } finally {
-      // The download has its own reference; a later page load finds no leftovers either way.
-      setTimeout(() => void dir.removeEntry(name).catch(() => {}), 60_000);
+      // The download has its own reference; should the page close first, the next save or page load sweeps it.
+      setTimeout(() => void dir.removeEntry(name).catch(() => {}), KEEP_SAVED_MS);
     }
   } else {
     const parts: Uint8Array<ArrayBuffer>[] = [];
@@ -72,6 +73,26 @@ export async function saveToDisk(o: {
     download(new Blob(parts, { type: SAVE_TYPE }), o.fileName());
   }
   return method;
+}
+
+const SAVED_PREFIX = 'dhl-save-';
+/** `dhl-save-<ms since 1970>-<uuid>`: when it was written is in its name. */
+const SAVED_NAME = /^dhl-save-(\d+)-/;
+/** How long a saved file stays in the private file system for the browser's download to copy it out. */
+const KEEP_SAVED_MS = 60_000;
+
+/**
+ * Removes the decrypted files earlier saves left in the private file system
+ * (their page closed before its timer ran): a shared workstation's disk keeps
+ * no record's content. Run at each save and when the app starts.
+ */
+export async function sweepSaved(dir?: FileSystemDirectoryHandle, now = Date.now()): Promise<void> {
+  dir ??= await navigator.storage.getDirectory();
+  // TypeScript's DOM lib lacks the handle's async iteration (DOM.AsyncIterable), which every browser with the private file system has.
+  for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) {
+    const at = Number(SAVED_NAME.exec(name)?.[1]);
+    if (at && now - at > KEEP_SAVED_MS) await dir.removeEntry(name).catch(() => {});
+  }
 }
 
 async function pump(writable: WritableStreamLike, produce: (sink: ChunkSink) => Promise<void>): Promise<void> {

@@ -1,5 +1,6 @@
-/** Records shared with a doctor: the grants they hold, each record linked to its verify page. */
+/** Records shared with a doctor: the grants they hold, each record by its title, linked to its verify page. */
 import { Anchor, Stack, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { PagedTable } from '../../components/PagedTable.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
@@ -26,9 +27,7 @@ export default function SharedWithMePage({ unlocked }: { unlocked: Unlocked }) {
             cell: (g) => (
               <Stack gap={2}>
                 {g.records.map((id) => (
-                  <Anchor key={id} component={Link} to={`/records/${id}/verify`} aria-label={`Verify and open record ${id}`}>
-                    Verify and open {id.slice(0, 8)}…
-                  </Anchor>
+                  <RecordLink key={id} unlocked={unlocked} recordId={id} />
                 ))}
               </Stack>
             ),
@@ -39,5 +38,16 @@ export default function SharedWithMePage({ unlocked }: { unlocked: Unlocked }) {
         ]}
       />
     </Stack>
+  );
+}
+
+/** The record's title as the node lists it (the verify page proves it), or its id while that loads or fails. */
+function RecordLink({ unlocked, recordId }: { unlocked: Unlocked; recordId: string }) {
+  const record = useQuery({ queryKey: ['record', recordId], queryFn: () => readsOf(unlocked).record(recordId) });
+  const title = record.data?.versions.at(-1)?.manifest.title;
+  return (
+    <Anchor component={Link} to={`/records/${recordId}/verify`}>
+      {title ? `“${title}”` : `record ${recordId.slice(0, 8)}…`} — verify and open
+    </Anchor>
   );
 }
