@@ -14,13 +14,14 @@ import { ApiClient } from '../../src/client/api-client.ts';
 import { register } from '../../src/client/account.ts';
 import { completeSetup } from '../api/helpers.ts';
 import { Screenshots, startBrowser } from './browser.ts';
+import { assertNoLeaks } from './leaks.ts';
 import { fillUpload, logIn, recordFrame, sendUpload, verifyOwn } from './steps.ts';
 import { startWebNode } from './web-node.ts';
 
 const RAJ = { username: 'raj', passphrase: 'raj fevers staple orbit' };
 const MiB = 1024 * 1024;
 
-test('an upload cancelled mid-way resumes after a reload by choosing the same file: only the missing chunks are sent', async (t) => {
+test('an upload cancelled mid-way resumes after a reload by choosing the same file: only the missing chunks are sent, IndexedDB keeps no file name and the data key only wrapped, nothing plain leaves the page', async (t) => {
   const web = await startWebNode(t, { admins: 2 });
   await completeSetup(web.node);
   await register(new ApiClient({ baseUrl: web.node.node.url }), { ...RAJ, now: Date.now() });
@@ -48,6 +49,26 @@ test('an upload cancelled mid-way resumes after a reload by choosing the same fi
   await raj.getByText('Upload stopped').waitFor();
   cut.drop();
   await shots.take(raj, 'cancelled');
+  // What IndexedDB keeps to resume: a hashed key, no file name, the data key only wrapped (RSA-OAEP) for raj's own key.
+  const kept = await raj.evaluate(
+    () =>
+      new Promise<{ keys: string[]; values: string }>((resolve, reject) => {
+        const open = indexedDB.open('dhl');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const store = open.result.transaction('uploads').objectStore('uploads');
+          const keys = store.getAllKeys();
+          const values = store.getAll();
+          values.onsuccess = () => resolve({ keys: keys.result.map(String), values: JSON.stringify(values.result) });
+        };
+      }),
+  );
+  assert.equal(kept.keys.length, 1);
+  assert.match(kept.keys[0]!, /^[0-9a-f]{64}$/, 'the resume key is a hash');
+  assert.ok(!kept.values.includes('namemarker') && !kept.values.includes('CONTENTMARKER'), 'no file name and no content in IndexedDB');
+  const state = (JSON.parse(kept.values) as { wrappedDek: { alg: string; wrappedDek: string } }[])[0]!;
+  assert.equal(state.wrappedDek.alg, 'RSA-OAEP-256');
+  assert.ok(state.wrappedDek.wrappedDek.length > 300, 'an RSA-OAEP ciphertext, not a 32-byte key');
   const sentBefore = chunkPuts().length;
 
   await raj.reload();
@@ -69,4 +90,5 @@ test('an upload cancelled mid-way resumes after a reload by choosing the same fi
   const shown = await frame.evaluate(() => document.body.innerText.length);
   assert.ok(shown >= content.length - 1, `the whole file came back (${shown} of ${content.length} characters)`);
   assert.deepEqual(problems, []);
+  assertNoLeaks(web.proxy.captured, { never: ['CONTENTMARKER', 'namemarker', RAJ.passphrase], onlyInManifest: ['Imaging study'] });
 });
