@@ -10,24 +10,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient } from '../../src/client/api-client.ts';
-import { register } from '../../src/client/account.ts';
-import { completeSetup } from '../api/helpers.ts';
-import { Screenshots, startBrowser } from './browser.ts';
+import { Screenshots } from './browser.ts';
 import { assertNoLeaks } from './leaks.ts';
 import { fillUpload, logIn, recordFrame, sendUpload, verifyOwn } from './steps.ts';
-import { startWebNode } from './web-node.ts';
+import { startWithPatient } from './web-node.ts';
 
 const RAJ = { username: 'raj', passphrase: 'raj fevers staple orbit' };
 const MiB = 1024 * 1024;
 
 test('an upload cancelled mid-way resumes after a reload by choosing the same file: only the missing chunks are sent, IndexedDB keeps no file name and the data key only wrapped, nothing plain leaves the page', async (t) => {
-  const web = await startWebNode(t, { admins: 2 });
-  await completeSetup(web.node);
-  await register(new ApiClient({ baseUrl: web.node.node.url }), { ...RAJ, now: Date.now() });
-  const { context, problems } = await startBrowser(t);
+  const { web, page: raj, problems } = await startWithPatient(t, RAJ);
   const shots = new Screenshots('upload-resume');
-  const raj = await (await context('raj')).newPage();
   const line = 'Imaging study, slice data CONTENTMARKER-study-4411 ';
   const content = Buffer.from(line.repeat(Math.ceil((5 * MiB) / line.length)));
   // A file on disk, as a person would choose it twice: its name, size and date stay the same (the resume key).
@@ -37,7 +30,6 @@ test('an upload cancelled mid-way resumes after a reload by choosing the same fi
   writeFileSync(study, content);
   const chunkPuts = () => web.proxy.captured.filter((c) => c.method === 'PUT' && /\/chunks\/\d+$/.test(c.url));
 
-  await logIn(raj, web.url, RAJ);
   await fillUpload(raj, study, 'Imaging study');
   // From the third stored chunk on, the network goes dead.
   const cut = web.proxy.hold((c) => c.method === 'PUT' && Number(/\/chunks\/(\d+)$/.exec(c.url)?.[1] ?? -1) >= 2);

@@ -12,15 +12,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { ApiClient } from '../../src/client/api-client.ts';
-import { register } from '../../src/client/account.ts';
 import type { AnswerOf } from '../../src/protocol/routes.ts';
-import { completeSetup } from '../api/helpers.ts';
-import { Screenshots, startBrowser } from './browser.ts';
+import { Screenshots } from './browser.ts';
 import type { Captured } from './capture-proxy.ts';
-import { fillUpload, logIn, open, sendUpload, verifyOwn } from './steps.ts';
-import { startWebNode, type WebNode } from './web-node.ts';
+import { fillUpload, open, sendUpload, verifyOwn } from './steps.ts';
+import { startWithPatient, type WebNode } from './web-node.ts';
 
 const RAJ = { username: 'raj', passphrase: 'raj fevers staple orbit' };
 const CHECKS = ['head', 'inclusion', 'author-key', 'manifest-signature', 'block'] as const;
@@ -43,18 +39,9 @@ const LIES: { check: CheckId; what: string; tell(web: WebNode): () => void }[] =
   { check: 'block', what: 'another block', tell: (web) => web.proxy.rewrite<BlockAnswer>(isBlock, (b) => void (b.header.height += 1)) },
 ];
 
-async function patientWithNode(t: Parameters<typeof startWebNode>[0], shotsName: string): Promise<{ web: WebNode; raj: Page; shots: Screenshots; problems: string[] }> {
-  const web = await startWebNode(t, { admins: 2 });
-  await completeSetup(web.node);
-  await register(new ApiClient({ baseUrl: web.node.node.url }), { ...RAJ, now: Date.now() });
-  const { context, problems } = await startBrowser(t);
-  const raj = await (await context('raj')).newPage();
-  await logIn(raj, web.url, RAJ);
-  return { web, raj, shots: new Screenshots(shotsName), problems };
-}
-
 test('the verify page fails exactly the check a lying node breaks (head, inclusion, author key, manifest signature, block), passes the ones before it, and offers nothing to open', async (t) => {
-  const { web, raj, shots, problems } = await patientWithNode(t, 'verify-fails');
+  const { web, page: raj, problems } = await startWithPatient(t, RAJ);
+  const shots = new Screenshots('verify-fails');
   const note = { name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('Blood pressure 120/80.\n') };
   await fillUpload(raj, note, 'Blood pressure');
   await sendUpload(raj, 'Blood pressure');
@@ -85,7 +72,8 @@ test('the verify page fails exactly the check a lying node breaks (head, inclusi
 });
 
 test('a record saved to disk is the uploaded file byte for byte under its own name, collected in memory and through the private file system (which keeps no left-over); a PDF is offered only to save', async (t) => {
-  const { raj, shots, problems } = await patientWithNode(t, 'save');
+  const { page: raj, problems } = await startWithPatient(t, RAJ);
+  const shots = new Screenshots('save');
   const dir = mkdtempSync(join(tmpdir(), 'dhl-saved-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const pdf = { name: 'discharge-letter.pdf', mimeType: 'application/pdf', buffer: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(300 * 1024)]) };

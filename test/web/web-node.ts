@@ -6,9 +6,14 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
+import type { Page } from 'playwright-core';
 import { ensureWebBuild, WEB_DIST } from '../../scripts/build-web.ts';
-import { startTestNode, type TestNode } from '../api/helpers.ts';
+import { ApiClient } from '../../src/client/api-client.ts';
+import { register } from '../../src/client/account.ts';
+import { completeSetup, startTestNode, type TestNode } from '../api/helpers.ts';
+import { startBrowser } from './browser.ts';
 import { startCaptureProxy, type CaptureProxy } from './capture-proxy.ts';
+import { logIn, type Person } from './steps.ts';
 
 export interface WebNode {
   node: TestNode;
@@ -34,4 +39,19 @@ export async function startWebNode(t: TestContext, o: { admins?: number } = {}):
     url: proxy.url,
     setupLink: () => `${proxy.url}/setup#token=${node.token!}`,
   };
+}
+
+/**
+ * A node already set up (through its API) with one patient registered, and
+ * that patient logged in in a browser of its own: for the tests of one
+ * person's pages.
+ */
+export async function startWithPatient(t: TestContext, patient: Person): Promise<{ web: WebNode; page: Page; problems: string[] }> {
+  const web = await startWebNode(t, { admins: 2 });
+  await completeSetup(web.node);
+  await register(new ApiClient({ baseUrl: web.node.node.url }), { ...patient, now: Date.now() });
+  const { context, problems } = await startBrowser(t);
+  const page = await (await context(patient.username)).newPage();
+  await logIn(page, web.url, patient);
+  return { web, page, problems };
 }
