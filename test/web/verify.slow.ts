@@ -12,7 +12,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { Reads } from '../../src/client/reads.ts';
+import { blockHash, signAttestation, type Attestation } from '../../src/ledger/index.ts';
 import type { AnswerOf } from '../../src/protocol/routes.ts';
+import type { LedgerHead } from '../../src/protocol/schemas-reads.ts';
+import { fixtureKey } from '../fixtures/keys.ts';
 import { Screenshots } from './browser.ts';
 import type { Captured } from './capture-proxy.ts';
 import { fillUpload, open, sendUpload, verifyOwn } from './steps.ts';
@@ -30,16 +35,40 @@ const flip = (hex: string) => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
 const isVersion = (c: Captured) => c.method === 'GET' && /^\/v1\/records\/[0-9a-f]{32}\/versions\/\d+$/.test(c.url);
 const isBlock = (c: Captured) => c.method === 'GET' && /^\/v1\/ledger\/blocks\/\d+$/.test(c.url);
 
-/** Each lie the node tells, and the check it must fail. */
-const LIES: { check: CheckId; what: string; tell(web: WebNode): () => void }[] = [
-  { check: 'head', what: 'a head root no node signed', tell: (web) => web.proxy.rewrite<VersionAnswer>(isVersion, (v) => void (v.head.header.treeRoot = flip(v.head.header.treeRoot))) },
-  { check: 'inclusion', what: 'another transaction hash', tell: (web) => web.proxy.rewrite<VersionAnswer>(isVersion, (v) => void (v.txHash = flip(v.txHash))) },
-  { check: 'author-key', what: 'an author key the ledger does not hold', tell: (web) => web.proxy.rewrite<VersionAnswer>(isVersion, (v) => void (v.manifest.authorKeyId = flip(v.manifest.authorKeyId))) },
-  { check: 'manifest-signature', what: 'an altered title', tell: (web) => web.proxy.rewrite<VersionAnswer>(isVersion, (v) => void (v.manifest.title = 'Altered by the node')) },
-  { check: 'block', what: 'another block', tell: (web) => web.proxy.rewrite<BlockAnswer>(isBlock, (b) => void (b.header.height += 1)) },
+/**
+ * The node's current head forked: another tree root under the same size,
+ * signed with the node's own key, so only its consistency with the head this
+ * browser kept gives it away.
+ */
+async function signedFork(web: WebNode): Promise<LedgerHead> {
+  const head = await new Reads(web.node.api()).head();
+  const header = { ...head.header, treeRoot: flip(head.header.treeRoot) };
+  const hash = blockHash(sha256, header as never);
+  const nodeKey = await fixtureKey('node1', 'sig');
+  const attestations = await Promise.all(head.attestations.map((a) => signAttestation({ ...a.attestation, blockHash: hash } as Attestation, nodeKey.privateKey)));
+  return { header, blockHash: hash, attestations };
+}
+
+/** Each lie the node tells, the check it must fail, and what that check says. */
+const LIES: { check: CheckId; what: string; says: RegExp; tell(web: WebNode): Promise<() => void> }[] = [
+  {
+    check: 'head', what: 'a head root no node signed', says: /no node of this chain signed/,
+    tell: async (web) => web.proxy.rewrite<VersionAnswer>(isVersion, (v) => void (v.head.header.treeRoot = flip(v.head.header.treeRoot))),
+  },
+  {
+    check: 'head', what: 'a signed fork of the kept head', says: /does not extend the one this browser saw/,
+    tell: async (web) => {
+      const fork = await signedFork(web);
+      return web.proxy.rewrite<VersionAnswer>(isVersion, (v) => void (v.head = fork));
+    },
+  },
+  { check: 'inclusion', what: 'another transaction hash', says: /\(inclusion proof\)/, tell: async (web) => web.proxy.rewrite<VersionAnswer>(isVersion, (v) => void (v.txHash = flip(v.txHash))) },
+  { check: 'author-key', what: 'an author key the ledger does not hold', says: /\(no such key\)/, tell: async (web) => web.proxy.rewrite<VersionAnswer>(isVersion, (v) => void (v.manifest.authorKeyId = flip(v.manifest.authorKeyId))) },
+  { check: 'manifest-signature', what: 'an altered title', says: /\(manifest signature\)/, tell: async (web) => web.proxy.rewrite<VersionAnswer>(isVersion, (v) => void (v.manifest.title = 'Altered by the node')) },
+  { check: 'block', what: 'another block', says: /\(the block does not hold the entry\)/, tell: async (web) => web.proxy.rewrite<BlockAnswer>(isBlock, (b) => void (b.header.height += 1)) },
 ];
 
-test('the verify page fails exactly the check a lying node breaks (head, inclusion, author key, manifest signature, block), passes the ones before it, and offers nothing to open', async (t) => {
+test('the verify page fails exactly the check a lying node breaks (an unsigned head, a signed fork of the kept head, inclusion, author key, manifest signature, block), passes the ones before it, and offers nothing to open', async (t) => {
   const { web, page: raj, problems } = await startWithPatient(t, RAJ);
   const shots = new Screenshots('verify-fails');
   const note = { name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('Blood pressure 120/80.\n') };
@@ -48,11 +77,13 @@ test('the verify page fails exactly the check a lying node breaks (head, inclusi
   await verifyOwn(raj, 'Blood pressure');
 
   for (const lie of LIES) {
-    const stop = lie.tell(web);
+    const stop = await lie.tell(web);
     try {
       await open(raj, 'My records');
       await raj.getByRole('link', { name: 'Blood pressure' }).click();
-      await raj.locator(`[data-check="${lie.check}"][data-state="fails"]`).waitFor();
+      const failed = raj.locator(`[data-check="${lie.check}"][data-state="fails"]`);
+      await failed.waitFor();
+      assert.match((await failed.textContent())!, lie.says, `${lie.what}: the check says why`);
       await raj.getByTestId('verify-summary').getByText('A check failed').waitFor();
       const at = CHECKS.indexOf(lie.check);
       for (const [i, id] of CHECKS.entries()) {
@@ -61,7 +92,7 @@ test('the verify page fails exactly the check a lying node breaks (head, inclusi
       }
       assert.equal(await raj.getByRole('button', { name: 'Open and view' }).count(), 0, `${lie.what}: nothing to open`);
       assert.equal(await raj.getByRole('button', { name: 'Save to disk' }).count(), 0, `${lie.what}: nothing to save`);
-      await shots.take(raj, `${lie.check}-fails`);
+      await shots.take(raj, `${lie.check}-fails${lie.what.includes('fork') ? '-fork' : ''}`);
     } finally {
       stop();
     }
