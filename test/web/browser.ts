@@ -38,7 +38,7 @@ export interface TestBrowser {
 function watchPage(page: Page, name: string, problems: string[]): void {
   page.on('pageerror', (err) => problems.push(`${name}: uncaught ${err.name}: ${err.message}`));
   page.on('console', (m) => {
-    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`${name}: ${m.text()}`);
+    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`${name}: ${m.text()} (at ${m.location().url || 'the page'})`);
   });
 }
 
