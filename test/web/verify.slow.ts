@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { Reads } from '../../src/client/reads.ts';
 import { blockHash, signAttestation, type Attestation } from '../../src/ledger/index.ts';
+import type { Page } from 'playwright-core';
 import type { AnswerOf } from '../../src/protocol/routes.ts';
 import type { LedgerHead } from '../../src/protocol/schemas-reads.ts';
 import { fixtureKey } from '../fixtures/keys.ts';
@@ -99,6 +100,22 @@ test('the verify page fails exactly the check a lying node breaks (an unsigned h
   }
   // The lies left nothing behind: the head this browser keeps is still the true one.
   await verifyOwn(raj, 'Blood pressure');
+
+  // A record the node does not have: an error state that says so, with a retry.
+  await raj.evaluate((path) => {
+    history.pushState({}, '', path);
+    dispatchEvent(new PopStateEvent('popstate'));
+  }, `/records/${'0'.repeat(32)}/verify`);
+  await raj.getByRole('alert').filter({ hasText: 'Could not load the record' }).getByText('Not found here, or not something you may see').waitFor();
+  await raj.getByRole('button', { name: 'Try again' }).waitFor();
+  await shots.take(raj, 'unknown-record');
+
+  // A reload clears the keys but keeps the newest head seen, in IndexedDB, for the next visit's consistency check.
+  const keptBefore = await keptTreeSize(raj);
+  await raj.reload();
+  await raj.getByRole('heading', { name: 'Log in' }).waitFor();
+  assert.ok(keptBefore > 0);
+  assert.equal(await keptTreeSize(raj), keptBefore, 'the head outlives the page');
   assert.deepEqual(problems, []);
 });
 
@@ -146,3 +163,18 @@ test('a record saved to disk is the uploaded file byte for byte under its own na
   }
   assert.deepEqual(problems, []);
 });
+
+/** The tree size of the head this browser keeps for its chain (IndexedDB `dhl`, store `heads`). */
+function keptTreeSize(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('dhl');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const all = open.result.transaction('heads').objectStore('heads').getAll();
+          all.onsuccess = () => resolve(Math.max(0, ...all.result.map((kept: { latest: { header: { treeSize: number } } }) => kept.latest.header.treeSize)));
+        };
+      }),
+  );
+}

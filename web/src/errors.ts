@@ -30,6 +30,8 @@ const PLAIN: Record<string, string> = {
   MANIFEST_NOT_PROVEN: 'The record’s manifest is not the one the ledger proves: not opened.',
   TRANSFER_INTERRUPTED: 'The transfer stopped before its end (network, cancel, or the node stopped): it can continue.',
   RECORD_NOT_READABLE: 'You hold no key for this record.',
+  // The node answers a record one may not see as one that does not exist (so as not to tell that it does).
+  RESOURCE_NOT_FOUND: 'Not found here, or not something you may see (the node answers both alike). Check the name or the link.',
 };
 
 /** The contract's refusals as people read them (src/contract/README.md has every code). */
