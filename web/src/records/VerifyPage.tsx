@@ -185,6 +185,7 @@ function OpenRecord(o: { unlocked: Unlocked; recordId: string; version: number; 
           read = await readFromLedger(ctx, reads, o.recordId, o.version, sink);
         },
       });
+      if (method === 'cancelled') return null;
       const receipt = read!.receipt;
       return { method, receipt, excerpt: await excerptOf() };
     },

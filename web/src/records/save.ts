@@ -47,10 +47,17 @@ export async function saveToDisk(o: {
   fileName: () => string;
   size: number;
   produce: (sink: ChunkSink) => Promise<void>;
-}): Promise<SaveMethod> {
+}): Promise<SaveMethod | 'cancelled'> {
   const method = saveMethod(o.size);
   if (method === 'picker') {
-    const handle = await (window as PickerWindow).showSaveFilePicker!({ suggestedName: o.suggestedName });
+    let handle;
+    try {
+      handle = await (window as PickerWindow).showSaveFilePicker!({ suggestedName: o.suggestedName });
+    } catch (err) {
+      // The person closed the picker: nothing was read, nothing to report.
+      if (err instanceof DOMException && err.name === 'AbortError') return 'cancelled';
+      throw err;
+    }
     await pump(await handle.createWritable(), o.produce);
   } else if (method === 'private-fs') {
     const dir = await navigator.storage.getDirectory();
