@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs (or checks for) the system programs the test suite needs, so that
-# `npm test` works on a fresh machine. Today: a python3 with the `cryptography`
-# package, for the independent format check (test/independent/). Later:
-# chromium (browser tests) and etcd-server (multi-node tests).
+# `npm test` works on a fresh machine: a python3 with the `cryptography`
+# package, for the independent format check (test/independent/), and Debian's
+# chromium, which the browser tests (test/web/*.slow.ts) drive through
+# playwright-core. Later: etcd-server (multi-node tests).
 # As root with apt it installs what is missing; otherwise it stops and prints
 # the exact command to run. It never skips silently.
 set -euo pipefail
@@ -17,8 +18,14 @@ have_python_cryptography() {
   return 1
 }
 
+# The browser tests launch exactly this binary (test/web/browser.ts).
+have_chromium() {
+  [ -x /usr/bin/chromium ]
+}
+
 missing=()
 have_python_cryptography || missing+=(python3 python3-cryptography)
+have_chromium || missing+=(chromium)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -23,6 +23,7 @@ import { readHandlers } from './routes-reads.ts';
 import { registerFileRoutes } from './routes-files.ts';
 import { Sessions, type Clock } from './sessions.ts';
 import { FirstRun } from './setup.ts';
+import { isSpaRoute, registerWebApp, sendSpaIndex } from './web-app.ts';
 
 export interface AppOptions {
   dataDir: string;
@@ -47,6 +48,8 @@ export interface AppOptions {
   /** Fastify's logger option (pino): tests pass a stream to read what was logged. */
   logger?: FastifyServerOptions['logger'];
   node?: NodeOptions;
+  /** The built web app (web/dist) to serve at `/`; without it the node serves the API only. */
+  web?: { root: string };
 }
 
 export interface DhlApp {
@@ -54,6 +57,8 @@ export interface DhlApp {
   /** The one-time setup token while the node awaits set-up (print it in the setup link's fragment). */
   setupToken?: string;
   setup: FirstRun;
+  /** Whether the web app is served at `/`. */
+  webApp: boolean;
 }
 
 /** Helmet's configuration for this node's answers: our CSP, HSTS only over TLS. */
@@ -69,7 +74,11 @@ const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
 const CHALLENGE_TTL_MS = 2 * 60 * 1000;
 const DEFAULT_RATE_LIMIT = { max: 30, windowMs: 60_000 };
 
-/** Everything the page may load: our own scripts and styles, WebAssembly for Argon2id (hash-wasm), nothing inline. */
+/**
+ * Everything the page may load: our own scripts and styles, WebAssembly for
+ * Argon2id (hash-wasm), nothing inline; frames only from blob: URLs (a
+ * decrypted record, viewed in a sandboxed frame without scripts).
+ */
 export const CONTENT_SECURITY_POLICY = Object.freeze({
   defaultSrc: ["'none'"],
   scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
@@ -78,6 +87,7 @@ export const CONTENT_SECURITY_POLICY = Object.freeze({
   fontSrc: ["'self'"],
   connectSrc: ["'self'"],
   workerSrc: ["'self'"],
+  frameSrc: ['blob:'],
   manifestSrc: ["'self'"],
   baseUri: ["'none'"],
   formAction: ["'none'"],
@@ -103,6 +113,7 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
   const sessions = new Sessions({ accounts, clock, ttlMs: o.sessionTtlMs ?? SESSION_TTL_MS, origins, secure: o.tls });
   const login = new Login({ accounts, clock, ledger: () => setup.ledger(), kdf, origins, challengeTtlMs: o.challengeTtlMs ?? CHALLENGE_TTL_MS });
 
+  let webApp = false;
   const app = Fastify({
     ...(o.https ? { https: o.https } : {}),
     logger: o.logger ?? true,
@@ -167,8 +178,10 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
     await app.register(fastifySwaggerUi, { routePrefix: '/v1/docs', staticCSP: false });
 
     app.setErrorHandler(handleError);
-    app.setNotFoundHandler((_request, reply) => {
-      reply.code(404).send({ code: 'ROUTE_NOT_FOUND', message: 'no such route' });
+    webApp = o.web ? await registerWebApp(app, o.web.root) : false;
+    app.setNotFoundHandler((request, reply) => {
+      if (webApp && isSpaRoute(request)) return sendSpaIndex(reply);
+      return reply.code(404).send({ code: 'ROUTE_NOT_FOUND', message: 'no such route' });
     });
 
     app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -184,7 +197,7 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
     await app.close();
     throw err;
   }
-  return { app, setup, ...(started.token ? { setupToken: started.token } : {}) };
+  return { app, setup, webApp, ...(started.token ? { setupToken: started.token } : {}) };
 }
 
 function statusOf(setup: FirstRun, kdf: KdfCosts) {

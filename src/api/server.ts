@@ -24,6 +24,8 @@ export interface ServeOptions {
   /** Where the startup lines go (the CLI: stdout). */
   out: (line: string) => void;
   logger?: AppOptions['logger'];
+  /** The built web app to serve at `/` (web/dist). */
+  web?: { root: string };
   /** For tests: everything else buildApp takes. */
   app?: Partial<AppOptions>;
 }
@@ -59,6 +61,7 @@ export async function startNode(o: ServeOptions): Promise<RunningNode> {
     setup: { admins: o.admins, org: o.org, nodeId: o.nodeId },
     ...(o.logger !== undefined ? { logger: o.logger } : {}),
     ...(tls ? { https: tls } : {}),
+    ...(o.web ? { web: o.web } : {}),
     ...o.app,
   });
   const { app } = dhl;
@@ -79,6 +82,7 @@ export async function startNode(o: ServeOptions): Promise<RunningNode> {
   if (!loopback && !tls && o.insecureHttp) app.log.warn('serving plain HTTP off loopback (--insecure-http): passphrase proofs and session tokens cross the network in the clear unless a TLS proxy terminates in front');
   o.out(`Dynamic Health Ledger node on ${url}`);
   o.out(`  data directory: ${o.dataDir}`);
+  if (o.web) o.out(dhl.webApp ? `  web app: ${url}/` : `  web app: not built (${o.web.root} has no index.html): npm start builds it`);
   o.out(`  API: ${url}/v1 (status: ${url}/v1/status, docs: ${url}/v1/docs, OpenAPI: ${url}/v1/openapi.json)`);
   const ledger = dhl.setup.anyLedger;
   if (ledger) o.out(`  chain id: ${ledger.chainId} (height ${ledger.head().height})`);

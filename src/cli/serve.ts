@@ -3,12 +3,15 @@
  * (DESIGN §3: an operator command; it reaches the API from this one file).
  * Defaults: ./data, 127.0.0.1:8480; flags, then DHL_PORT / DHL_DATA_DIR, override.
  */
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startNode } from '../api/server.ts';
 
 export const DEFAULT_PORT = 8480;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_DATA_DIR = './data';
+/** The web app's build in this checkout (`npm start` builds it when missing or stale: scripts/build-web.ts). */
+export const WEB_ROOT = resolve(import.meta.dirname, '..', '..', 'web', 'dist');
 
 function portArg(value: string): number {
   const n = Number(value);
@@ -63,6 +66,7 @@ export function addServeCommand(program: Command): void {
         admins: f.admins,
         org: f.org,
         nodeId: f.nodeId,
+        web: { root: WEB_ROOT },
         out: (line) => console.log(line),
       });
       await new Promise<void>((resolve) => {

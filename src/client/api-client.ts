@@ -31,17 +31,24 @@ export interface ApiClientOptions {
   fetch?: typeof globalThis.fetch;
   /** A bearer session token (the CLI keeps it after login). */
   token?: string;
+  /** A cookie session's CSRF token (the browser): sent as x-dhl-csrf on every state-changing request. */
+  csrfToken?: string;
 }
+
+/** The header a cookie session's state-changing requests carry (docs/api.md, "CSRF"). */
+export const CSRF_HEADER = 'x-dhl-csrf';
 
 export class ApiClient {
   /** The origin this client talks to: what it signs in a login challenge (docs/api.md, "Origin"). */
   readonly origin: string;
   token: string | undefined;
+  csrfToken: string | undefined;
   private readonly fetchFn: typeof globalThis.fetch;
 
   constructor(o: ApiClientOptions) {
     this.origin = new URL(o.baseUrl).origin;
     this.token = o.token;
+    this.csrfToken = o.csrfToken;
     this.fetchFn = o.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
@@ -57,6 +64,7 @@ export class ApiClient {
     const headers: Record<string, string> = { accept: route.produces ?? 'application/json' };
     if (parts.body !== undefined) headers['content-type'] = 'application/json';
     if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (this.csrfToken && route.method !== 'GET') headers[CSRF_HEADER] = this.csrfToken;
     return this.fetchFn(`${this.origin}${urlOf(route, parts.params, parts.query)}`, {
       method: route.method,
       headers,

@@ -3,7 +3,7 @@ export { sealRecord, openRecord, newRecordId } from './record-crypto.ts';
 export type { SealRecordInput, SealedRecord, OpenRecordInput } from './record-crypto.ts';
 export { signTx, DEFAULT_TX_LIFETIME_MS } from './transactions.ts';
 export type { Signer, TxOptions } from './transactions.ts';
-export { ApiClient, errorOf } from './api-client.ts';
+export { ApiClient, CSRF_HEADER, errorOf } from './api-client.ts';
 export type { ApiClientOptions, Answer, CallArgs } from './api-client.ts';
 export { Reads, allPages, verifyProvenEntry, verifyUserView } from './reads.ts';
 export type { PageInput } from './reads.ts';
@@ -16,12 +16,13 @@ export type { NewAccount, NewAccountInput, LoginInput, LoginSecret, LoggedIn, Pu
  * envelopes, wrapping, and the genesis they check.
  */
 export {
-  DhlError, isDhlError, canonicalJson, fingerprint, generateUserKeys, keyId, decodePem, exportPem, randomBytes, toBase64url, toHex, utf8, sha256,
-  parseEnvelopeHeader, unwrapDek, wrapDek,
+  DhlError, isDhlError, canonicalJson, fingerprint, generateUserKeys, keyId, keyIdOfSpki, importSpki, decodePem, exportPem, randomBytes, toBase64url,
+  fromBase64url, toHex, utf8, sha256, parseEnvelopeHeader, unwrapDek, wrapDek, USERNAME_PATTERN, usernameSkeleton,
 } from '../crypto/index.ts';
-export type { JsonValue, UserKeyPairs } from '../crypto/index.ts';
+export type { JsonValue, UserKeyPairs, UnsealedKeys } from '../crypto/index.ts';
 export { DEFAULT_GENESIS_PARAMS, ledgerError } from '../ledger/index.ts';
 export type { Genesis } from '../ledger/index.ts';
+export type { SetupState, Status, LoginFinishResult, KdfCosts } from '../protocol/index.ts';
 
 // Encrypted files over HTTP and the flows on them (issue 19).
 export { CLIENT_ERRORS, clientError } from './errors.ts';

@@ -66,6 +66,8 @@ export interface TestNodeOptions {
   /** Reuse a data directory (a restart); otherwise a fresh temp one. */
   dataDir?: string;
   logs?: LogSink;
+  /** The URL clients use when something sits in front (the browser tests' capturing proxy). */
+  publicUrl?: string;
   /** The API's clock (default: a new ManualClock at now). */
   clock?: ManualClock;
 }
@@ -95,6 +97,7 @@ export async function startTestNode(t: TestContext, o: TestNodeOptions = {}): Pr
   try {
     started = await startNode({
       dataDir, host: '127.0.0.1', port: 0, admins: o.admins ?? 2, org: 'clinic', nodeId: 'node1',
+      ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
       out: (line) => out.push(line),
       logger: { level: 'info', stream: logs.stream },
       app: { testOnlyKdfCosts: TEST_KDF, clock, rateLimit: { max: 100_000, windowMs: 60_000 }, ...o.app },

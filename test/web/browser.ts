@@ -1,0 +1,121 @@
+/**
+ * Debian's Chromium for the browser tests (issue 21), launched by us with
+ * exactly these flags and a fresh profile directory, and driven by
+ * playwright-core over CDP (Playwright's own launcher would pick its own
+ * profile and flags). One browser per test; each user gets a context of
+ * their own (STYLE 15), so cookies, storage and keys never mix. Everything
+ * is removed when the test ends, also on failure.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { TestContext } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** The flags the issue names: no sandbox (containers), no GPU, no network of Chromium's own. */
+export const CHROMIUM_FLAGS = Object.freeze([
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync',
+]);
+
+const ARTIFACTS = resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'web');
+
+export interface TestBrowser {
+  browser: Browser;
+  /** A new, isolated context (one per user). */
+  context(name: string): Promise<BrowserContext>;
+  /**
+   * What went wrong in any page so far: uncaught errors and every CSP
+   * violation (the app must run under its CSP with nothing refused).
+   */
+  problems: string[];
+}
+
+/** Records a page's uncaught errors and CSP violation reports into `problems`, prefixed with the context's name. */
+function watchPage(page: Page, name: string, problems: string[]): void {
+  page.on('pageerror', (err) => problems.push(`${name}: uncaught ${err.name}: ${err.message}`));
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`${name}: ${m.text()} (at ${m.location().url || 'the page'})`);
+  });
+}
+
+function devtoolsUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolveUrl, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      const m = /DevTools listening on (ws:\/\/\S+)/.exec(seen);
+      if (m) {
+        child.stderr!.off('data', onData);
+        resolveUrl(m[1]!);
+      }
+    };
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`chromium exited (${code}) before listening: ${seen.slice(-2000)}`)));
+    child.once('error', reject);
+  });
+}
+
+export async function startBrowser(t: TestContext): Promise<TestBrowser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run bash scripts/setup-system.sh (as root it installs Debian's chromium; otherwise it prints the command)`);
+  const profile = mkdtempSync(join(tmpdir(), 'dhl-chromium-'));
+  // Chromium's own scratch (org.chromium.Chromium.*) goes inside the profile, so removing the profile removes it too.
+  const scratch = join(profile, 'tmp');
+  mkdirSync(scratch);
+  const child = spawn(CHROMIUM, [...CHROMIUM_FLAGS, `--user-data-dir=${join(profile, 'profile')}`, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', 'about:blank'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, TMPDIR: scratch },
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(profile, { recursive: true, force: true });
+  };
+  let browser: Browser;
+  try {
+    browser = await chromium.connectOverCDP(await devtoolsUrl(child));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  // Drain stderr so Chromium never blocks on a full pipe.
+  child.stderr!.resume();
+  t.after(async () => {
+    await browser.close().catch(() => {});
+    await stop();
+  });
+  const problems: string[] = [];
+  return {
+    browser,
+    problems,
+    context: async (name: string) => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      context.setDefaultTimeout(60_000);
+      context.on('page', (page) => watchPage(page, name, problems));
+      return context;
+    },
+  };
+}
+
+/** Screenshots of each step, as test artifacts: test-artifacts/web/<test>/<NN>-<step>.png. */
+export class Screenshots {
+  private n = 0;
+  readonly dir: string;
+  constructor(testName: string) {
+    this.dir = join(ARTIFACTS, testName);
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+  }
+  /** The whole page; with `viewport`, what is on screen (a frame's own document shows only there, not in a full-page capture). */
+  async take(page: Page, step: string, o: { viewport?: boolean } = {}): Promise<string> {
+    const path = join(this.dir, `${String(++this.n).padStart(2, '0')}-${step}.png`);
+    await page.screenshot({ path, fullPage: !o.viewport });
+    return path;
+  }
+}

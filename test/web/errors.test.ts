@@ -1,0 +1,21 @@
+/** What a person reads when something fails (web/src/errors.ts). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clientError } from '../../src/client/errors.ts';
+import { DhlError } from '../../src/crypto/errors.ts';
+import { messageOf } from '../../web/src/errors.ts';
+
+test('a not-found says it may also be something one may not see; an unknown code shows its message and code', () => {
+  assert.match(messageOf(new DhlError('RESOURCE_NOT_FOUND', 'no such resource (kind=record)')), /Not found here, or not something you may see/);
+  assert.equal(messageOf(new DhlError('SOMETHING_NEW', 'a new failure')), 'a new failure (SOMETHING_NEW)');
+});
+
+test("a refused transaction names the contract's outcome in plain words, an unknown one by its code", () => {
+  assert.equal(messageOf(clientError('TX_REJECTED', { outcome: 'REQUEST_PENDING_EXISTS' })), 'The ledger recorded this as refused: you already asked for this record and the patient has not answered yet.');
+  assert.equal(messageOf(clientError('TX_REJECTED', { outcome: 'SOMETHING_NEW' })), 'The ledger recorded this as refused: SOMETHING_NEW.');
+});
+
+test('a failed fetch says the node could not be reached; anything else shows its own message', () => {
+  assert.match(messageOf(new TypeError('Failed to fetch')), /could not be reached/);
+  assert.equal(messageOf(new Error('plain')), 'plain');
+});

@@ -1,0 +1,57 @@
+/**
+ * A node serving the built web app behind the capturing proxy, for the
+ * browser tests: the app is built first when missing or stale (as npm start
+ * does), vaults use the product's Argon2id costs (the browser accepts no
+ * weaker ones), and the page reaches the node only through the proxy.
+ */
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+import type { Page } from 'playwright-core';
+import { ensureWebBuild, WEB_DIST } from '../../scripts/build-web.ts';
+import { ApiClient } from '../../src/client/api-client.ts';
+import { register } from '../../src/client/account.ts';
+import { completeSetup, startTestNode, type TestNode } from '../api/helpers.ts';
+import { startBrowser } from './browser.ts';
+import { startCaptureProxy, type CaptureProxy } from './capture-proxy.ts';
+import { logIn, type Person } from './steps.ts';
+
+export interface WebNode {
+  node: TestNode;
+  proxy: CaptureProxy;
+  /** Where the browser goes: the proxy. */
+  url: string;
+  setupLink(): string;
+}
+
+export async function startWebNode(t: TestContext, o: { admins?: number } = {}): Promise<WebNode> {
+  await ensureWebBuild({ log: () => {} });
+  const proxy = await startCaptureProxy(t);
+  const node = await startTestNode(t, {
+    admins: o.admins ?? 1,
+    publicUrl: proxy.url,
+    app: { web: { root: WEB_DIST }, testOnlyKdfCosts: undefined },
+  });
+  // The node's own URL is the proxy's (its public URL): forward to where it listens.
+  proxy.target(`http://127.0.0.1:${(node.node.dhl.app.server.address() as AddressInfo).port}`);
+  return {
+    node,
+    proxy,
+    url: proxy.url,
+    setupLink: () => `${proxy.url}/setup#token=${node.token!}`,
+  };
+}
+
+/**
+ * A node already set up (through its API) with one patient registered, and
+ * that patient logged in in a browser of its own: for the tests of one
+ * person's pages.
+ */
+export async function startWithPatient(t: TestContext, patient: Person): Promise<{ web: WebNode; page: Page; problems: string[] }> {
+  const web = await startWebNode(t, { admins: 2 });
+  await completeSetup(web.node);
+  await register(new ApiClient({ baseUrl: web.node.node.url }), { ...patient, now: Date.now() });
+  const { context, problems } = await startBrowser(t);
+  const page = await (await context(patient.username)).newPage();
+  await logIn(page, web.url, patient);
+  return { web, page, problems };
+}

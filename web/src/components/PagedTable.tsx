@@ -1,0 +1,66 @@
+/**
+ * A paged list from the node with every state (STYLE 12): loading, error with
+ * retry, empty, rows, and a labelled button for the next page. Pages come
+ * from react-query's infinite query, so each page's fetch can be cancelled.
+ */
+import { Button, Group, Table } from '@mantine/core';
+import { useInfiniteQuery, type QueryKey } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { Empty, ErrorState, Loading } from './States.tsx';
+
+export interface Column<T> {
+  header: string;
+  cell: (item: T) => ReactNode;
+}
+
+export function PagedTable<T>(o: {
+  label: string;
+  queryKey: QueryKey;
+  fetchPage: (after: string | undefined) => Promise<{ items: T[]; next?: string }>;
+  columns: Column<T>[];
+  rowKey: (item: T) => string;
+  empty: ReactNode;
+  filter?: (item: T) => boolean;
+}) {
+  const q = useInfiniteQuery({
+    queryKey: o.queryKey,
+    queryFn: ({ pageParam }) => o.fetchPage(pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next,
+  });
+  if (q.isPending) return <Loading label={`Loading ${o.label}…`} />;
+  if (q.error) return <ErrorState error={q.error} title={`Could not load ${o.label}`} retry={() => void q.refetch()} />;
+  const items = q.data.pages.flatMap((p) => p.items).filter(o.filter ?? (() => true));
+  if (items.length === 0 && !q.hasNextPage) return <Empty>{o.empty}</Empty>;
+  return (
+    <>
+      <Table striped highlightOnHover aria-label={o.label}>
+        <Table.Thead>
+          <Table.Tr>
+            {o.columns.map((c) => (
+              <Table.Th key={c.header} scope="col">
+                {c.header}
+              </Table.Th>
+            ))}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {items.map((item) => (
+            <Table.Tr key={o.rowKey(item)}>
+              {o.columns.map((c) => (
+                <Table.Td key={c.header}>{c.cell(item)}</Table.Td>
+              ))}
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      {q.hasNextPage ? (
+        <Group justify="center" mt="sm">
+          <Button variant="light" onClick={() => void q.fetchNextPage()} loading={q.isFetchingNextPage} aria-label={`Load more ${o.label}`}>
+            Load more
+          </Button>
+        </Group>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,57 @@
+/**
+ * What a person reads when something fails: the node's and the client's
+ * error codes in plain words. Unknown codes show the error's own message
+ * (which names fields and ids, never content: STYLE 6).
+ */
+import { isDhlError } from '../../src/client/index.ts';
+
+const PLAIN: Record<string, string> = {
+  LOGIN_FAILED: 'The username or passphrase is wrong. Failed attempts are counted and shown to the account’s owner at their next login.',
+  LOGIN_CHALLENGE_REFUSED: 'The node’s login challenge names another chain, user or origin: this browser did not sign it.',
+  LOGIN_CHALLENGE_FAILED: 'The login took too long or was already used: please try again.',
+  VAULT_OPEN_FAILED: 'The key vault did not open with this passphrase.',
+  USERNAME_TAKEN: 'This username is already registered: choose another one.',
+  REGISTRATION_NOT_ACCEPTED: 'The ledger did not accept this registration (the name may have just been taken): choose another one.',
+  NODE_AWAITING_SETUP: 'This node is not set up yet: an administrator must first open the setup link the node printed.',
+  SETUP_TOKEN_INVALID: 'This setup link is wrong or no longer valid (the node prints a new one when it restarts).',
+  SETUP_COMPLETE: 'This node is already set up: log in instead.',
+  SETUP_ADMINS_COMPLETE: 'Every administrator the set-up expects has already joined.',
+  SETUP_ADMIN_KEYS_DIFFER: 'This administrator already joined from another browser or before a reload, with other keys: use that browser, or restart the node and begin again.',
+  SETUP_GENESIS_REFUSED: 'The genesis the node built does not match this browser’s keys: nothing was signed. Do not use this node.',
+  SESSION_EXPIRED: 'Your session has ended: please log in again.',
+  SESSION_REQUIRED: 'Please log in.',
+  RATE_LIMITED: 'Too many attempts from this address: wait a minute and try again.',
+  CHAIN_CHANGED: 'This node now names a different ledger (chain id) than the one this browser knows it by: not logging in. Ask your administrator.',
+  NODE_OVERLOADED: 'The node is busy: please try again in a moment.',
+  READ_REFUSED: 'The ledger refused this read (no grant that lets you read it now): nothing was downloaded. The refusal is in the owner’s audit trail.',
+  HEAD_INCONSISTENT: 'The node answered with a ledger that does not extend the one this browser saw before (a rollback or a fork): refused. Tell your administrator.',
+  HEAD_INVALID: 'The node answered with a ledger head no node of this chain signed: refused.',
+  KEY_NOT_PROVEN: 'The key the node served is not the one the ledger proves for that person: nothing was signed or shared.',
+  MANIFEST_NOT_PROVEN: 'The record’s manifest is not the one the ledger proves: not opened.',
+  TRANSFER_INTERRUPTED: 'The transfer stopped before its end (network, cancel, or the node stopped): it can continue.',
+  RECORD_NOT_READABLE: 'You hold no key for this record.',
+  // The node answers a record one may not see as one that does not exist (so as not to tell that it does).
+  RESOURCE_NOT_FOUND: 'Not found here, or not something you may see (the node answers both alike). Check the name or the link.',
+};
+
+/** The contract's refusals as people read them (src/contract/README.md has every code). */
+const OUTCOMES: Record<string, string> = {
+  REQUEST_PENDING_EXISTS: 'you already asked for this record and the patient has not answered yet',
+  DOCTOR_REQUIRED: 'only an enrolled doctor can do this',
+  ROLE_ALREADY_ASSIGNED: 'this person already holds that role',
+  ACCESS_TOO_LONG: 'that is longer than this ledger allows',
+};
+
+export function messageOf(err: unknown): string {
+  if (isDhlError(err, 'TX_REJECTED')) {
+    const outcome = String(err.details.outcome ?? '');
+    return `The ledger recorded this as refused: ${OUTCOMES[outcome] ?? outcome}.`;
+  }
+  if (isDhlError(err)) return PLAIN[err.code] ?? `${err.message} (${err.code})`;
+  if (err instanceof TypeError && /fetch/i.test(err.message)) return 'The node could not be reached: check the connection and try again.';
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function codeOf(err: unknown): string | undefined {
+  return isDhlError(err) ? err.code : undefined;
+}

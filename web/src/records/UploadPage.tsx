@@ -1,0 +1,202 @@
+/**
+ * "Uploading EHR" (DESIGN §1 step 2): the file is encrypted in this page and
+ * only its ciphertext goes to the node, in chunks; the title the patient
+ * types (never the file name, which travels sealed inside the envelope) and
+ * the type, size and date are the record's public metadata; "list for
+ * doctors" puts it in the directory. Progress, cancel, and resume: choosing
+ * the same file again after a cancel or a reload continues where the upload
+ * stopped (its resume state is in IndexedDB, its data key wrapped for the
+ * user's own key).
+ */
+import { Alert, Button, Checkbox, FileButton, Group, Paper, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { Link, useLocation } from 'react-router';
+import { setListing, uploadRecord, type UploadResume } from '../../../src/client/index.ts';
+import { messageOf, codeOf } from '../errors.ts';
+import { bytes, date } from '../format.ts';
+import { IdbResumeStore, resumeKeyOf } from '../session/browser-stores.ts';
+import { ctxOf } from '../session/ledger.ts';
+import type { Unlocked } from '../session/keyring.ts';
+import { fileSource } from './file-source.ts';
+
+const resumes = new IdbResumeStore<UploadResume>();
+
+/** A new visit (the menu's link, also from this page) is a new, empty form. */
+export default function UploadPage({ unlocked }: { unlocked: Unlocked }) {
+  return <UploadForm key={useLocation().key} unlocked={unlocked} />;
+}
+
+function UploadForm({ unlocked }: { unlocked: Unlocked }) {
+  const [file, setFile] = useState<File | undefined>();
+  const [title, setTitle] = useState('');
+  const [listed, setListed] = useState(false);
+  const [done, setDone] = useState(0);
+  const [dragging, setDragging] = useState(false);
+  const [shown, setShown] = useState(false);
+  const abort = useRef<AbortController | undefined>(undefined);
+  const queryClient = useQueryClient();
+  // Leaving the page stops an upload under way; choosing the file again continues it.
+  useEffect(() => () => abort.current?.abort(), []);
+
+  const resumeKey = useQuery({ queryKey: ['resume-key', file?.name, file?.size, file?.lastModified], enabled: file !== undefined, queryFn: () => resumeKeyOf(unlocked.username, file!) });
+  const pending = useQuery({ queryKey: ['resume', resumeKey.data], enabled: resumeKey.data !== undefined, queryFn: async () => (await resumes.get(resumeKey.data!)) ?? null });
+
+  const upload = useMutation({
+    mutationFn: async () => {
+      const controller = new AbortController();
+      abort.current = controller;
+      const ctx = ctxOf(unlocked);
+      const uploaded = await uploadRecord(ctx, {
+        title: title.trim(),
+        mediaType: file!.type || 'application/octet-stream',
+        fileName: file!.name,
+        content: fileSource(file!, setDone),
+        contentSize: file!.size,
+        resume: { store: resumes, key: resumeKey.data! },
+        signal: controller.signal,
+      });
+      if (listed) await setListing(ctx, uploaded.recordId, true);
+      return uploaded;
+    },
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['directory', unlocked.username] }),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['resume'] }),
+  });
+
+  const choose = (f: File | null | undefined) => {
+    if (!f) return;
+    upload.reset();
+    setDone(0);
+    setFile(f);
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    choose(e.dataTransfer.files[0]);
+  };
+  const titleError = title.trim() === '' ? 'Give the record a title: it is what you and the doctors you list it for see.' : undefined;
+  const cancelled = upload.isError && (codeOf(upload.error) === 'TRANSFER_INTERRUPTED' || abort.current?.signal.aborted);
+
+  if (upload.isSuccess) {
+    return (
+      <Alert color="teal" title="Uploaded" role="status">
+        <Stack gap="xs">
+          <Text>
+            “{title.trim()}” is encrypted on the node and recorded in block {upload.data.result.height}
+            {listed ? ', and listed for doctors' : ''}.
+          </Text>
+          <Group>
+            <Button component={Link} to="/records" variant="light">
+              My records
+            </Button>
+            <Button
+              variant="default"
+              onClick={() => {
+                upload.reset();
+                setFile(undefined);
+                setTitle('');
+                setListed(false);
+              }}
+            >
+              Upload another
+            </Button>
+          </Group>
+        </Stack>
+      </Alert>
+    );
+  }
+
+  return (
+    <Stack>
+      <Title order={1} size="h2">
+        Upload a record
+      </Title>
+      <Paper withBorder p="md">
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            setShown(true);
+            if (file && !titleError && resumeKey.data) upload.mutate();
+          }}
+        >
+          <Stack>
+            <div
+              className={dragging ? 'dhl-drop dhl-drop-active' : 'dhl-drop'}
+              onDragOver={(e) => {
+                e.preventDefault();
+                setDragging(true);
+              }}
+              onDragLeave={() => setDragging(false)}
+              onDrop={onDrop}
+              data-testid="drop-zone"
+            >
+              <Stack align="center" gap="xs">
+                <Text>Drop a file here (text, PDF, images, imaging studies of any size), or</Text>
+                <FileButton onChange={choose}>
+                  {(props) => (
+                    <Button {...props} variant="light">
+                      Choose a file
+                    </Button>
+                  )}
+                </FileButton>
+                {file ? (
+                  <Text size="sm" data-testid="chosen-file">
+                    {file.name} · {bytes(file.size)} · {file.type || 'unknown type'}
+                  </Text>
+                ) : null}
+              </Stack>
+            </div>
+            {pending.data ? (
+              <Alert color="blue" role="status" title="This upload continues">
+                An upload of this file started {date(pending.data.startedAt)} and was interrupted: only what the node does not hold yet is sent.
+              </Alert>
+            ) : null}
+            <TextInput
+              label="Title"
+              description="Shown to you and, if you list the record, to doctors. The file’s name stays encrypted."
+              value={title}
+              onChange={(e) => setTitle(e.currentTarget.value)}
+              required
+              error={shown ? titleError : undefined}
+              maxLength={200}
+            />
+            <Checkbox
+              label="List for doctors"
+              description="Doctors who look you up by your exact username see its title, type, size and date, and can ask for access. They cannot open it unless you grant it."
+              checked={listed}
+              onChange={(e) => setListed(e.currentTarget.checked)}
+            />
+            {upload.isPending ? (
+              <Stack gap={4}>
+                <Progress value={file && file.size > 0 ? (100 * done) / file.size : 100} aria-label="upload progress" animated />
+                <Text size="sm" role="status" aria-live="polite">
+                  {/* Reading runs at most a few chunks ahead of what the node has acknowledged (the sender's window). */}
+                  {file && done >= file.size ? 'Encrypted; the last chunks are on their way…' : `Encrypted and sending: ${bytes(done)} of ${bytes(file?.size ?? 0)}`}
+                </Text>
+              </Stack>
+            ) : null}
+            <Group>
+              <Button type="submit" loading={upload.isPending} disabled={!file}>
+                Encrypt and upload
+              </Button>
+              {upload.isPending ? (
+                <Button variant="default" onClick={() => abort.current?.abort()}>
+                  Cancel
+                </Button>
+              ) : null}
+            </Group>
+            {cancelled ? (
+              <Alert color="yellow" role="status" title="Upload stopped">
+                Choose the same file again to continue where it stopped.
+              </Alert>
+            ) : upload.error ? (
+              <Alert color="red" role="alert" title="Upload failed">
+                {messageOf(upload.error)}
+              </Alert>
+            ) : null}
+          </Stack>
+        </form>
+      </Paper>
+    </Stack>
+  );
+}
