@@ -172,6 +172,33 @@ test('encryption streams: live memory stays flat while 64 MiB pass through in 1 
   assert.ok(peak - before < 24 << 20, `live array buffers grew by ${(peak - before) >> 20} MiB`);
 });
 
+test('subtle.encrypt takes its copy of the plaintext before it returns, so the buffer encryptEnvelope sealed can be refilled at once', async () => {
+  // encryptEnvelope cuts the content into two buffers used in turn (WebCrypto: "get a copy of the bytes held by the data parameter" is a synchronous step).
+  const key = await globalThis.crypto.subtle.importKey('raw', generateDek(), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+  const plain = randomBytes(1 << 20);
+  const original = Uint8Array.from(plain);
+  const iv = new Uint8Array(12);
+  const sealing = globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, plain);
+  plain.fill(0);
+  const opened = new Uint8Array(await globalThis.crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key, await sealing));
+  assert.deepEqual(opened, original);
+});
+
+test('content cut into many small pieces seals and opens to the same bytes through the two reused cut buffers, at every chunk count', async () => {
+  for (const size of [1, 63, 64, 65, 200, 1000]) {
+    const content = randomBytes(size);
+    const pieces = Array.from({ length: size }, (_, i) => content.subarray(i, i + 1));
+    const dek = generateDek();
+    const chunks: StoredChunk[] = [];
+    const summary = await encryptEnvelope({ chain: CHAIN, recordId: RECORD, version: 1, dek, fileName: 'p.bin', chunkSize: 64 }, pieces, (c) => void chunks.push(c));
+    const whole = await encryptToChunks(content, 64, dek, 'p.bin');
+    assert.deepEqual(chunks.map((c) => toHex(c.hash)), whole.chunks.map((c) => toHex(c.hash)), `${size} bytes`);
+    const out = collector();
+    await decryptEnvelope(chunks.map((c) => c.bytes), { dek, cipherRoot: summary.cipherRoot }, out.sink);
+    assert.deepEqual(out.bytes(), content);
+  }
+});
+
 test('bad arguments are typed errors naming the argument', async () => {
   const ok = { chain: CHAIN, recordId: RECORD, version: 1, dek: generateDek(), fileName: 'x' };
   const sink = () => {};
