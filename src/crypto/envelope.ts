@@ -438,9 +438,14 @@ export async function decryptEnvelope(
     await splitter.push(plain);
   });
   const sealedSize = header.chunkSize + GCM_TAG_BYTES;
+  // Stored chunks are read into a ring of buffers: one is refilled only after
+  // the job that opened and hashed it has been delivered (the pipeline holds
+  // at most PIPELINE_DEPTH - 1 jobs when the next chunk is read), instead of
+  // a fresh buffer per chunk (the allocations drove garbage collection).
+  const ring = Array.from({ length: PIPELINE_DEPTH + 1 }, () => new Uint8Array(sealedSize));
   let counter = 0;
   for (;;) {
-    const sealed = await reader.read(sealedSize);
+    const sealed = await reader.read(sealedSize, ring[counter % ring.length]);
     // No chunk seals an empty plaintext, so a tag-sized tail is a cut stream.
     if (sealed.length <= GCM_TAG_BYTES) throw cryptoError('ENVELOPE_TRUNCATED', { chunk: counter + 1 });
     const last = sealed.length < sealedSize || (await reader.atEnd());

@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import {
-  ChunkVerifier, concatBytes, contentSizeRange, decryptEnvelope, encryptEnvelope, fromBase64url, fromHex, generateDek, randomBytes, toHex,
+  ChunkVerifier, concatBytes, contentSizeRange, decryptEnvelope, encryptEnvelope, fromBase64url, fromHex, generateDek, isDhlError, randomBytes, toHex,
   type StoredChunk,
 } from '../../src/crypto/index.ts';
 import { buildCryptoVectors, type CryptoVectors } from '../vectors/crypto/build.ts';
@@ -197,6 +197,23 @@ test('content cut into many small pieces seals and opens to the same bytes throu
     await decryptEnvelope(chunks.map((c) => c.bytes), { dek, cipherRoot: summary.cipherRoot }, out.sink);
     assert.deepEqual(out.bytes(), content);
   }
+});
+
+test('decryption reads stored chunks into reused buffers: over many chunks, a tampered, a dropped last and a swapped chunk still fail naming the chunk', async () => {
+  const content = randomBytes(40 * 64 + 5);
+  const { chunks, dek, summary } = await encryptToChunks(content, 64);
+  const stored = chunks.map((c) => Uint8Array.from(c.bytes));
+  const out = collector();
+  await decryptEnvelope(splitAt(concatBytes(...stored), [7, 100, 1000]), { dek, cipherRoot: summary.cipherRoot }, out.sink);
+  assert.deepEqual(out.bytes(), content);
+  const tampered = stored.map((b, i) => (i === 23 ? Uint8Array.from(b, (x, j) => (j === 5 ? x ^ 1 : x)) : b));
+  const failsAt = (stream: Uint8Array[], chunk: number) =>
+    assert.rejects(decryptEnvelope([concatBytes(...stream)], { dek }, () => undefined), (err: unknown) => isDhlError(err, 'ENVELOPE_CHUNK_AUTH_FAILED') && err.details.chunk === chunk);
+  await failsAt(tampered, 23);
+  await expectCode(decryptEnvelope([concatBytes(...stored.slice(0, -1))], { dek }, () => undefined), 'ENVELOPE_TRUNCATED');
+  const swapped = [...stored];
+  [swapped[30], swapped[31]] = [swapped[31]!, swapped[30]!];
+  await failsAt(swapped, 30);
 });
 
 test('bad arguments are typed errors naming the argument', async () => {
