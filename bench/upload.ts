@@ -34,7 +34,7 @@ function content(size: number, piece: Uint8Array): () => AsyncGenerator<Uint8Arr
 }
 
 /** Samples the RSS of this process and of the node's (when it has its own) while `fn` runs: the peaks in MiB, the CPU time of both. */
-async function withPeakRss<T>(nodePid: number, fn: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number; peakRssMiB: number; nodePeakRssMiB?: number }> {
+async function withPeakRss<T>(nodePid: number, fn: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number; nodeCpuMs?: number; peakRssMiB: number; nodePeakRssMiB?: number }> {
   const own = nodePid === process.pid;
   let peak = process.memoryUsage.rss();
   let nodePeak = own ? 0 : rssOf(nodePid);
@@ -50,8 +50,9 @@ async function withPeakRss<T>(nodePid: number, fn: () => Promise<T>): Promise<{ 
     const value = await fn();
     const used = process.cpuUsage(cpu);
     sample();
-    const cpuMs = (used.user + used.system) / 1000 + (own ? 0 : cpuMsOf(nodePid) - nodeCpu);
-    return { value, ms: performance.now() - start, cpuMs, peakRssMiB: round(peak / MiB, 0), ...(own ? {} : { nodePeakRssMiB: round(nodePeak / MiB, 0) }) };
+    const nodeCpuMs = own ? 0 : cpuMsOf(nodePid) - nodeCpu;
+    const cpuMs = (used.user + used.system) / 1000 + nodeCpuMs;
+    return { value, ms: performance.now() - start, cpuMs, peakRssMiB: round(peak / MiB, 0), ...(own ? {} : { nodeCpuMs, nodePeakRssMiB: round(nodePeak / MiB, 0) }) };
   } finally {
     clearInterval(timer);
   }
@@ -129,11 +130,13 @@ export async function run(args: string[]) {
       if (down.value.contentSize !== size) throw new Error('download: wrong size');
       await rm(outPath);
       const mbps = (ms: number) => round(size / 1e6 / (ms / 1000), 1);
+      // With the node in its own process: how much of the CPU per MiB was the node's.
+      const nodeShare = (p: { nodeCpuMs?: number }) => (p.nodeCpuMs !== undefined ? { nodeCpuMsPerMiB: round(p.nodeCpuMs / (size / MiB), 2) } : {});
       results.push({
         sizeMiB: size / MiB,
         // CPU time of client and node (every thread: JavaScript, crypto and file-system pools) per MiB: less sensitive to a busy machine than wall time.
-        upload: { ms: round(up.ms, 0), mbPerSec: mbps(up.ms), peakRssMiB: up.peakRssMiB, ...(up.nodePeakRssMiB !== undefined ? { nodePeakRssMiB: up.nodePeakRssMiB } : {}), cpuMsPerMiB: round(up.cpuMs / (size / MiB), 2) },
-        download: { ms: round(down.ms, 0), mbPerSec: mbps(down.ms), peakRssMiB: down.peakRssMiB, ...(down.nodePeakRssMiB !== undefined ? { nodePeakRssMiB: down.nodePeakRssMiB } : {}), cpuMsPerMiB: round(down.cpuMs / (size / MiB), 2) },
+        upload: { ms: round(up.ms, 0), mbPerSec: mbps(up.ms), peakRssMiB: up.peakRssMiB, ...(up.nodePeakRssMiB !== undefined ? { nodePeakRssMiB: up.nodePeakRssMiB } : {}), cpuMsPerMiB: round(up.cpuMs / (size / MiB), 2), ...nodeShare(up) },
+        download: { ms: round(down.ms, 0), mbPerSec: mbps(down.ms), peakRssMiB: down.peakRssMiB, ...(down.nodePeakRssMiB !== undefined ? { nodePeakRssMiB: down.nodePeakRssMiB } : {}), cpuMsPerMiB: round(down.cpuMs / (size / MiB), 2), ...nodeShare(down) },
         reference: { bareWriteMs: [round(bareMs, 0), round(bareMs2, 0)], mbPerSec: [mbps(bareMs), mbps(bareMs2)] },
         ratio: { upload: round(bareMs / up.ms, 3), download: round(bareMs2 / down.ms, 3) },
       });
