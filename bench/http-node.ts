@@ -85,6 +85,8 @@ export function cpuMsOf(pid: number): number {
 }
 
 export async function startBenchNode(app: Partial<AppOptions> = {}, o: { nodeProcess?: boolean } = {}): Promise<BenchNode> {
+  // The child takes no options: functions and stores cannot cross a process boundary.
+  if (o.nodeProcess && Object.keys(app).length > 0) throw new Error('startBenchNode: app options need the node in this process');
   const dataDir = mkdtempSync(join(tmpdir(), 'dhl-bench-http-'));
   let node: Served;
   try {

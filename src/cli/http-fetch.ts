@@ -42,6 +42,7 @@ function bodyStream(res: IncomingMessage): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     start(controller) {
       res.on('data', (piece: Buffer) => {
+        if (done) return;
         controller.enqueue(piece);
         if ((controller.desiredSize ?? 0) <= 0) res.pause();
       });
