@@ -1,12 +1,16 @@
 /**
  * A product node over loopback HTTP for the benchmarks, set up as a user
- * would: `startNode` (what `dhl serve` runs) on a temp data directory, the
+ * would: `startNode` (what `dhl serve` runs) on a temp data directory — in
+ * this process, or with `nodeProcess` in a child process of its own (as a
+ * CLI and `dhl serve` run: each side's JavaScript on its own thread), the
  * first run through the client's set-up flow with one admin, then patient
  * raj registered and logged in with a bearer session — every step through
  * src/client over real HTTP, raj's on the CLI's transport. Keys are the TEST-ONLY fixtures (generating
  * RSA keys is not what is measured); vaults use the product's KDF costs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -20,7 +24,9 @@ import type { AppOptions } from '../src/api/app.ts';
 import { nodeFetch } from '../src/cli/http-fetch.ts';
 
 export interface BenchNode {
-  node: RunningNode;
+  url: string;
+  /** The node's process id: this process's own, or the child's. */
+  pid: number;
   dataDir: string;
   chainId: string;
   raj: ClientContext;
@@ -32,16 +38,65 @@ async function pairs(user: FixtureUser): Promise<UserKeyPairs> {
   return { enc: { publicKey: enc.publicKey, privateKey: enc.privateKey }, sig: { publicKey: sig.publicKey, privateKey: sig.privateKey } };
 }
 
-export async function startBenchNode(app: Partial<AppOptions> = {}): Promise<BenchNode> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'dhl-bench-http-'));
+interface Served {
+  url: string;
+  token: string;
+  pid: number;
+  close(): Promise<void>;
+}
+
+async function serveHere(dataDir: string, app: Partial<AppOptions>): Promise<Served> {
   const out: string[] = [];
-  const node = await startNode({
+  const node: RunningNode = await startNode({
     dataDir, host: '127.0.0.1', port: 0, admins: 1, org: 'clinic', nodeId: 'node1', out: (line) => out.push(line), logger: false,
     // The benchmark is one client address: the per-address limit is not what is measured.
     app: { rateLimit: { max: 1_000_000_000, windowMs: 60_000 }, ...app },
   });
+  const token = /#token=([A-Za-z0-9_-]+)/.exec(out.join('\n'))![1]!;
+  return { url: node.url, token, pid: process.pid, close: () => node.close() };
+}
+
+async function serveInChild(dataDir: string): Promise<Served> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', new URL('./node-server.ts', import.meta.url).pathname, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = await new Promise<{ url: string; token: string }>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`node-server exited with ${code}`)));
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line) as { url: string; token: string }));
+  });
+  return {
+    ...ready, pid: child.pid!,
+    async close() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A process's resident set, in bytes (Linux /proc: the benchmark machine's). */
+export function rssOf(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** A process's CPU time so far (user + system, every thread), in ms (Linux /proc; clock ticks of 10 ms). */
+export function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+export async function startBenchNode(app: Partial<AppOptions> = {}, o: { nodeProcess?: boolean } = {}): Promise<BenchNode> {
+  // The child takes no options: functions and stores cannot cross a process boundary.
+  if (o.nodeProcess && Object.keys(app).length > 0) throw new Error('startBenchNode: app options need the node in this process');
+  const dataDir = mkdtempSync(join(tmpdir(), 'dhl-bench-http-'));
+  let node: Served;
   try {
-    const token = /#token=([A-Za-z0-9_-]+)/.exec(out.join('\n'))![1]!;
+    node = o.nodeProcess ? await serveInChild(dataDir) : await serveHere(dataDir, app);
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  try {
+    const token = node.token;
     const api = new ApiClient({ baseUrl: node.url });
     const adminKeys = await pairs('admin');
     const state = await joinSetup(api, { token, username: 'ines', keys: adminKeys });
@@ -62,7 +117,7 @@ export async function startBenchNode(app: Partial<AppOptions> = {}): Promise<Ben
       }),
     };
     return {
-      node, dataDir, chainId, raj,
+      url: node.url, pid: node.pid, dataDir, chainId, raj,
       async close() {
         await node.close();
         rmSync(dataDir, { recursive: true, force: true });

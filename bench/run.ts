@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<unkno
   scale: () => import('./scale.ts'),
   reads: () => import('./reads.ts'),
   upload: () => import('./upload.ts'),
+  'upload-breakdown': () => import('./upload-breakdown.ts'),
   submit: () => import('./submit.ts'),
 };
 

@@ -47,7 +47,7 @@ export async function run(args: string[]) {
       httpTxs.push(a);
       localTxs.push(b);
     }
-    const url = `${http.node.url}/v1/tx`;
+    const url = `${http.url}/v1/tx`;
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${http.raj.api.token}` };
     const results = [];
     for (let s = 0; s < sweep.length; s++) {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- upload [--sizes-mib 100,1024] [--chunk-mib 1]`
+ * `npm run bench -- upload [--sizes-mib 100,1024] [--chunk-mib 1] [--node-process]`
  *
  * A file through the client over loopback HTTP, as DESIGN §10 budgets it:
  * upload = the client seals it (AES-256-GCM STREAM, chunk hashing), sends the
@@ -10,8 +10,10 @@
  * is fsynced. Each beside the reference of the same run: a bare write of the
  * same size done as DESIGN §8 stores a blob (write, one fsync, rename,
  * directory fsync). Ratio = reference time / measured time (target ≥ 0.7).
- * Peak RSS of the process (client and node share it) is sampled during each
- * phase, per size: memory flat in file size. JSON on stdout.
+ * Client and node share this process, or with `--node-process` the node runs
+ * in a child process of its own (as the CLI and `dhl serve` do: each side's
+ * JavaScript on its own thread). Peak RSS of each process is sampled during
+ * each phase, per size: memory flat in file size. JSON on stdout.
  */
 import { open, rename, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -19,7 +21,7 @@ import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fixtureKey } from '../test/fixtures/keys.ts';
 import { openRecord, signTx, uploadBlob, type ClientContext } from '../src/client/index.ts';
-import { startBenchNode } from './http-node.ts';
+import { cpuMsOf, rssOf, startBenchNode } from './http-node.ts';
 import { log, machine, round } from './util.ts';
 
 const MiB = 2 ** 20;
@@ -31,16 +33,26 @@ function content(size: number, piece: Uint8Array): () => AsyncGenerator<Uint8Arr
   };
 }
 
-/** Samples the process's RSS while `fn` runs: the peak, in MiB. */
-async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakRssMiB: number; ms: number; cpuMs: number }> {
+/** Samples the RSS of this process and of the node's (when it has its own) while `fn` runs: the peaks in MiB, the CPU time of both. */
+async function withPeakRss<T>(nodePid: number, fn: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number; nodeCpuMs?: number; peakRssMiB: number; nodePeakRssMiB?: number }> {
+  const own = nodePid === process.pid;
   let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  let nodePeak = own ? 0 : rssOf(nodePid);
+  const sample = () => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+    if (!own) nodePeak = Math.max(nodePeak, rssOf(nodePid));
+  };
+  const timer = setInterval(sample, 20);
   const start = performance.now();
   const cpu = process.cpuUsage();
+  const nodeCpu = own ? 0 : cpuMsOf(nodePid);
   try {
     const value = await fn();
     const used = process.cpuUsage(cpu);
-    return { value, ms: performance.now() - start, cpuMs: (used.user + used.system) / 1000, peakRssMiB: round(Math.max(peak, process.memoryUsage.rss()) / MiB, 0) };
+    sample();
+    const nodeCpuMs = own ? 0 : cpuMsOf(nodePid) - nodeCpu;
+    const cpuMs = (used.user + used.system) / 1000 + nodeCpuMs;
+    return { value, ms: performance.now() - start, cpuMs, peakRssMiB: round(peak / MiB, 0), ...(own ? {} : { nodeCpuMs, nodePeakRssMiB: round(nodePeak / MiB, 0) }) };
   } finally {
     clearInterval(timer);
   }
@@ -80,7 +92,8 @@ export async function run(args: string[]) {
   const sizesArg = args[args.indexOf('--sizes-mib') + 1];
   const sizes = (args.includes('--sizes-mib') ? sizesArg!.split(',').map(Number) : [100, 1024]).map((m) => m * MiB);
   const chunkSize = (args.includes('--chunk-mib') ? Number(args[args.indexOf('--chunk-mib') + 1]) : 1) * MiB;
-  const bench = await startBenchNode();
+  const nodeProcess = args.includes('--node-process');
+  const bench = await startBenchNode({}, { nodeProcess });
   const piece = new Uint8Array(MiB);
   globalThis.crypto.getRandomValues(piece.subarray(0, 65536));
   for (let i = 65536; i < MiB; i += 65536) piece.copyWithin(i, 0, 65536);
@@ -90,7 +103,7 @@ export async function run(args: string[]) {
     for (const size of sizes) {
       log(`upload: ${size / MiB} MiB`);
       const bareMs = await bareWrite(bench.dataDir, size, piece);
-      const up = await withPeakRss(() =>
+      const up = await withPeakRss(bench.pid, () =>
         uploadBlob(bench.raj, { title: 'bench', mediaType: 'application/octet-stream', fileName: 'bench.bin', content: content(size, piece), contentSize: size, chunkSize }),
       );
       const uploaded = up.value;
@@ -100,7 +113,7 @@ export async function run(args: string[]) {
       log(`download: ${size / MiB} MiB`);
       const bareMs2 = await bareWrite(bench.dataDir, size, piece);
       const outPath = join(bench.dataDir, 'downloaded.bin');
-      const down = await withPeakRss(async () => {
+      const down = await withPeakRss(bench.pid, async () => {
         const out = await open(outPath, 'w', 0o600);
         try {
           const opened = await openRecord(
@@ -117,11 +130,13 @@ export async function run(args: string[]) {
       if (down.value.contentSize !== size) throw new Error('download: wrong size');
       await rm(outPath);
       const mbps = (ms: number) => round(size / 1e6 / (ms / 1000), 1);
+      // With the node in its own process: how much of the CPU per MiB was the node's.
+      const nodeShare = (p: { nodeCpuMs?: number }) => (p.nodeCpuMs !== undefined ? { nodeCpuMsPerMiB: round(p.nodeCpuMs / (size / MiB), 2) } : {});
       results.push({
         sizeMiB: size / MiB,
-        // CPU time of the process (every thread: client, node, crypto and file-system pools) per MiB: less sensitive to a busy machine than wall time.
-        upload: { ms: round(up.ms, 0), mbPerSec: mbps(up.ms), peakRssMiB: up.peakRssMiB, cpuMsPerMiB: round(up.cpuMs / (size / MiB), 2) },
-        download: { ms: round(down.ms, 0), mbPerSec: mbps(down.ms), peakRssMiB: down.peakRssMiB, cpuMsPerMiB: round(down.cpuMs / (size / MiB), 2) },
+        // CPU time of client and node (every thread: JavaScript, crypto and file-system pools) per MiB: less sensitive to a busy machine than wall time.
+        upload: { ms: round(up.ms, 0), mbPerSec: mbps(up.ms), peakRssMiB: up.peakRssMiB, ...(up.nodePeakRssMiB !== undefined ? { nodePeakRssMiB: up.nodePeakRssMiB } : {}), cpuMsPerMiB: round(up.cpuMs / (size / MiB), 2), ...nodeShare(up) },
+        download: { ms: round(down.ms, 0), mbPerSec: mbps(down.ms), peakRssMiB: down.peakRssMiB, ...(down.nodePeakRssMiB !== undefined ? { nodePeakRssMiB: down.nodePeakRssMiB } : {}), cpuMsPerMiB: round(down.cpuMs / (size / MiB), 2), ...nodeShare(down) },
         reference: { bareWriteMs: [round(bareMs, 0), round(bareMs2, 0)], mbPerSec: [mbps(bareMs), mbps(bareMs2)] },
         ratio: { upload: round(bareMs / up.ms, 3), download: round(bareMs2 / down.ms, 3) },
       });
@@ -129,5 +144,5 @@ export async function run(args: string[]) {
   } finally {
     await bench.close();
   }
-  return { bench: 'upload', machine: machine(), loadAverage: loadavg().map((l) => round(l, 1)), chunkSizeMiB: chunkSize / MiB, parallelChunks: bench.raj.files.parallel, target: 0.7, results };
+  return { bench: 'upload', machine: machine(), loadAverage: loadavg().map((l) => round(l, 1)), nodeProcess, chunkSizeMiB: chunkSize / MiB, parallelChunks: bench.raj.files.parallel, target: 0.7, results };
 }

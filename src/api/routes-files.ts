@@ -9,6 +9,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FILE_ROUTES, errorResponses, type FileBodyOf, type FileRouteName, type FileRouteSpec } from '../protocol/index.ts';
+import { ChunkBuffers } from './chunk-buffers.ts';
 import { apiError } from './errors.ts';
 import { isDhlError, type FilesPort } from './node-port.ts';
 import type { Sessions } from './sessions.ts';
@@ -22,6 +23,8 @@ export interface FileRouteDeps {
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 const OCTET = 'application/octet-stream';
+/** Chunk bodies kept for reuse: a few in flight per uploader, 16 MiB chunks at most (the genesis' chunkSizeMax). */
+const CHUNK_BUFFER_BYTES = 64 * 2 ** 20;
 const binarySchema = { description: 'ciphertext bytes', contentMediaType: OCTET } as const;
 
 const params = (request: FastifyRequest) => request.params as Record<string, string>;
@@ -39,7 +42,7 @@ function parseRange(header: string): { start: number; end?: number } {
   return { start: Number(first), ...(last === '' ? {} : { end: Number(last) }) };
 }
 
-function handlers(d: FileRouteDeps): Record<FileRouteName, Handler> {
+function handlers(d: FileRouteDeps, buffers: ChunkBuffers): Record<FileRouteName, Handler> {
   return {
     createUpload: async (request, reply) => {
       const view = await d.files().createUpload(user(request), body(request, 'createUpload').declaredSize);
@@ -53,7 +56,12 @@ function handlers(d: FileRouteDeps): Record<FileRouteName, Handler> {
       const bytes = request.body;
       if (!(bytes instanceof Uint8Array)) throw apiError('MEDIA_TYPE_UNSUPPORTED');
       const digest = digestHex(request.headers['content-digest'] as string);
-      return d.files().putChunk(user(request), p.uploadId!, Number(p.index), bytes, digest);
+      try {
+        return await d.files().putChunk(user(request), p.uploadId!, Number(p.index), bytes, digest);
+      } finally {
+        // Hashed and written (or refused): the node holds no reference to the bytes once putChunk has settled.
+        buffers.give(bytes as Buffer);
+      }
     },
 
     completeUpload: async (request) => {
@@ -104,9 +112,10 @@ function handlers(d: FileRouteDeps): Record<FileRouteName, Handler> {
 /**
  * A chunk's body into one buffer of its declared length (Content-Length is
  * required and bounded by the route's limit): no list of pieces to concatenate,
- * one copy of the bytes fewer than Fastify's own buffer parser.
+ * one copy of the bytes fewer than Fastify's own buffer parser, and the
+ * buffer one taken back from an earlier chunk of that length.
  */
-function collectBody(request: FastifyRequest, payload: NodeJS.ReadableStream, done: (err: Error | null, body?: Buffer) => void): void {
+function collectBody(buffers: ChunkBuffers, request: FastifyRequest, payload: NodeJS.ReadableStream, done: (err: Error | null, body?: Buffer) => void): void {
   const limit = request.routeOptions.bodyLimit ?? 0;
   const declared = Number(request.headers['content-length']);
   let settled = false;
@@ -121,7 +130,7 @@ function collectBody(request: FastifyRequest, payload: NodeJS.ReadableStream, do
   };
   if (request.headers['content-length'] === undefined || !Number.isSafeInteger(declared) || declared < 0) return finish(apiError('REQUEST_INVALID'));
   if (declared > limit) return finish(apiError('REQUEST_TOO_LARGE'));
-  const body = Buffer.allocUnsafe(declared);
+  const body = buffers.take(declared);
   let filled = 0;
   payload.on('data', (piece: Buffer) => {
     if (filled + piece.length > declared) return finish(apiError('REQUEST_INVALID'));
@@ -134,7 +143,8 @@ function collectBody(request: FastifyRequest, payload: NodeJS.ReadableStream, do
 
 /** Registers every file route with its schemas, body parsing, rate limit and session guard. */
 export async function registerFileRoutes(app: FastifyInstance, deps: FileRouteDeps): Promise<void> {
-  const handle = handlers(deps);
+  const buffers = new ChunkBuffers(CHUNK_BUFFER_BYTES);
+  const handle = handlers(deps, buffers);
   const names = Object.keys(FILE_ROUTES) as FileRouteName[];
   const specs: Record<FileRouteName, FileRouteSpec> = FILE_ROUTES;
   await app.register(async (json) => {
@@ -143,7 +153,7 @@ export async function registerFileRoutes(app: FastifyInstance, deps: FileRouteDe
   await app.register(async (binary) => {
     // Only ciphertext is accepted here: no JSON, no text, no forms.
     binary.removeAllContentTypeParsers();
-    binary.addContentTypeParser(OCTET, (request, payload, done) => collectBody(request, payload, done));
+    binary.addContentTypeParser(OCTET, (request, payload, done) => collectBody(buffers, request, payload, done));
     for (const name of names.filter((n) => specs[n].body === 'binary')) addFileRoute(binary, specs[name], handle[name], deps.sessions);
   });
 }

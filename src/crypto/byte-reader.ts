@@ -4,6 +4,7 @@
  * any size. Bytes handed out are copies, so what was hashed is what gets
  * written even if the source reuses its buffers.
  */
+import { cryptoError } from './errors.ts';
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 export interface ByteReaderOptions {
@@ -47,11 +48,16 @@ export class ByteReader {
     }
   }
 
-  /** Up to `n` bytes; fewer only at the end of the stream. */
-  async read(n: number): Promise<Uint8Array> {
+  /**
+   * Up to `n` bytes; fewer only at the end of the stream. With `into` (at
+   * least `n` bytes long) they are copied there and a view of it is returned:
+   * a caller that reads many chunks of one size reuses its own buffers.
+   */
+  async read(n: number, into?: Uint8Array): Promise<Uint8Array> {
+    if (into && into.length < n) throw cryptoError('ARGUMENT_INVALID', { argument: 'into', expected: `at least ${n} bytes` });
     await this.fill(n);
     const take = Math.min(n, this.buffered);
-    const out = new Uint8Array(take);
+    const out = into ? into.subarray(0, take) : new Uint8Array(take);
     let filled = 0;
     while (filled < take) {
       const head = this.pieces[0]!;

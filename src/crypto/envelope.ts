@@ -168,9 +168,20 @@ class OrderedPipeline<T> {
   }
 }
 
-/** Re-cuts a byte stream into pieces of exactly `size` bytes (the last may be shorter). */
+/**
+ * Re-cuts a byte stream into pieces of exactly `size` bytes (the last may be
+ * shorter), filling two buffers in turn: a piece stays as it was until the
+ * piece after the next is asked for. encryptEnvelope holds one piece back and
+ * seals it when the next arrives; `subtle.encrypt` takes its copy of the
+ * bytes before it returns (WebCrypto: "get a copy of the bytes held by the
+ * data parameter" is a synchronous step), so a buffer is free again by the
+ * time it is refilled — two buffers per file instead of one per chunk (at
+ * 1 MiB chunks, the allocations were what drove garbage collection).
+ */
 async function* rechunk(source: ByteSource, size: number): AsyncGenerator<Uint8Array> {
-  let buffer = new Uint8Array(size);
+  const buffers = [new Uint8Array(size), new Uint8Array(size)];
+  let turn = 0;
+  let buffer = buffers[0]!;
   let filled = 0;
   for await (const piece of source) {
     if (!(piece instanceof Uint8Array)) throw cryptoError('ARGUMENT_INVALID', { argument: 'source', expected: 'Uint8Array pieces' });
@@ -182,7 +193,8 @@ async function* rechunk(source: ByteSource, size: number): AsyncGenerator<Uint8A
       offset += n;
       if (filled === size) {
         yield buffer;
-        buffer = new Uint8Array(size);
+        turn ^= 1;
+        buffer = buffers[turn]!;
         filled = 0;
       }
     }
@@ -426,9 +438,14 @@ export async function decryptEnvelope(
     await splitter.push(plain);
   });
   const sealedSize = header.chunkSize + GCM_TAG_BYTES;
+  // Stored chunks are read into a ring of buffers: one is refilled only after
+  // the job that opened and hashed it has been delivered (the pipeline holds
+  // at most PIPELINE_DEPTH - 1 jobs when the next chunk is read), instead of
+  // a fresh buffer per chunk (the allocations drove garbage collection).
+  const ring = Array.from({ length: PIPELINE_DEPTH + 1 }, () => new Uint8Array(sealedSize));
   let counter = 0;
   for (;;) {
-    const sealed = await reader.read(sealedSize);
+    const sealed = await reader.read(sealedSize, ring[counter % ring.length]);
     // No chunk seals an empty plaintext, so a tag-sized tail is a cut stream.
     if (sealed.length <= GCM_TAG_BYTES) throw cryptoError('ENVELOPE_TRUNCATED', { chunk: counter + 1 });
     const last = sealed.length < sealedSize || (await reader.atEnd());

@@ -93,6 +93,62 @@ test('after the node restarts mid-upload the client resumes against what it veri
   assert.equal((await ctx.files.status(uploaded.uploadId)).state, 'complete');
 });
 
+test('chunk bodies arrive in reused buffers: many chunks in flight, refused ones among them, are stored exactly as sent and read back to the content', async (t) => {
+  const w = await startWorld(t);
+  const size = 3 * MiB + 5;
+  // Beside every chunk, the same bytes under a wrong digest (refused, their buffer handed back too) race it to the node.
+  const racing: typeof fetch = async (input, init) => {
+    if (init?.method === 'PUT') {
+      const wrong = fetch(input, { ...init, headers: { ...(init.headers as Record<string, string>), 'content-digest': contentDigest(new Uint8Array(32)) } });
+      const [, real] = await Promise.all([wrong.then((r) => assert.equal(r.status, 422)), fetch(input, init)]);
+      return real;
+    }
+    return fetch(input, init);
+  };
+  const ctx = await w.contextAt(w.raj, w.n.url, { transfer: { fetch: racing, parallel: 8 } });
+  const uploaded = await uploadBlob(ctx, { title: 'Echo', mediaType: 'video/mp4', fileName: 'echo.mp4', content: patterned(size, 5), contentSize: size, chunkSize: 64 * KiB });
+  await ledgerRecord(w.raj.ctx, uploaded);
+  const parts: Uint8Array[] = [];
+  const { opened } = await readRecord(w.raj.ctx, {
+    recordId: uploaded.recordId, version: 1, signedManifest: uploaded.sealed.signedManifest, authorSigKey: (await fixtureKey('raj', 'sig')).publicKey,
+    wrappedKey: uploaded.sealed.wrappedKeys[0]!, sink: (b) => void parts.push(Uint8Array.from(b)),
+  });
+  assert.equal(opened.contentSize, size);
+  const expected: Uint8Array[] = [];
+  for await (const piece of patterned(size, 5)()) expected.push(Uint8Array.from(piece));
+  assert.equal(sha(Buffer.concat(parts)), sha(Buffer.concat(expected)));
+});
+
+test('a pipelined upload whose one chunk fails in flight stops, and resumes sending only what the node lacks; the record reads back to the content', async (t) => {
+  const w = await startWorld(t);
+  const size = 2 * MiB + 77;
+  const store = new MemoryResumeStore();
+  const input = { title: 'ECG', mediaType: 'application/pdf', fileName: 'ecg.pdf', content: patterned(size, 9), contentSize: size, chunkSize: 64 * KiB, resume: { store, key: 'ecg' } };
+  // Chunk 12's request dies on the way (a network error) while others of the four in flight arrive.
+  const failing: typeof fetch = async (input, init) => {
+    if (init?.method === 'PUT' && String(input).endsWith('/chunks/12')) throw new TypeError('fetch failed');
+    return fetch(input, init);
+  };
+  const cut = await w.contextAt(w.raj, w.n.url, { transfer: { fetch: failing, parallel: 4, retries: 0 } });
+  await assert.rejects(uploadBlob(cut, input), (err: unknown) => isDhlError(err, 'TRANSFER_INTERRUPTED') && err.details.index === 12);
+  const uploadId = (await store.get('ecg'))!.uploadId;
+  const held = (await w.raj.ctx.files.status(uploadId)).chunks.map((c) => c.index);
+  assert.ok(!held.includes(12) && held.length >= 12, `the node holds chunks 0-11 at least and not 12 (${held.join(',')})`);
+  const second = countingFetch();
+  const uploaded = await uploadBlob(await w.contextAt(w.raj, w.n.url, { transfer: { fetch: second.fetchFn } }), input);
+  assert.equal(uploaded.uploadId, uploadId);
+  assert.equal(second.puts(), uploaded.sealed.summary.chunkHashes.length - held.length, 'only the chunks the node lacked were sent');
+  await ledgerRecord(w.raj.ctx, uploaded);
+  const parts: Uint8Array[] = [];
+  await readRecord(w.raj.ctx, {
+    recordId: uploaded.recordId, version: 1, signedManifest: uploaded.sealed.signedManifest, authorSigKey: (await fixtureKey('raj', 'sig')).publicKey,
+    wrappedKey: uploaded.sealed.wrappedKeys[0]!, sink: (b) => void parts.push(Uint8Array.from(b)),
+  });
+  const expected: Uint8Array[] = [];
+  for await (const piece of patterned(size, 9)()) expected.push(Uint8Array.from(piece));
+  assert.equal(sha(Buffer.concat(parts)), sha(Buffer.concat(expected)));
+});
+
 test('quota: an upload past the user\'s quota is its own 4xx, 413 UPLOAD_QUOTA_EXCEEDED; usage reports what is held and reserved', async (t) => {
   const w = await startWorld(t, { app: { node: { uploads: { limits: { quotaBytes: 300 * KiB } } } } });
   const size = 200 * KiB;

@@ -48,3 +48,35 @@ test("the client's uploads run on nodeFetch: an abort mid-upload is TRANSFER_INT
   const done = await uploadBlob(ctx, { ...input, resume: { store, key: 'f' } });
   assert.equal((await ctx.files.status(done.uploadId)).state, 'complete');
 });
+
+test("nodeFetch's answer body streams the socket's pieces in order, whole, and a body cut before its Content-Length errors the reader", async (t) => {
+  const piece = Buffer.alloc(256 * 1024);
+  for (let i = 0; i < piece.length; i++) piece[i] = i % 251;
+  const server = createServer((req, res) => {
+    if (req.url === '/cut') {
+      res.writeHead(200, { 'content-length': String(2 * piece.length) });
+      res.write(piece, () => res.destroy());
+      return;
+    }
+    res.writeHead(200, { 'content-length': String(8 * piece.length) });
+    for (let i = 0; i < 8; i++) res.write(piece);
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const whole = new Uint8Array(await (await nodeFetch(`${base}/whole`)).arrayBuffer());
+  assert.equal(whole.length, 8 * piece.length);
+  for (let i = 0; i < 8; i++) assert.ok(Buffer.from(whole.subarray(i * piece.length, (i + 1) * piece.length)).equals(piece), `piece ${i}`);
+  const cut = await nodeFetch(`${base}/cut`);
+  const reader = cut.body!.getReader();
+  let got = 0;
+  await assert.rejects(async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      got += value.length;
+    }
+  });
+  assert.ok(got <= piece.length, 'no more than the server sent');
+});

@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import {
-  ChunkVerifier, concatBytes, contentSizeRange, decryptEnvelope, encryptEnvelope, fromBase64url, fromHex, generateDek, randomBytes, toHex,
+  ChunkVerifier, concatBytes, contentSizeRange, decryptEnvelope, encryptEnvelope, fromBase64url, fromHex, generateDek, isDhlError, randomBytes, toHex,
   type StoredChunk,
 } from '../../src/crypto/index.ts';
 import { buildCryptoVectors, type CryptoVectors } from '../vectors/crypto/build.ts';
@@ -170,6 +170,50 @@ test('encryption streams: live memory stays flat while 64 MiB pass through in 1 
   assert.equal(storedBytes, summary.storedSize);
   // A few chunks in flight (pipeline depth 4, plaintext and ciphertext each): far below the 64 MiB streamed.
   assert.ok(peak - before < 24 << 20, `live array buffers grew by ${(peak - before) >> 20} MiB`);
+});
+
+test('subtle.encrypt takes its copy of the plaintext before it returns, so the buffer encryptEnvelope sealed can be refilled at once', async () => {
+  // encryptEnvelope cuts the content into two buffers used in turn (WebCrypto: "get a copy of the bytes held by the data parameter" is a synchronous step).
+  const key = await globalThis.crypto.subtle.importKey('raw', generateDek(), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+  const plain = randomBytes(1 << 20);
+  const original = Uint8Array.from(plain);
+  const iv = new Uint8Array(12);
+  const sealing = globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, plain);
+  plain.fill(0);
+  const opened = new Uint8Array(await globalThis.crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key, await sealing));
+  assert.deepEqual(opened, original);
+});
+
+test('content cut into many small pieces seals and opens to the same bytes through the two reused cut buffers, at every chunk count', async () => {
+  for (const size of [1, 63, 64, 65, 200, 1000]) {
+    const content = randomBytes(size);
+    const pieces = Array.from({ length: size }, (_, i) => content.subarray(i, i + 1));
+    const dek = generateDek();
+    const chunks: StoredChunk[] = [];
+    const summary = await encryptEnvelope({ chain: CHAIN, recordId: RECORD, version: 1, dek, fileName: 'p.bin', chunkSize: 64 }, pieces, (c) => void chunks.push(c));
+    const whole = await encryptToChunks(content, 64, dek, 'p.bin');
+    assert.deepEqual(chunks.map((c) => toHex(c.hash)), whole.chunks.map((c) => toHex(c.hash)), `${size} bytes`);
+    const out = collector();
+    await decryptEnvelope(chunks.map((c) => c.bytes), { dek, cipherRoot: summary.cipherRoot }, out.sink);
+    assert.deepEqual(out.bytes(), content);
+  }
+});
+
+test('decryption reads stored chunks into reused buffers: over many chunks, a tampered, a dropped last and a swapped chunk still fail naming the chunk', async () => {
+  const content = randomBytes(40 * 64 + 5);
+  const { chunks, dek, summary } = await encryptToChunks(content, 64);
+  const stored = chunks.map((c) => Uint8Array.from(c.bytes));
+  const out = collector();
+  await decryptEnvelope(splitAt(concatBytes(...stored), [7, 100, 1000]), { dek, cipherRoot: summary.cipherRoot }, out.sink);
+  assert.deepEqual(out.bytes(), content);
+  const tampered = stored.map((b, i) => (i === 23 ? Uint8Array.from(b, (x, j) => (j === 5 ? x ^ 1 : x)) : b));
+  const failsAt = (stream: Uint8Array[], chunk: number) =>
+    assert.rejects(decryptEnvelope([concatBytes(...stream)], { dek }, () => undefined), (err: unknown) => isDhlError(err, 'ENVELOPE_CHUNK_AUTH_FAILED') && err.details.chunk === chunk);
+  await failsAt(tampered, 23);
+  await expectCode(decryptEnvelope([concatBytes(...stored.slice(0, -1))], { dek }, () => undefined), 'ENVELOPE_TRUNCATED');
+  const swapped = [...stored];
+  [swapped[30], swapped[31]] = [swapped[31]!, swapped[30]!];
+  await failsAt(swapped, 30);
 });
 
 test('bad arguments are typed errors naming the argument', async () => {
