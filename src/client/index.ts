@@ -5,8 +5,11 @@ export { signTx, DEFAULT_TX_LIFETIME_MS } from './transactions.ts';
 export type { Signer, TxOptions } from './transactions.ts';
 export { ApiClient } from './api-client.ts';
 export type { ApiClientOptions, Answer } from './api-client.ts';
-export { newAccount, register, login, changePassphrase, joinSetup, checkSetupGenesis, registerSetupAdmin, publicKeysOf } from './account.ts';
-export type { NewAccount, NewAccountInput, LoginInput, LoginSecret, LoggedIn, PublicKeys, KdfOptions } from './account.ts';
+export {
+  newAccount, register, login, unlockVault, changePassphrase, joinSetup, checkSetupGenesis, registerSetupAdmin, publicKeysOf,
+} from './account.ts';
+export type { NewAccount, NewAccountInput, LoginInput, LoginSecret, LoggedIn, Unlocked, PublicKeys, KdfOptions } from './account.ts';
+export { sealPendingKeys, openPendingKeys } from './pending-keys.ts';
 
 /**
  * The core the interface layers use, through the client (DESIGN §3: cli/ and
@@ -17,6 +20,10 @@ export {
   DhlError, isDhlError, canonicalJson, fingerprint, generateUserKeys, keyId, decodePem, exportPem, randomBytes, toBase64url, toHex, utf8, sha256,
   parseEnvelopeHeader, unwrapDek, wrapDek,
 } from '../crypto/index.ts';
-export type { JsonValue, UserKeyPairs } from '../crypto/index.ts';
+export type { JsonValue, UserKeyPairs, SealedVault, ErrorDetails } from '../crypto/index.ts';
+export { defineErrors } from '../crypto/index.ts';
 export { DEFAULT_GENESIS_PARAMS, ledgerError } from '../ledger/index.ts';
 export type { Genesis } from '../ledger/index.ts';
+/** The error table (every code of every layer with its HTTP status): the CLI maps codes to exit classes from it. */
+export { statusOf, ERROR_STATUS } from '../protocol/index.ts';
+export type { SetupState, Status, TxResult, SignedHead } from '../protocol/index.ts';
