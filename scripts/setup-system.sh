@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs (or checks for) the system programs the test suite needs, so that
 # `npm test` works on a fresh machine. Today: a python3 with the `cryptography`
-# package, for the independent format check (test/independent/). Later:
+# package, for the independent format check (test/independent/), and util-linux
+# `script` (Debian bsdutils), a pseudo-terminal for the CLI's prompt tests. Later:
 # chromium (browser tests) and etcd-server (multi-node tests).
 # As root with apt it installs what is missing; otherwise it stops and prints
 # the exact command to run. It never skips silently.
@@ -19,6 +20,8 @@ have_python_cryptography() {
 
 missing=()
 have_python_cryptography || missing+=(python3 python3-cryptography)
+# util-linux `script`: the CLI tests drive the hidden passphrase prompt through a real pseudo-terminal.
+command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

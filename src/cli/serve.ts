@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { startNode } from '../api/server.ts';
+import { cliError } from './errors.ts';
 
 export const DEFAULT_PORT = 8480;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -50,9 +51,16 @@ export function addServeCommand(program: Command): void {
     .option('--org <name>', 'first run: the organisation this node belongs to', 'clinic')
     .option('--node-id <id>', "first run: this node's id in the genesis", 'node1')
     .action(async (f: ServeFlags) => {
-      if (Boolean(f.tlsCert) !== Boolean(f.tlsKey)) throw new InvalidArgumentError('--tls-cert and --tls-key go together');
+      if (Boolean(f.tlsCert) !== Boolean(f.tlsKey)) throw cliError('USAGE', { reason: '--tls-cert and --tls-key go together' });
       const envPort = process.env.DHL_PORT;
-      const port = f.port ?? (envPort !== undefined && envPort !== '' ? portArg(envPort) : DEFAULT_PORT);
+      let port = f.port ?? DEFAULT_PORT;
+      if (f.port === undefined && envPort !== undefined && envPort !== '') {
+        try {
+          port = portArg(envPort);
+        } catch (err) {
+          throw cliError('USAGE', { reason: `DHL_PORT ${(err as Error).message}` });
+        }
+      }
       const node = await startNode({
         dataDir: f.dataDir ?? (process.env.DHL_DATA_DIR || DEFAULT_DATA_DIR),
         host: f.host,
