@@ -5,12 +5,11 @@
 import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import {
   canonicalJson, decodePem, DEFAULT_GENESIS_PARAMS, exportPem, fingerprint, keyId, ledgerError, randomBytes, toBase64url, type Genesis, type UserKeyPairs,
 } from '../client/index.ts';
 import {
-  createNodeKey, DB_FILE, exportLines, exportLinesOf, guardStorage, nodeError, signedHeadOf, initDataDir, rebuildDerivedTables, verifyDataDir, verifyExport,
+  createNodeKey, DB_FILE, exportLines, exportLinesOf, guardStorage, LedgerReader, nodeError, signedHeadOf, initDataDir, rebuildDerivedTables, verifyDataDir, verifyExport,
   type VerifyReport,
 } from '../node/index.ts';
 import { cliError } from './errors.ts';
@@ -99,16 +98,16 @@ export function exportCommand(o: { dataDir: string; out?: string; withholdBodies
 }
 
 async function writeExport(path: string, o: { out?: string; withholdBodies?: boolean }): Promise<number> {
-  const db = new DatabaseSync(path, { readOnly: true });
+  const ledger = LedgerReader.open(path);
   const sink = o.out && o.out !== '-' ? createWriteStream(o.out) : process.stdout;
   let lines = 0;
   try {
-    for (const line of exportLines(db, { withhold: o.withholdBodies === true })) {
+    for (const line of exportLines(ledger, { withhold: o.withholdBodies === true })) {
       lines++;
       if (!sink.write(line)) await once(sink, 'drain');
     }
   } finally {
-    db.close();
+    ledger.close();
     if (sink !== process.stdout) {
       (sink as ReturnType<typeof createWriteStream>).end();
       await once(sink, 'finish');

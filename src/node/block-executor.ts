@@ -10,7 +10,9 @@
  *    signature (contract/precheck.ts): a batch from another node is never
  *    trusted — against the state its predecessors left, and drops it if it
  *    fails, as every honest node does;
- * 4. applies it through the contract;
+ * 4. applies it through the contract (`applyTransactions`, the step replay
+ *    and verify share: steps 1–3 are the executor's precheck policy), and
+ *    ends the block with the contract's finishBlock;
  *
  * and cuts a block every `maxBlockTxs` transactions (genesis), so one batch
  * may become several blocks. Each block carries its header, entries,
@@ -74,6 +76,56 @@ export interface ExecutorOptions {
   node: { nodeId: string; keyId: string };
 }
 
+/**
+ * What a precheck policy says about one candidate of a block, checked against
+ * the state the block's earlier transactions left: the transaction to apply,
+ * or undefined to leave it out. The executor parses, drops duplicates and
+ * prechecks what it did not admit; replay prechecks every transaction and
+ * keeps its signer's key for the chain verifier.
+ */
+export type PrecheckPolicy<I> = (item: I, view: StateView, index: number) => Promise<ParsedTx | undefined>;
+
+/** A block's transactions, applied: its entries and outcomes, and the state after the block. */
+export interface AppliedTransactions {
+  readonly entries: CommittedEntry[];
+  /** The state after the block, over the state before it: the block's writes, finishBlock's included. */
+  readonly after: OverlayView;
+  /** How many items the block took, from `from`: applied or left out. */
+  readonly consumed: number;
+}
+
+/**
+ * The one way a block's transactions are applied (the executor, replay and
+ * verify all come here): each item in order is prechecked by `precheck`
+ * against the state its predecessors left, applied through the contract, and
+ * the block ends with the contract's finishBlock (its nonce index). Takes
+ * items from `from` until `maxTxs` entries are in the block (default: all).
+ */
+export async function applyTransactions<I>(
+  before: StateView,
+  context: BlockContext,
+  items: readonly I[],
+  precheck: PrecheckPolicy<I>,
+  options: { from?: number; maxTxs?: number } = {},
+): Promise<AppliedTransactions> {
+  const after = new OverlayView(before);
+  const entries: CommittedEntry[] = [];
+  const from = options.from ?? 0;
+  const max = options.maxTxs ?? Infinity;
+  let i = from;
+  while (i < items.length && entries.length < max) {
+    const tx = await precheck(items[i]!, after, i);
+    i++;
+    if (!tx) continue;
+    const result = apply(after, tx, context);
+    after.apply(result.writes);
+    entries.push({ tx, outcome: result.outcome.ok ? OK : result.outcome.code });
+  }
+  // The block's end: replay nonces that expired are forgotten, bounded per block, and this block's are indexed (contract nonces.ts).
+  finishBlock(after, context);
+  return { entries, after, consumed: i - from };
+}
+
 export class BlockExecutor {
   /** The height of the last block that held a transaction this node did not admit. */
   private foreignThrough = 0;
@@ -93,24 +145,26 @@ export class BlockExecutor {
    * built on the target's state, tree and head, which must include it.
    */
   async *blocks(target: ExecutionTarget, batch: ExecutorBatch): AsyncGenerator<ExecutedBlock> {
-    const max = this.o.genesis.params.maxBlockTxs;
     const inBatch = new Set<string>();
     this.ownDuplicates = [];
-    let block = this.open(target, batch);
-    for (const item of batch.items) {
-      const tx = await this.admit(item, block.overlay, inBatch, target);
-      if (!tx) continue;
-      inBatch.add(tx.hash);
-      const result = apply(block.overlay, tx, block.context);
-      block.overlay.apply(result.writes);
-      block.entries.push({ tx, outcome: result.outcome.ok ? OK : result.outcome.code });
-      if (!item.admitted) block.foreign = true;
-      if (block.entries.length === max) {
-        yield this.close(target, block, batch, false);
-        block = this.open(target, batch);
-      }
+    for (let from = 0; from < batch.items.length; ) {
+      const context = this.contextOf(target, batch);
+      let foreign = false;
+      const block = await applyTransactions(
+        target.state,
+        context,
+        batch.items,
+        async (item, view) => {
+          const tx = await this.admit(item, view, inBatch, target);
+          if (tx) inBatch.add(tx.hash);
+          if (tx && !item.admitted) foreign = true;
+          return tx;
+        },
+        { from, maxTxs: this.o.genesis.params.maxBlockTxs },
+      );
+      from += block.consumed;
+      if (block.entries.length > 0) yield this.close(target, context, block, foreign, from === batch.items.length ? batch.position : target.position);
     }
-    if (block.entries.length > 0) yield this.close(target, block, batch, true);
   }
 
   /** The transaction an item carries if it belongs in the next block, or undefined (counted in `dropped`). */
@@ -142,34 +196,31 @@ export class BlockExecutor {
     return tx;
   }
 
-  private open(target: ExecutionTarget, batch: ExecutorBatch) {
+  private contextOf(target: ExecutionTarget, batch: ExecutorBatch): BlockContext {
     const prev = target.builtHead;
-    const context: BlockContext = { chain: this.o.chainId, height: prev.height + 1, time: Math.max(batch.time, prev.time), params: this.o.genesis.params };
-    return { context, overlay: new OverlayView(target.state), entries: [] as CommittedEntry[], foreign: false };
+    return { chain: this.o.chainId, height: prev.height + 1, time: Math.max(batch.time, prev.time), params: this.o.genesis.params };
   }
 
-  private close(target: ExecutionTarget, block: ReturnType<BlockExecutor['open']>, batch: ExecutorBatch, last: boolean): ExecutedBlock {
+  private close(target: ExecutionTarget, context: BlockContext, block: AppliedTransactions, foreign: boolean, position: number): ExecutedBlock {
     const { chainId, hash, node } = this.o;
-    // The block's end: replay nonces that expired are forgotten, bounded per block, and this block's are indexed (contract nonces.ts).
-    finishBlock(block.overlay, block.context);
     const built = buildBlock(hash, target.tree, target.builtHead, {
       chain: chainId,
-      time: block.context.time,
+      time: context.time,
       entries: block.entries.map((e) => ({ tx: e.tx.hash, outcome: e.outcome })),
-      writes: block.overlay.writes() as StateWrite[],
+      writes: block.after.writes() as StateWrite[],
     });
     const header: BlockHeader = built.header;
-    if (block.foreign) this.foreignThrough = header.height;
+    if (foreign) this.foreignThrough = header.height;
     return {
       header,
       blockHash: built.blockHash,
       head: built.head,
       entries: block.entries,
       writes: built.writes,
-      audit: auditRowsOf(block.entries, header.firstSeq, block.overlay),
-      directory: directoryChangesOf(block.overlay, built.writes),
+      audit: auditRowsOf(block.entries, header.firstSeq, block.after),
+      directory: directoryChangesOf(block.after, built.writes),
       attestation: { chain: chainId, height: header.height, blockHash: built.blockHash, stateDigest: header.stateDigest, nodeId: node.nodeId, keyId: node.keyId, alg: 'PS256' },
-      position: last ? batch.position : target.position,
+      position,
     };
   }
 }

@@ -5,7 +5,6 @@
  * node this key is.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { decodePem, exportPem, generateKeyPair, importPem, keyId as keyIdOf, toBase64url } from '../crypto/index.ts';
 import { genesisWrites } from '../contract/index.ts';
@@ -13,8 +12,7 @@ import { chainIdOf, parseGenesis, type Genesis, type SignedHead } from '../ledge
 import { nodeError } from './errors.ts';
 import { genesisInput } from './genesis-input.ts';
 import { sha256 } from './hash.ts';
-import { createLedgerDatabase, storageError } from './store/index.ts';
-import { readSignedHead } from './export.ts';
+import { createLedgerDatabase, LedgerReader, storageError } from './store/index.ts';
 
 export const DB_FILE = 'ledger.sqlite';
 export const NODE_KEY_FILE = 'node-key.pem';
@@ -76,13 +74,12 @@ export function signedHeadOf(dataDir: string, options: { height?: number } = {})
   const path = join(dataDir, DB_FILE);
   if (!existsSync(path)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
   try {
-    const db = new DatabaseSync(path, { readOnly: true });
+    const ledger = LedgerReader.open(path);
     try {
-      const genesis = parseGenesis(JSON.parse((db.prepare("SELECT value FROM meta WHERE key = 'genesis'").get() as { value: string }).value));
-      const nodeId = ownNodeId(dataDir, genesis);
-      return readSignedHead(db, { ...options, ...(nodeId === undefined ? {} : { nodeId }) });
+      const nodeId = ownNodeId(dataDir, ledger.genesis());
+      return ledger.signedHead({ ...options, ...(nodeId === undefined ? {} : { nodeId }) });
     } finally {
-      db.close();
+      ledger.close();
     }
   } catch (err) {
     throw storageError(err, path);

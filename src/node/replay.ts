@@ -6,13 +6,14 @@
  * withheld, the block's recorded writes (checked against changesHash) carry
  * the state forward, so later signatures can still be checked.
  */
-import { acceptedKeyWrites, apply, finishBlock, genesisWrites, MemoryStateView, OverlayView, OK, type Json, type StateView } from '../contract/index.ts';
+import { acceptedKeyWrites, genesisWrites, MemoryStateView, OK, type Json, type StateView } from '../contract/index.ts';
 import { ChainVerifier, ledgerError, sortWrites, type ChainBlock, type ChainHead, type ExecutionResult, type Genesis, type ParsedTx, type StateWrite } from '../ledger/index.ts';
 import { DhlError } from '../crypto/index.ts';
 import { genesisInput } from './genesis-input.ts';
 import { KeyCache, precheckTx } from '../contract/index.ts';
 import { sha256 } from './hash.ts';
 import { nodeError } from './errors.ts';
+import { applyTransactions } from './block-executor.ts';
 
 export interface ReplayOptions {
   /** Whether bodies may be withheld (exports: yes; a node's own data directory: no). */
@@ -126,18 +127,13 @@ export class ReplayVerifier {
     const keys: (CryptoKey | undefined)[] = [];
     // Re-execution needs the whole state before the block: known until a block without state writes withheld a body.
     if (this.withheldFrom === undefined && txs.every((tx) => !tx.withheld)) {
-      // Re-execute in order: each transaction's precheck sees the state its predecessors left.
-      const overlay = new OverlayView(this.state);
-      const outcomes: string[] = [];
+      // Re-execute in order, as the executor does: each transaction's precheck sees the state its predecessors left.
       const context = { chain: this.chain.chainId, height, time: this.current!.header.time, params: this.genesis.params };
-      for (const [i, tx] of txs.entries()) {
-        keys.push(await this.precheck(tx, overlay, height, i));
-        const result = apply(overlay, tx, context);
-        overlay.apply(result.writes);
-        outcomes.push(result.outcome.ok ? OK : result.outcome.code);
-      }
-      finishBlock(overlay, context);
-      this.stash = { outcomes, writes: overlay.writes() as StateWrite[] };
+      const block = await applyTransactions(this.state, context, txs, async (tx, view, i) => {
+        keys.push(await this.precheck(tx, view, height, i));
+        return tx;
+      });
+      this.stash = { outcomes: block.entries.map((e) => e.outcome), writes: block.after.writes() as StateWrite[] };
       return keys;
     }
     const block = this.current!;

@@ -6,26 +6,23 @@
  * the ledger implies. The first wrong place is named in the error's details:
  * height and entry, or table, column and key.
  */
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson, compareUtf8, parseManifest, toHex, DhlError, withDetails } from '../crypto/index.ts';
-import { auditSubjects, OK } from '../contract/index.ts';
 import {
   blockHash, chainIdOf, entryLeafHash, ledgerError, MerkleTree, parseGenesis, parseSignedHead, parseTx, verifyExtendsHead, verifySignedHead,
-  type BlockHeader, type ChainBlock, type ChainHead, type Genesis,
+  type BlockHeader, type ChainBlock, type ChainHead, type Genesis, type ParsedTx,
 } from '../ledger/index.ts';
 import { nodeError } from './errors.ts';
-import { EXPORT_FORMAT, readBlock } from './export.ts';
+import { EXPORT_FORMAT } from './export.ts';
 import { parseExportLine } from './export-reader.ts';
 import { DB_FILE } from './data-dir.ts';
 import { sha256 } from './hash.ts';
-import { checkIntegrity, guardStorage, SCHEMA_VERSION, unpackHashes } from './store/index.ts';
+import { guardStorage, LedgerReader, replaceDerivedTables, ScratchStore, SCHEMA_VERSION, type MerkleNodeRow, type StateRow } from './store/index.ts';
 import { ReplayVerifier } from './replay.ts';
 import { BlobStore } from './blob-store.ts';
 import { blobMismatch } from './blob-admission.ts';
-import { directoryRowsOf, type DirectoryRow } from './derived-rows.ts';
-import { ReplayScratch } from './replay-scratch.ts';
+import { auditRowsOf, directoryRowsOf, type AuditRow, type DirectoryRow } from './derived-rows.ts';
 
 export interface VerifyReport {
   chain: string;
@@ -74,13 +71,13 @@ export async function verifyDataDir(dataDir: string, options: VerifyOptions = {}
   const path = join(dataDir, DB_FILE);
   if (!existsSync(path)) throw nodeError('NODE_NOT_INITIALISED', { dataDir });
   return guardStorage(path, async () => {
-    const db = new DatabaseSync(path, { readOnly: true });
+    const ledger = LedgerReader.open(path);
     try {
       // SQLite's own check of the whole file first: a damaged index or page is not a ledger question.
-      checkIntegrity(db, path);
-      return await verifyDatabase(db, dataDir, options);
+      ledger.checkIntegrity();
+      return await verifyDatabase(ledger, dataDir, options);
     } finally {
-      db.close();
+      ledger.close();
     }
   });
 }
@@ -89,15 +86,15 @@ export async function verifyDataDir(dataDir: string, options: VerifyOptions = {}
 interface Replayed {
   chainId: string;
   replay: ReplayVerifier;
-  scratch: ReplayScratch;
+  scratch: ScratchStore;
 }
 
 /**
  * Replays the log of a data directory, checking the chain and every non-derived
  * column on the way. The caller closes `scratch`.
  */
-async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: string }, scratch: ReplayScratch): Promise<Replayed> {
-  const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+async function replayDatabase(ledger: LedgerReader, options: { trustedChainId?: string }, scratch: ScratchStore): Promise<Replayed> {
+  const meta = ledger.meta();
   let genesis: Genesis;
   try {
     genesis = parseGenesis(JSON.parse(meta.get('genesis') ?? 'null'));
@@ -115,19 +112,13 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
 
   const replay = await ReplayVerifier.create(chainId, genesis, { allowWithheld: false, minAttestations: 1, state: scratch.state });
   const tree = new MerkleTree(sha256, { store: scratch.nodes });
-  const blockRow = db.prepare('SELECT hash, time, first_seq, entry_count, header, order_position FROM blocks WHERE height = ?');
   let lastPosition = 0;
-  const attestationRows = db.prepare('SELECT node_id FROM attestations WHERE height = ? AND attestation = ?');
-  const entryRows = db.prepare(
-    'SELECT e.seq, e.height, e.tx_hash, e.outcome, e.type, e.actor, e.header, e.sig, b.body FROM entries e LEFT JOIN bodies b ON b.seq = e.seq WHERE e.seq >= ? AND e.seq < ? ORDER BY e.seq',
-  );
-  const writeRows = db.prepare('SELECT key, value FROM block_writes WHERE height = ? ORDER BY key');
   let height = 0;
   for (;;) {
     const next = height + 1;
     let block: ChainBlock | undefined;
     try {
-      block = readBlock(db, next);
+      block = ledger.block(next);
     } catch {
       throw tampered({ table: 'blocks', height: next, reason: 'unreadable row' });
     }
@@ -138,53 +129,49 @@ async function replayDatabase(db: DatabaseSync, options: { trustedChainId?: stri
     }
     await replay.verifyBlock(block);
     const h = block.header;
-    const row = blockRow.get(next) as { hash: string; time: number; first_seq: number; entry_count: number; header: string; order_position: number };
+    const row = ledger.blockRow(next)!;
     const head = replay.head;
     if (row.hash !== head.blockHash) throw tampered({ table: 'blocks', column: 'hash', height: next });
     if (row.time !== h.time) throw tampered({ table: 'blocks', column: 'time', height: next });
-    if (row.first_seq !== h.firstSeq) throw tampered({ table: 'blocks', column: 'first_seq', height: next });
-    if (row.entry_count !== h.entryCount) throw tampered({ table: 'blocks', column: 'entry_count', height: next });
+    if (row.firstSeq !== h.firstSeq) throw tampered({ table: 'blocks', column: 'first_seq', height: next });
+    if (row.entryCount !== h.entryCount) throw tampered({ table: 'blocks', column: 'entry_count', height: next });
     if (row.header !== canonicalJson(h)) throw tampered({ table: 'blocks', column: 'header', height: next });
     // The orderer's position is node-local (not signed): only its order can be checked.
-    if (!Number.isSafeInteger(row.order_position) || row.order_position < lastPosition) throw tampered({ table: 'blocks', column: 'order_position', height: next });
-    lastPosition = row.order_position;
+    if (!Number.isSafeInteger(row.orderPosition) || row.orderPosition < lastPosition) throw tampered({ table: 'blocks', column: 'order_position', height: next });
+    lastPosition = row.orderPosition;
     // Stored JSON is canonical: the same value in other bytes is a change too (compare bytes, not parsed values).
-    const written = writeRows.all(next) as { key: string; value: string | null }[];
+    const written = ledger.blockWrites(next);
     if (written.length !== replay.lastWrites.length) throw tampered({ table: 'block_writes', height: next, reason: 'rows differ from the block' });
     for (const [i, [key, value]] of replay.lastWrites.entries()) {
       const text = value === null ? null : canonicalJson(value, { allowNull: true });
       if (written[i]!.key !== key || written[i]!.value !== text) throw tampered({ table: 'block_writes', column: 'value', height: next, key: key.slice(0, 120) });
     }
-    const entries = entryRows.all(h.firstSeq, h.firstSeq + h.entryCount) as {
-      seq: number; height: number; tx_hash: string; outcome: string; type: string; actor: string; header: string; sig: string; body: string | null;
-    }[];
+    const entries = ledger.entryRows(h.firstSeq, h.firstSeq + h.entryCount);
     scratch.batch(() => {
+      const logged: { tx: ParsedTx; outcome: string }[] = [];
       for (const [i, e] of entries.entries()) {
         const tx = parseTx(sha256, block.entries[i]!.tx);
         const at = { table: 'entries', height: next, entry: i };
         if (e.seq !== h.firstSeq + i) throw tampered({ ...at, column: 'seq' });
         if (e.height !== next) throw tampered({ ...at, column: 'height' });
-        if (e.tx_hash !== tx.hash) throw tampered({ ...at, column: 'tx_hash' });
+        if (e.txHash !== tx.hash) throw tampered({ ...at, column: 'tx_hash' });
         if (e.type !== tx.header.type) throw tampered({ ...at, column: 'type' });
         if (e.actor !== tx.header.actor) throw tampered({ ...at, column: 'actor' });
         if (e.header !== canonicalJson(tx.header)) throw tampered({ ...at, column: 'header' });
         if (e.body !== tx.bodyJson) throw tampered({ ...at, table: 'bodies', column: 'body' });
         tree.append(entryLeafHash(sha256, { tx: tx.hash, outcome: e.outcome }));
-        // scratch.state holds this block's writes already: the state after the block, as the node indexed with.
-        const subjects = auditSubjects(tx, e.outcome === OK ? { ok: true } : { ok: false, code: e.outcome as never }, scratch.state);
-        for (const u of subjects.users) scratch.addAudit(`u:${u}`, e.seq);
-        for (const r of subjects.records) scratch.addAudit(`r:${r}`, e.seq);
+        logged.push({ tx, outcome: e.outcome });
       }
+      // scratch.state holds this block's writes already: the state after the block, as the executor indexed with.
+      scratch.addAudit(auditRowsOf(logged, h.firstSeq, scratch.state));
     });
     for (const a of block.attestations) {
-      const nodeIds = attestationRows.all(next, canonicalJson(a)) as { node_id: string }[];
-      if (nodeIds.length !== 1 || nodeIds[0]!.node_id !== a.attestation.nodeId) throw tampered({ table: 'attestations', column: 'node_id', height: next });
+      const nodeIds = ledger.attestationNodeIds(next, canonicalJson(a));
+      if (nodeIds.length !== 1 || nodeIds[0] !== a.attestation.nodeId) throw tampered({ table: 'attestations', column: 'node_id', height: next });
     }
     height = next;
   }
-  scratch.batch(() => {
-    for (const r of directoryRowsOf(scratch.state.entries('chart/'), scratch.state)) scratch.addDirectoryRow(r);
-  });
+  scratch.batch(() => scratch.addDirectoryRows(directoryRowsOf(scratch.state.entries('chart/'), scratch.state)));
   return { chainId, replay, scratch };
 }
 
@@ -213,61 +200,51 @@ function* zipOrdered<T>(stored: Iterable<T>, expected: Iterable<T>, compare: (a:
   }
 }
 
-/** Rows of `sql` from both databases: the data directory's and the replay's, in the same order. */
-function bothRows<T>(db: DatabaseSync, scratch: ReplayScratch, sql: string): [Iterable<T>, Iterable<T>] {
-  return [db.prepare(sql).iterate() as Iterable<T>, scratch.db.prepare(sql).iterate() as Iterable<T>];
-}
-
-async function verifyDatabase(db: DatabaseSync, dataDir: string, options: VerifyOptions): Promise<VerifyReport> {
-  const scratch = new ReplayScratch();
+async function verifyDatabase(ledger: LedgerReader, dataDir: string, options: VerifyOptions): Promise<VerifyReport> {
+  const scratch = new ScratchStore();
   try {
-    const { chainId, replay } = await replayDatabase(db, options, scratch);
+    const { chainId, replay } = await replayDatabase(ledger, options, scratch);
     const head = replay.head;
 
     // Rows beyond the chain, or outside it, are tampering too.
-    const count = (sql: string, ...args: number[]) => (db.prepare(sql).get(...args) as { n: number }).n;
-    if (count('SELECT COUNT(*) AS n FROM blocks') !== head.height) throw tampered({ table: 'blocks', reason: 'rows beyond the chain' });
-    if (count('SELECT COUNT(*) AS n FROM entries') !== head.treeSize) throw tampered({ table: 'entries', reason: 'rows outside any block' });
-    if (count('SELECT COUNT(*) AS n FROM bodies') !== head.treeSize) throw tampered({ table: 'bodies', reason: 'rows outside any entry' });
-    if (count('SELECT COUNT(*) AS n FROM block_writes WHERE height > ?', head.height) !== 0) throw tampered({ table: 'block_writes', reason: 'rows beyond the chain' });
-    if (count('SELECT COUNT(*) AS n FROM attestations WHERE height > ? OR height < 1', head.height) !== 0) throw tampered({ table: 'attestations', reason: 'rows beyond the chain' });
+    if (ledger.tableSize('blocks') !== head.height) throw tampered({ table: 'blocks', reason: 'rows beyond the chain' });
+    if (ledger.tableSize('entries') !== head.treeSize) throw tampered({ table: 'entries', reason: 'rows outside any block' });
+    if (ledger.tableSize('bodies') !== head.treeSize) throw tampered({ table: 'bodies', reason: 'rows outside any entry' });
+    if (ledger.rowsOutsideChain('block_writes', head.height) !== 0) throw tampered({ table: 'block_writes', reason: 'rows beyond the chain' });
+    if (ledger.rowsOutsideChain('attestations', head.height) !== 0) throw tampered({ table: 'attestations', reason: 'rows beyond the chain' });
 
     // Derived tables: exactly what the replay implies, compared row by row in key order.
-    type KV = { key: string; value: string };
-    for (const [got, want] of zipOrdered(...bothRows<KV>(db, scratch, 'SELECT key, value FROM state ORDER BY key'), (a, b) => compareUtf8(a.key, b.key))) {
+    for (const [got, want] of zipOrdered(ledger.stateRows(), scratch.stateRows(), (a: StateRow, b: StateRow) => compareUtf8(a.key, b.key))) {
       if (!want) throw tampered({ table: 'state', column: 'key', key: got!.key.slice(0, 120) });
       if (!got) throw tampered({ table: 'state', reason: 'rows missing', key: want.key.slice(0, 120) });
       // Both sides store canonical JSON: equal values are equal bytes.
       if (got.value !== want.value) throw tampered({ table: 'state', column: 'value', key: got.key.slice(0, 120) });
     }
 
-    type NodeRow = { level: number; idx: number; hash: Uint8Array };
-    const nodeOrder = (a: NodeRow, b: NodeRow) => a.level - b.level || a.idx - b.idx;
-    for (const [got, want] of zipOrdered(...bothRows<NodeRow>(db, scratch, 'SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx'), nodeOrder)) {
+    const nodeOrder = (a: MerkleNodeRow, b: MerkleNodeRow) => a.level - b.level || a.idx - b.idx;
+    for (const [got, want] of zipOrdered(ledger.merkleNodeRows(), scratch.merkleNodeRows(), nodeOrder)) {
       if (!got || !want) throw tampered({ table: 'merkle_nodes', reason: got ? 'extra rows' : 'rows missing', level: (got ?? want)!.level, idx: (got ?? want)!.idx });
       if (toHex(new Uint8Array(got.hash)) !== toHex(new Uint8Array(want.hash))) throw tampered({ table: 'merkle_nodes', column: 'hash', level: got.level, idx: got.idx });
     }
 
-    type AuditRow = { subject: string; seq: number };
-    const auditOrder = (a: AuditRow, b: AuditRow) => compareUtf8(a.subject, b.subject) || a.seq - b.seq;
-    for (const [got, want] of zipOrdered(...bothRows<AuditRow>(db, scratch, 'SELECT subject, seq FROM audit ORDER BY subject, seq'), auditOrder)) {
-      if (!got || !want) throw tampered({ table: 'audit', row: `${(got ?? want)!.subject} ${(got ?? want)!.seq}`, reason: got ? 'extra row' : 'row missing' });
+    const auditOrder = ([subjectA, seqA]: AuditRow, [subjectB, seqB]: AuditRow) => compareUtf8(subjectA, subjectB) || seqA - seqB;
+    for (const [got, want] of zipOrdered(ledger.auditRows(), scratch.auditRows(), auditOrder)) {
+      if (!got || !want) throw tampered({ table: 'audit', row: (got ?? want)!.join(' '), reason: got ? 'extra row' : 'row missing' });
     }
 
     // The directory index: one row per charted record, equal to the contract's line for it.
     const columns = ['patient', 'chart_index', 'record_id', 'listed', 'entry'] as const;
     const directoryOrder = (a: DirectoryRow, b: DirectoryRow) => compareUtf8(a.patient, b.patient) || a.chart_index - b.chart_index;
-    const directorySql = 'SELECT patient, chart_index, record_id, listed, entry FROM directory ORDER BY patient, chart_index';
-    for (const [got, want] of zipOrdered(...bothRows<DirectoryRow>(db, scratch, directorySql), directoryOrder)) {
+    for (const [got, want] of zipOrdered(ledger.directoryRows(), scratch.directoryRows(), directoryOrder)) {
       if (!got || !want) throw tampered({ table: 'directory', reason: got ? 'extra rows' : 'rows missing', key: (got ?? want)!.record_id });
       const column = columns.find((c) => got[c] !== want[c]);
       if (column) throw tampered({ table: 'directory', column, key: want.record_id });
     }
 
-    const blobs = await verifyBlobs(db, dataDir, scratch, replay.genesis);
+    const blobs = await verifyBlobs(ledger, dataDir, scratch, replay.genesis);
     const report: VerifyReport = { chain: chainId, head, blocks: head.height, entries: head.treeSize, stateKeys: scratch.state.size, blobs };
     if (options.head === undefined) return report;
-    const headerAt = (height: number) => readBlock(db, height, { includeWrites: false })?.header;
+    const headerAt = (height: number) => ledger.block(height, { includeWrites: false })?.header;
     return { ...report, extendsHead: await checkExtendsHead(replay, options.head, headerAt) };
   } finally {
     scratch.close();
@@ -286,58 +263,49 @@ async function verifyDatabase(db: DatabaseSync, dataDir: string, options: Verify
  * (rows and files) and entries under `blobs/` that are no blob at all are
  * listed, not failed: orphans expire.
  */
-async function verifyBlobs(db: DatabaseSync, dataDir: string, scratch: ReplayScratch, genesis: Genesis): Promise<BlobReport> {
+async function verifyBlobs(ledger: LedgerReader, dataDir: string, scratch: ScratchStore, genesis: Genesis): Promise<BlobReport> {
   const store = new BlobStore(dataDir);
-  type Row = { cipher_root: string; stored_size: number; chunk_size: number; chunk_hashes: Uint8Array };
-  const rowSql = 'SELECT cipher_root, stored_size, chunk_size, chunk_hashes FROM blobs';
   let stored = 0;
-  for (const row of db.prepare(`${rowSql} ORDER BY cipher_root`).iterate() as Iterable<Row>) {
-    const at = { table: 'blobs', key: row.cipher_root };
+  for (const row of ledger.blobRows()) {
+    const at = { table: 'blobs', key: row.cipherRoot };
     let summary;
     try {
-      summary = await store.verify(row.cipher_root, unpackHashes(new Uint8Array(row.chunk_hashes)));
+      summary = await store.verify(row.cipherRoot, row.chunkHashes);
     } catch (err) {
       const d = err instanceof DhlError ? err.details : {};
       throw tampered({ ...at, column: 'cipher_root', reason: String(d.reason ?? (err instanceof DhlError ? err.code : 'error')), ...(d.chunk === undefined ? {} : { chunk: Number(d.chunk) }) });
     }
-    if (summary.storedSize !== row.stored_size) throw tampered({ ...at, column: 'stored_size' });
-    if (summary.header.chunkSize !== row.chunk_size) throw tampered({ ...at, column: 'chunk_size' });
+    if (summary.storedSize !== row.storedSize) throw tampered({ ...at, column: 'stored_size' });
+    if (summary.header.chunkSize !== row.chunkSize) throw tampered({ ...at, column: 'chunk_size' });
     stored++;
   }
 
   const onlyNode = genesis.orgs.flatMap((o) => o.nodes).length === 1;
-  const rowOf = db.prepare(`${rowSql} WHERE cipher_root = ?`);
   const notReplicated: BlobReport['notReplicated'] = [];
-  scratch.db.exec('CREATE TABLE blob_refs (cipher_root TEXT PRIMARY KEY) WITHOUT ROWID');
-  const addRef = scratch.db.prepare('INSERT OR IGNORE INTO blob_refs (cipher_root) VALUES (?)');
   for (const [key, value] of scratch.state.entries('version/')) {
     const manifest = parseManifest((value as { manifest?: unknown }).manifest);
     const cipherRoot = manifest.cipherRoot;
-    addRef.run(cipherRoot);
-    const row = rowOf.get(cipherRoot) as Row | undefined;
+    scratch.addBlobRef(cipherRoot);
+    const row = ledger.blob(cipherRoot);
     if (!row) {
       if (onlyNode) throw tampered({ table: 'blobs', key: cipherRoot, reason: `no blob for ${key}` });
       notReplicated.push({ cipherRoot, version: key });
       continue;
     }
     const { header, bytes } = await store.header(cipherRoot);
-    const field = blobMismatch(manifest, { header, headerBytes: bytes.length, storedSize: row.stored_size, chunkCount: row.chunk_hashes.length / 32 });
+    const field = blobMismatch(manifest, { header, headerBytes: bytes.length, storedSize: row.storedSize, chunkCount: row.chunkHashBytes / 32 });
     if (field) throw tampered({ table: 'blobs', key: cipherRoot, reason: `the blob does not match ${key}`, field });
   }
 
   // Orphans: rows no version names, files without a row, and whatever else lies under blobs/.
   const orphanRows: string[] = [];
-  const referenced = scratch.db.prepare('SELECT cipher_root FROM blob_refs ORDER BY cipher_root').iterate() as Iterable<{ cipher_root: string }>;
-  const rows = db.prepare('SELECT cipher_root FROM blobs ORDER BY cipher_root').iterate() as Iterable<{ cipher_root: string }>;
-  for (const [row, ref] of zipOrdered(rows, referenced, (a, b) => compareUtf8(a.cipher_root, b.cipher_root))) {
-    if (row && !ref) orphanRows.push(row.cipher_root);
+  for (const [row, ref] of zipOrdered(ledger.blobRoots(), scratch.blobRefs(), compareUtf8)) {
+    if (row && !ref) orphanRows.push(row);
   }
   const { blobs: files, stray: strayFiles } = await store.inventory();
   const orphanFiles: string[] = [];
-  const recorded = db.prepare('SELECT cipher_root FROM blobs ORDER BY cipher_root').iterate() as Iterable<{ cipher_root: string }>;
-  const fileRows = files.map((cipher_root) => ({ cipher_root }));
-  for (const [file, row] of zipOrdered(fileRows, recorded, (a, b) => compareUtf8(a.cipher_root, b.cipher_root))) {
-    if (file && !row) orphanFiles.push(file.cipher_root);
+  for (const [file, row] of zipOrdered(files, ledger.blobRoots(), compareUtf8)) {
+    if (file && !row) orphanFiles.push(file);
   }
   return { stored, notReplicated, orphanRows, orphanFiles, strayFiles };
 }
@@ -360,7 +328,7 @@ async function checkExtendsHead(replay: ReplayVerifier, value: unknown, headerAt
 
 /** Verifies an export stream (lines) from a trusted chain id. */
 export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>, trustedChainId: string, options: Pick<VerifyOptions, 'head'> = {}): Promise<VerifyReport> {
-  const scratch = new ReplayScratch();
+  const scratch = new ScratchStore();
   try {
     return await verifyExportLines(lines, trustedChainId, scratch, options);
   } finally {
@@ -371,7 +339,7 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
 async function verifyExportLines(
   lines: AsyncIterable<string> | Iterable<string>,
   trustedChainId: string,
-  scratch: ReplayScratch,
+  scratch: ScratchStore,
   options: Pick<VerifyOptions, 'head'>,
 ): Promise<VerifyReport> {
   // The export streams past: keep its header at the signed head's height as it goes by.
@@ -426,33 +394,16 @@ export async function rebuildDerivedTables(dataDir: string): Promise<VerifyRepor
 }
 
 async function rebuildFrom(path: string): Promise<void> {
-  const db = new DatabaseSync(path);
-  const scratch = new ReplayScratch();
+  const ledger = LedgerReader.open(path);
+  const scratch = new ScratchStore();
   try {
-    checkIntegrity(db, path);
-    await replayDatabase(db, {}, scratch);
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      db.exec('DELETE FROM state; DELETE FROM audit; DELETE FROM merkle_nodes; DELETE FROM directory;');
-      // The replay's tables, streamed across: the same columns in both schemas.
-      for (const [table, columns] of [
-        ['state', 'key, value'],
-        ['audit', 'subject, seq'],
-        ['merkle_nodes', 'level, idx, hash'],
-        ['directory', 'patient, chart_index, record_id, listed, entry'],
-      ] as const) {
-        const put = db.prepare(`INSERT INTO ${table} (${columns}) VALUES (${columns.split(', ').map(() => '?').join(', ')})`);
-        for (const row of scratch.db.prepare(`SELECT ${columns} FROM ${table}`).iterate() as Iterable<Record<string, SQLInputValue>>) {
-          put.run(...columns.split(', ').map((c) => row[c]!));
-        }
-      }
-      db.exec('COMMIT');
-    } catch (err) {
-      if (db.isTransaction) db.exec('ROLLBACK');
-      throw err;
-    }
+    ledger.checkIntegrity();
+    await replayDatabase(ledger, {}, scratch);
+    ledger.close();
+    // The replay's tables, streamed across in one transaction.
+    replaceDerivedTables(path, scratch);
   } finally {
     scratch.close();
-    db.close();
+    ledger.close();
   }
 }

@@ -2,10 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { isDhlError, toHex, randomBytes } from '../../src/crypto/index.ts';
 import { createTx, txToJson } from '../../src/ledger/index.ts';
-import { DB_FILE, exportLines, LedgerNode, sha256, verifyExport } from '../../src/node/index.ts';
+import { DB_FILE, exportLines, LedgerReader, LedgerNode, sha256, verifyExport } from '../../src/node/index.ts';
 import { fixtureKey } from '../fixtures/keys.ts';
 import { Actor, spkiOf, testDataDir, T0 } from '../helpers/ledger-fixture.ts';
 import { runScenario } from '../helpers/scenario.ts';
@@ -23,11 +22,11 @@ const built = (async () => {
   } finally {
     await node.close();
   }
-  const db = new DatabaseSync(join(dataDir, DB_FILE), { readOnly: true });
+  const ledger = LedgerReader.open(join(dataDir, DB_FILE));
   try {
-    return { dataDir, chainId, scenario, full: [...exportLines(db)], withheld: [...exportLines(db, { withhold: true })] };
+    return { dataDir, chainId, scenario, full: [...exportLines(ledger)], withheld: [...exportLines(ledger, { withhold: true })] };
   } finally {
-    db.close();
+    ledger.close();
   }
 })();
 
@@ -111,12 +110,12 @@ test('without state writes, keys rotated after the state was withheld are found 
   } finally {
     await node.close();
   }
-  const db = new DatabaseSync(join(dataDir, DB_FILE), { readOnly: true });
+  const ledger = LedgerReader.open(join(dataDir, DB_FILE));
   let lines: string[];
   try {
-    lines = [...exportLines(db, { withhold: true })];
+    lines = [...exportLines(ledger, { withhold: true })];
   } finally {
-    db.close();
+    ledger.close();
   }
   const report = await verifyExport(lines, chainId);
   assert.equal(report.stateWithheldFrom, 2);

@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { isDhlError } from '../../src/crypto/index.ts';
 import { verifySignedHead } from '../../src/ledger/index.ts';
-import { DB_FILE, exportLines, LedgerNode, rebuildDerivedTables, sha256, signedHeadOf, verifyDataDir, verifyExport } from '../../src/node/index.ts';
+import { DB_FILE, exportLines, LedgerReader, LedgerNode, rebuildDerivedTables, sha256, signedHeadOf, verifyDataDir, verifyExport } from '../../src/node/index.ts';
 import { Actor, removeLastBlock, testDataDir, T0 } from '../helpers/ledger-fixture.ts';
 import { runScenario } from '../helpers/scenario.ts';
 
@@ -38,11 +37,11 @@ const built = (async () => {
 })();
 
 const exportOf = (dataDir: string, withhold = false) => {
-  const db = new DatabaseSync(join(dataDir, DB_FILE), { readOnly: true });
+  const ledger = LedgerReader.open(join(dataDir, DB_FILE));
   try {
-    return [...exportLines(db, { withhold })];
+    return [...exportLines(ledger, { withhold })];
   } finally {
-    db.close();
+    ledger.close();
   }
 };
 

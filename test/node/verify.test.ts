@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { isDhlError } from '../../src/crypto/index.ts';
-import { exportLines, LedgerNode, rebuildDerivedTables, verifyDataDir, verifyExport, DB_FILE } from '../../src/node/index.ts';
+import { exportLines, LedgerNode, LedgerReader, rebuildDerivedTables, verifyDataDir, verifyExport, DB_FILE } from '../../src/node/index.ts';
 import { testDataDir, T0 } from '../helpers/ledger-fixture.ts';
 import { runScenario } from '../helpers/scenario.ts';
 import { tempDir } from '../helpers/temp.ts';
@@ -45,19 +45,19 @@ test('the scenario data directory verifies, from its trusted chain id', async ()
 
 test('its export verifies, with every body and withholding bodies', async () => {
   const { dataDir, chainId, scenario } = await built;
-  const db = new DatabaseSync(join(dataDir, DB_FILE), { readOnly: true });
+  const ledger = LedgerReader.open(join(dataDir, DB_FILE));
   try {
-    const full = await verifyExport(exportLines(db), chainId);
+    const full = await verifyExport(exportLines(ledger), chainId);
     assert.equal(full.entries, scenario.results.length);
-    const bare = await verifyExport(exportLines(db, { withhold: true }), chainId);
+    const bare = await verifyExport(exportLines(ledger, { withhold: true }), chainId);
     assert.equal(bare.head.stateDigest, full.head.stateDigest);
-    const lines = [...exportLines(db)];
+    const lines = [...exportLines(ledger)];
     const block = JSON.parse(lines[2]!);
     block.entries[0].outcome = 'OK_BUT_NOT';
     lines[2] = JSON.stringify(block);
     await assert.rejects(verifyExport(lines, chainId), (e: unknown) => isDhlError(e) && (e.details as { height?: number }).height === 2);
   } finally {
-    db.close();
+    ledger.close();
   }
 });
 
@@ -133,6 +133,21 @@ test('an ordering position that goes back from one block to the next makes verif
   w.exec('UPDATE blocks SET order_position = 0 WHERE height = 3');
   w.close();
   await assert.rejects(verifyDataDir(copy), (e: unknown) => isDhlError(e, 'DATA_DIR_TAMPERED') && e.details.table === 'blocks' && e.details.column === 'order_position' && e.details.height === 3);
+});
+
+test('a block_writes or attestations row at a height no block of the chain has makes verify fail, naming the table', async () => {
+  const { dataDir } = await built;
+  for (const [table, sql] of [
+    ['block_writes', "INSERT INTO block_writes (height, key, value) VALUES (0, 'user/ghost', NULL)"],
+    ['block_writes', "INSERT INTO block_writes (height, key, value) SELECT MAX(height) + 1, 'user/ghost', NULL FROM blocks"],
+    ['attestations', "INSERT INTO attestations (height, node_id, attestation) VALUES (0, 'node9', '{}')"],
+  ] as const) {
+    const copy = copyDir(dataDir);
+    const w = new DatabaseSync(join(copy, DB_FILE));
+    w.exec(sql);
+    w.close();
+    await assert.rejects(verifyDataDir(copy), (e: unknown) => isDhlError(e, 'DATA_DIR_TAMPERED') && e.details.table === table && e.details.reason === 'rows beyond the chain', sql);
+  }
 });
 
 test('state, audit and directory indexes and Merkle nodes are rebuilt by replay: after a rebuild a damaged copy verifies again', async () => {

@@ -59,6 +59,14 @@ CREATE TABLE IF NOT EXISTS blobs (
 
 export const SCHEMA_SQL = SCHEMA;
 
+/**
+ * Tables only verify's scratch replay has, beside the store's own: the blobs
+ * the replayed state's record versions name, to list the uploads none names.
+ */
+export const SCRATCH_SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS blob_refs (cipher_root TEXT PRIMARY KEY) WITHOUT ROWID;
+`;
+
 export function openDatabase(path: string): DatabaseSync {
   const db = new DatabaseSync(path);
   // Check each b-tree cell's size as its page is read: a damaged page is

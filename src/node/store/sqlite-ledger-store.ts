@@ -24,8 +24,8 @@ const STATE_CACHE_GENERATION = 32_768;
 /** Blocks whose transaction hashes `isLogged` answers from memory (at least this many, at most twice). */
 const RECENT_BLOCKS = 64;
 
-/** What a block writes; run by the writer thread. */
-const WRITE = Object.freeze({
+/** What a block writes; run by the writer thread (and, for the derived tables, by verify's scratch replay and a rebuild). */
+export const WRITE = Object.freeze({
   entry: 'INSERT INTO entries (seq, height, tx_hash, outcome, type, actor, header, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   body: 'INSERT INTO bodies (seq, body) VALUES (?, ?)',
   block: 'INSERT INTO blocks (height, hash, time, first_seq, entry_count, header, order_position) VALUES (?, ?, ?, ?, ?, ?, ?)',
