@@ -100,6 +100,8 @@ export interface Unlocked {
 
 export interface LoggedIn extends Unlocked {
   session: LoginFinishResult;
+  /** The vault as the node returned it, sealed (the CLI keeps a copy in its keystore). */
+  sealedVault: SealedVault;
 }
 
 async function openWith(vault: SealedVault, secrets: SlotSecrets): Promise<Unlocked> {
@@ -120,7 +122,7 @@ export async function unlockVault(vault: SealedVault, secret: LoginSecret, optio
 }
 
 /** Login in DESIGN §9's order; a bearer session's token is kept on the client. The sealed vault the node returned comes back too. */
-export async function login(api: ApiClient, input: LoginInput): Promise<LoggedIn & { sealedVault: SealedVault }> {
+export async function login(api: ApiClient, input: LoginInput): Promise<LoggedIn> {
   let secrets: SlotSecrets;
   if ('passphrase' in input.secret) {
     const { kdf } = await api.call('prelogin', { username: input.username });

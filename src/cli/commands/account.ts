@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import {
   changePassphrase, checkSetupGenesis, DhlError, fingerprint, generateUserKeys, isDhlError, joinSetup, login, openPendingKeys, publicKeysOf, register,
-  registerSetupAdmin, sealPendingKeys, type ApiClient, type LoggedIn, type LoginSecret, type SealedVault, type SetupState, type Status, type UserKeyPairs,
+  registerSetupAdmin, sealPendingKeys, type ApiClient, type LoggedIn, type LoginSecret, type SetupState, type Status, type UserKeyPairs,
 } from '../../client/index.ts';
 import { cliError } from '../errors.ts';
 import { nodeOrigin, type Answer, type Cli } from '../context.ts';
@@ -30,7 +30,7 @@ function trustChain(cli: Cli, status: Status, expected: string | undefined, node
 }
 
 /** Stores what a login returned: the account (with the vault the node keeps) and the session. */
-function saveLogin(cli: Cli, node: string, chain: string, loggedIn: LoggedIn & { sealedVault: SealedVault }): Identity {
+function saveLogin(cli: Cli, node: string, chain: string, loggedIn: LoggedIn): Identity {
   const identity: Identity = {
     v: 1, username: loggedIn.session.username, status: 'registered', node, chain,
     sigKeyId: loggedIn.keys.sig.keyId, encKeyId: loggedIn.keys.enc.keyId, vault: loggedIn.sealedVault, updatedAt: cli.now(),
