@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<unkno
   'ledger-formats': () => import('./ledger-formats.ts'),
   ledger: () => import('./ledger.ts'),
   scale: () => import('./scale.ts'),
+  reads: () => import('./reads.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -7,10 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import helmet from 'helmet';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { ROUTES, errorResponses, type RouteName, type RouteSpec } from '../protocol/index.ts';
 import { apiError, handleError } from './errors.ts';
@@ -18,6 +18,7 @@ import { Login } from './login.ts';
 import { PrivateLogController } from './logging.ts';
 import { dataDirPort, DEFAULT_KDF_COSTS, type Accounts, type KdfCosts, type NodeOptions } from './node-port.ts';
 import { routeHandlers, type Handler } from './routes.ts';
+import { readHandlers } from './routes-reads.ts';
 import { Sessions, type Clock } from './sessions.ts';
 import { FirstRun } from './setup.ts';
 
@@ -100,6 +101,8 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
     genReqId: () => randomUUID(),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // A malformed URL escape or an over-long path parameter (before any route is matched) is one of our errors too, never Fastify's own body.
+    frameworkErrors: (err, request, reply) => handleError(err, request, reply),
     // Plain JSON Schema validation: no coercion, no silent removal of unknown fields, no defaults.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
@@ -121,11 +124,13 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
 
   try {
     await app.register(fastifyCookie);
-    await app.register(fastifyHelmet, {
+    // Helmet's middleware built once for this fixed configuration (@fastify/helmet rebuilt it, directives parsed, on every request).
+    const securityHeaders = helmet({
       contentSecurityPolicy: { useDefaults: false, directives: { ...CONTENT_SECURITY_POLICY } },
-      hsts: o.tls ? { maxAge: 31536000, includeSubDomains: true } : false,
+      strictTransportSecurity: o.tls ? { maxAge: 31536000, includeSubDomains: true } : false,
       crossOriginEmbedderPolicy: true,
     });
+    app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
     const limit = o.rateLimit ?? DEFAULT_RATE_LIMIT;
     await app.register(fastifyRateLimit, {
       global: false,
@@ -158,7 +163,10 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
 
     app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-    const handlers = routeHandlers({ setup, login, sessions, accounts, clock, kdf, status: () => statusOf(setup, kdf) });
+    const handlers: Record<RouteName, Handler> = {
+      ...routeHandlers({ setup, login, sessions, accounts, clock, kdf, status: () => statusOf(setup, kdf) }),
+      ...readHandlers({ setup, accounts }),
+    };
     for (const name of Object.keys(ROUTES) as RouteName[]) addRoute(app, ROUTES[name], handlers[name], sessions);
     await app.ready();
   } catch (err) {
@@ -181,7 +189,16 @@ function statusOf(setup: FirstRun, kdf: KdfCosts) {
   };
 }
 
-/** One route from its spec: schemas (body, success and error answers), body limit, rate limit, session guard. */
+/**
+ * A streamed answer's schema by media type (Fastify does not serialise a
+ * stream; the schema documents it in the OpenAPI document).
+ */
+function successResponses(spec: RouteSpec): Record<number, unknown> {
+  if (!spec.produces) return { ...spec.response };
+  return Object.fromEntries(Object.entries(spec.response).map(([status, schema]) => [status, { description: spec.summary, content: { [spec.produces!]: { schema } } }]));
+}
+
+/** One route from its spec: schemas (params, query, body, success and error answers), body limit, rate limit, session guard. */
 function addRoute(app: FastifyInstance, spec: RouteSpec, handler: Handler, sessions: Sessions): void {
   app.route({
     method: spec.method,
@@ -190,8 +207,10 @@ function addRoute(app: FastifyInstance, spec: RouteSpec, handler: Handler, sessi
     schema: {
       summary: spec.summary,
       tags: [spec.tag],
+      ...(spec.params ? { params: spec.params } : {}),
+      ...(spec.query ? { querystring: spec.query } : {}),
       ...(spec.body ? { body: spec.body } : {}),
-      response: { ...spec.response, ...errorResponses(spec.errors) },
+      response: { ...successResponses(spec), ...errorResponses(spec.errors) },
       ...(spec.auth === 'session' ? { security: [{ bearer: [] }, { cookie: [] }] } : {}),
     },
     ...(spec.rateLimited ? { config: { rateLimit: {} } } : {}),

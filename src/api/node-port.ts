@@ -1,20 +1,27 @@
 /**
  * The API's one door into node/ (DESIGN §3): exactly what the HTTP service
  * needs, and nothing that could read past the contract. Today it wraps
- * LedgerNode (its read facade for everything read) and the node's first-run
- * and account helpers.
+ * LedgerNode (its read facade for everything read: `reads`) and the node's
+ * first-run and account helpers.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AccountStore, checkAdminKeys, DB_FILE, ensureNodeKey, firstRunGenesis, initDataDir, LedgerNode, parseTxHash, type FirstAdmin, type NodeOptions,
-  type SignedHead, type SubmitResult,
+  type ReadFacade, type SignedHead, type SubmitResult,
 } from '../node/index.ts';
 
 export type { FirstAdmin, NodeOptions, SignedHead, SubmitResult };
 export { DhlError, isDhlError, defineErrors, DEFAULT_KDF_COSTS } from '../node/index.ts';
 export type { KdfCosts, KdfParams, Session, SessionKind, Slot, FailedLogins } from '../node/index.ts';
 export type Accounts = AccountStore;
+
+/**
+ * Every read the API serves, decided for its reader (src/node/read-facade.ts):
+ * the ledger, users, directory, records, requests, grants, audit,
+ * notifications. The only way to the node's state, log and blobs.
+ */
+export type Reads = ReadFacade;
 
 /** The head of the last durable block (the ledger's ChainHead). */
 export type Head = LedgerNode['head'];
@@ -36,6 +43,8 @@ export interface LedgerPort {
   /** The genesis document (JSON). */
   readonly genesis: { orgs: { org: string; admins: FirstAdmin[]; nodes: { nodeId: string; sigSpki: string }[] }[] } & Record<string, unknown>;
   head(): Head;
+  /** The node's read facade. */
+  readonly reads: Reads;
   /** Admits, and answers once the block is durable, with the proof under the signed head it names. */
   submit(tx: unknown): Promise<Submitted>;
   /** The recorded answer for a transaction already in the log. */
@@ -105,6 +114,7 @@ function ledgerPort(node: LedgerNode): LedgerPort {
     chainId: node.chainId,
     genesis: node.genesis as unknown as LedgerPort['genesis'],
     head: () => node.head,
+    reads: node.reads,
     async submit(tx) {
       const result = await node.submit(tx);
       return withHead(result.txHash, result.duplicate)!;

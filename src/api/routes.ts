@@ -1,7 +1,9 @@
 /**
- * The handlers of protocol's route table: each adapts one request to the
- * set-up, login, session or ledger module and returns its answer. Nothing
- * here decides; schemas have checked the input's shape before a handler runs.
+ * The handlers of protocol's service, set-up, account and submission routes:
+ * each adapts one request to the set-up, login, session or ledger module and
+ * returns its answer (the read routes' handlers are in routes-reads.ts).
+ * Nothing here decides; schemas have checked the input's shape before a
+ * handler runs.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BodyOf, RouteName, Status } from '../protocol/index.ts';
@@ -11,6 +13,7 @@ import type { Accounts, KdfCosts } from './node-port.ts';
 import { checkVault, register } from './registration.ts';
 import type { Clock, Sessions } from './sessions.ts';
 import type { FirstRun } from './setup.ts';
+import type { ReadRoute } from './routes-reads.ts';
 
 export type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
@@ -26,7 +29,7 @@ export interface HandlerDeps {
 
 const body = <N extends RouteName>(request: FastifyRequest, _route: N) => request.body as BodyOf<N>;
 
-export function routeHandlers(d: HandlerDeps): Record<RouteName, Handler> {
+export function routeHandlers(d: HandlerDeps): Record<Exclude<RouteName, ReadRoute>, Handler> {
   return {
     status: async () => d.status(),
 

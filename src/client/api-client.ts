@@ -5,7 +5,7 @@
  * answer's code (narrow it with `isDhlError(err, code)`) and its status.
  */
 import { DhlError } from '../crypto/index.ts';
-import { ROUTES, isErrorBody, type BodyOf, type RouteName } from '../protocol/index.ts';
+import { ROUTES, isErrorBody, urlOf, type BodyOf, type ParamsOf, type QueryOf, type RequestOf, type RouteName, type RouteSpec } from '../protocol/index.ts';
 import type { Static, TSchema } from 'typebox';
 
 type Responses<N extends RouteName> = (typeof ROUTES)[N]['response'];
@@ -13,6 +13,17 @@ type Responses<N extends RouteName> = (typeof ROUTES)[N]['response'];
 export type Answer<N extends RouteName> = {
   [S in keyof Responses<N>]: { status: S; body: Responses<N>[S] extends infer R extends TSchema ? Static<R> : never };
 }[keyof Responses<N>];
+
+/**
+ * What a call of a route takes: for a route with path parameters,
+ * `{params, query?, body?}`; with only a query string, the same, optional;
+ * otherwise its body, if it has one.
+ */
+export type CallArgs<N extends RouteName> = ParamsOf<N> extends undefined
+  ? QueryOf<N> extends undefined
+    ? BodyOf<N> extends undefined ? [] : [body: BodyOf<N>]
+    : [input?: RequestOf<N>]
+  : [input: RequestOf<N>];
 
 export interface ApiClientOptions {
   /** The node's URL: scheme://host:port (a path after it is ignored). */
@@ -34,17 +45,28 @@ export class ApiClient {
     this.fetchFn = o.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
-  /** Calls a route; resolves with its success answer and status, rejects with a DhlError carrying the error's code. */
-  async answer<N extends RouteName>(name: N, ...body: BodyOf<N> extends undefined ? [] : [BodyOf<N>]): Promise<Answer<N>> {
-    const route = ROUTES[name];
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (body.length > 0) headers['content-type'] = 'application/json';
+  /**
+   * Sends a request to a route and returns the raw response (a streamed
+   * answer is read by the caller); the URL comes from the route table.
+   */
+  async request<N extends RouteName>(name: N, ...args: CallArgs<N>): Promise<Response> {
+    const route: RouteSpec = ROUTES[name];
+    const parts = route.params || route.query
+      ? ((args[0] ?? {}) as { params?: Record<string, string | number>; query?: Record<string, string | number | undefined>; body?: unknown })
+      : { body: args[0] };
+    const headers: Record<string, string> = { accept: route.produces ?? 'application/json' };
+    if (parts.body !== undefined) headers['content-type'] = 'application/json';
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    const response = await this.fetchFn(`${this.origin}${route.url}`, {
+    return this.fetchFn(`${this.origin}${urlOf(route, parts.params, parts.query)}`, {
       method: route.method,
       headers,
-      ...(body.length > 0 ? { body: JSON.stringify(body[0]) } : {}),
+      ...(parts.body !== undefined ? { body: JSON.stringify(parts.body) } : {}),
     });
+  }
+
+  /** Calls a route; resolves with its success answer and status, rejects with a DhlError carrying the error's code. */
+  async answer<N extends RouteName>(name: N, ...args: CallArgs<N>): Promise<Answer<N>> {
+    const response = await this.request(name, ...args);
     const text = await response.text();
     let json: unknown;
     try {
@@ -53,12 +75,17 @@ export class ApiClient {
       json = undefined;
     }
     if (response.ok) return { status: response.status, body: json } as Answer<N>;
-    if (isErrorBody(json)) throw new DhlError(json.code, json.message, { status: response.status });
-    throw new DhlError('HTTP_ERROR', `the node answered ${response.status} without an error body`, { status: response.status });
+    throw errorOf(response.status, json);
   }
 
   /** Calls a route and resolves with the body of its success answer. */
-  async call<N extends RouteName>(name: N, ...body: BodyOf<N> extends undefined ? [] : [BodyOf<N>]): Promise<Answer<N>['body']> {
-    return (await this.answer(name, ...body)).body;
+  async call<N extends RouteName>(name: N, ...args: CallArgs<N>): Promise<Answer<N>['body']> {
+    return (await this.answer(name, ...args)).body;
   }
+}
+
+/** An error answer as a DhlError with its code and status (HTTP_ERROR when the body is not one of ours). */
+export function errorOf(status: number, body: unknown): DhlError {
+  if (isErrorBody(body)) return new DhlError(body.code, body.message, { status });
+  return new DhlError('HTTP_ERROR', `the node answered ${status} without an error body`, { status });
 }

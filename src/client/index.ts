@@ -3,8 +3,10 @@ export { sealRecord, openRecord, newRecordId } from './record-crypto.ts';
 export type { SealRecordInput, SealedRecord, OpenRecordInput } from './record-crypto.ts';
 export { signTx, DEFAULT_TX_LIFETIME_MS } from './transactions.ts';
 export type { Signer, TxOptions } from './transactions.ts';
-export { ApiClient } from './api-client.ts';
-export type { ApiClientOptions, Answer } from './api-client.ts';
+export { ApiClient, errorOf } from './api-client.ts';
+export type { ApiClientOptions, Answer, CallArgs } from './api-client.ts';
+export { Reads, allPages, verifyProvenEntry, verifyUserView } from './reads.ts';
+export type { PageInput } from './reads.ts';
 export {
   newAccount, register, login, unlockVault, changePassphrase, joinSetup, checkSetupGenesis, registerSetupAdmin, publicKeysOf,
 } from './account.ts';

@@ -14,7 +14,7 @@ export { KEY } from './keys.ts';
 export { IDENTITY_TX_TYPES, isIdentityTx, keyWrites, acceptedKeyWrites } from './identity.ts';
 export { mayRead, directory, directoryAccess, directoryEntry, auditSubjects } from './queries.ts';
 export type { ReadDecision, DirectoryEntry, DirectoryResult, DirectoryAccess, AuditSubjects } from './queries.ts';
-export { read as readState, chartRecordIds, checkRole } from './model.ts';
+export { read as readState, chartRecordIds, checkRole, checkGrant, isPending } from './model.ts';
 export { parseBody } from './bodies.ts';
 export { LIMITS, PATTERNS } from './parse.ts';
 export { WRAP_ALGS } from './rules/records.ts';

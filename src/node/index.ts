@@ -1,6 +1,10 @@
 /** node/: admission → orderer → block executor → ledger store, blobs, export and verify (DESIGN §3, §5, §7, §8). */
 export { LedgerNode } from './ledger-node.ts';
 export type { SubmitResult, NodeOptions } from './ledger-node.ts';
+export type {
+  ReadFacade, EntryView, AuditEntryView, ProvenEntry, KeyView, RoleView, UserView, Page, RequestFilter, GrantFilter, ExportRequest,
+  GrantView, GrantStatus, MemberView, NotificationView, RequestView, RequestStatusView,
+} from './read-facade.ts';
 export { initDataDir, createNodeKey, loadNodeKey, ownNodeId, signedHeadOf, DB_FILE, NODE_KEY_FILE, NODE_PUBLIC_KEY_FILE } from './data-dir.ts';
 export type { NodeKey } from './data-dir.ts';
 export { sha256 } from './hash.ts';

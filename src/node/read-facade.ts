@@ -18,10 +18,16 @@
  *   and (for a doctor) vouched for them, and their inclusion proofs.
  * - Directory, requests, grants and audit pages go to the patient, the parties,
  *   and admins as DESIGN §2 says; counts never cover rows the reader may not see.
+ * - An organisation's members go to its active admins; notifications to their
+ *   user; an export stream to any reader, with the bodies of identity
+ *   transactions and of the reader's own, every other body withheld.
+ *
+ * What a list says about each row (statuses, the grant of a read, a
+ * notification) is in read-views.ts.
  */
-import { auditSubjects, checkRole, directoryAccess, mayRead, OK, readState, type StateView } from '../contract/index.ts';
+import { auditSubjects, checkRole, directoryAccess, isIdentityTx, mayRead, OK, readState, type StateView, type VersionState } from '../contract/index.ts';
 import type { JsonValue } from '../crypto/index.ts';
-import { toHex } from '../crypto/index.ts';
+import { fingerprint, toHex } from '../crypto/index.ts';
 import type { BlockHeader, LoginChallenge, SignedAttestation, SignedTx, TxHeader, WithheldTx } from '../ledger/index.ts';
 import { isRegistered, verifyLoginSignature } from './login-check.ts';
 import { nodeError } from './errors.ts';
@@ -30,9 +36,19 @@ import type { DirectoryPage } from './derived-rows.ts';
 import type { EntryRow, LedgerStore, StoredBlock } from './store/index.ts';
 import { checkedPage, type PageRequest } from './paging.ts';
 import { directoryQuery, type PageOptions } from './admission-input.ts';
+import { exportBlockLine, exportHeaderLine } from './export.ts';
+import {
+  grantOfRead, grantView, notificationOf, orgMembers, requestView, type GrantStatus, type GrantView, type MemberView, type NotificationView,
+  type RequestStatusView, type RequestView,
+} from './read-views.ts';
+
+export type { GrantStatus, GrantView, MemberView, NotificationView, RequestStatusView, RequestView } from './read-views.ts';
 
 /** Identity transactions: public identity data, whose bodies admins may read. */
 export const IDENTITY_TYPES: readonly string[] = Object.freeze(['RegisterUser', 'RotateKeys', 'AssignRole', 'RevokeRole']);
+
+/** Key generations a user lookup walks back at most (each RotateKeys is one). */
+const MAX_KEY_GENERATIONS = 1_000;
 
 /** One receipt opens the ciphertext for this long (DESIGN §6: one RecordRead must not allow unlimited unrecorded downloads). */
 export const DEFAULT_RECEIPT_WINDOW_MS = 10 * 60_000;
@@ -41,9 +57,14 @@ export const DEFAULT_RECEIPT_WINDOW_MS = 10 * 60_000;
 export interface EntryView {
   seq: number;
   height: number;
+  /** The time of the entry's block: when the ledger recorded it. */
+  time: number;
   outcome: string;
   tx: SignedTx | WithheldTx;
 }
+
+/** An audit entry: an accepted RecordRead by someone other than the owner names the grant it was made under. */
+export type AuditEntryView = EntryView & { grantId?: string };
 
 /** An entry with what proves it is in the log: an inclusion proof in the tree of the signed head it names. */
 export interface ProvenEntry {
@@ -56,6 +77,8 @@ export interface ProvenEntry {
 export interface KeyView {
   use: 'sig' | 'enc';
   keyId: string;
+  /** The key id as people compare it (crypto `fingerprint`); clients recompute it from the SPKI. */
+  fingerprint: string;
   spki: string;
   current: boolean;
   since: number;
@@ -103,10 +126,30 @@ export interface ReadFacadeOptions {
 
 const withheldOf = (r: EntryRow): WithheldTx => ({ header: r.header, sig: r.sig, withheld: true });
 const fullOf = (r: EntryRow): SignedTx => ({ header: r.header, body: JSON.parse(r.bodyJson) as JsonValue, sig: r.sig });
+const fullEntry = (r: EntryRow): EntryView => ({ seq: r.seq, height: r.height, time: r.blockTime, outcome: r.outcome, tx: fullOf(r) });
+
+export interface RequestFilter {
+  /** incoming: made to the reader (as patient); outgoing: made by the reader (as doctor). */
+  direction?: 'incoming' | 'outgoing';
+  status?: RequestStatusView;
+}
+
+export interface GrantFilter {
+  /** issued: by the reader (as patient); received: to the reader (as doctor). */
+  direction?: 'issued' | 'received';
+  status?: GrantStatus;
+}
+
+export interface ExportRequest {
+  /** The first block of the stream (default 1). */
+  fromHeight?: number;
+}
 
 export class ReadFacade {
   private readonly now: () => number;
   private readonly receiptWindowMs: number;
+  /** The signed head, kept until the next block is durable (answers carry it). */
+  private lastHead: { durable: number; head: SignedHead } | undefined;
 
   constructor(private readonly store: LedgerStore, private readonly blobs: BlobStore, options: ReadFacadeOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -119,15 +162,33 @@ export class ReadFacade {
 
   // ---- the ledger: heads, blocks, entries, proofs ----------------------------------------------------------
 
-  /** The last durable block with its attestations (formats §10: a signed head). */
+  /** The last durable block with its attestations (formats §10: a signed head), read once per durable block and frozen. */
   signedHead(): SignedHead {
-    const head = this.store.signedHead();
-    if (!head) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'head', reason: 'no block yet' });
-    return head;
+    const durable = this.store.durableBlocks;
+    if (this.lastHead?.durable !== durable) {
+      const head = this.store.signedHead();
+      if (!head) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'head', reason: 'no block yet' });
+      this.lastHead = { durable, head: deepFreeze(head) };
+    }
+    return this.lastHead.head;
+  }
+
+  /** Block headers, newest first, from below the cursor (a height) down. */
+  blocks(page: PageRequest = {}): Page<{ header: BlockHeader; blockHash: string }> {
+    const { after, limit } = checkedPage(page, { maxLimit: 100 });
+    const top = Math.min(after === undefined ? Number.MAX_SAFE_INTEGER : Number(after) - 1, this.store.head.height);
+    const items: { header: BlockHeader; blockHash: string }[] = [];
+    for (let h = top; h >= 1 && items.length < limit; h--) {
+      const block = this.store.block(h);
+      if (block) items.push({ header: block.header, blockHash: block.blockHash });
+    }
+    const last = items[items.length - 1]?.header.height;
+    return last !== undefined && last > 1 ? { items, next: String(last) } : { items };
   }
 
   /** A block and its entries, each body withheld unless the reader may read it. */
   block(reader: string, height: number): StoredBlock & { entries: EntryView[] } {
+    if (!Number.isSafeInteger(height) || height < 0) throw nodeError('QUERY_INVALID', { field: 'height' });
     const block = this.store.block(height);
     if (!block) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'block', height });
     const { firstSeq, entryCount } = block.header;
@@ -168,8 +229,34 @@ export class ReadFacade {
   }
 
   private entryView(reader: string, row: EntryRow): EntryView {
-    const tx = fullOf(row);
-    return { seq: row.seq, height: row.height, outcome: row.outcome, tx: this.mayReadBody(reader, tx.header, tx.body) ? tx : withheldOf(row) };
+    const entry = fullEntry(row);
+    return this.mayReadBody(reader, entry.tx.header, (entry.tx as SignedTx).body) ? entry : { ...entry, tx: withheldOf(row) };
+  }
+
+  /**
+   * The chain as export lines (formats §8.6) for `reader`, from `fromHeight`
+   * up to the head when the export began: the bodies of identity
+   * transactions (public identity data a verifier needs for the signers' keys,
+   * §8.7, and which a user lookup serves to anyone) and the bodies the reader
+   * may read; every other body withheld, and no block's state writes (they
+   * repeat bodies). Streamed block by block; it verifies as a withheld export.
+   */
+  *export(reader: string, request: ExportRequest = {}): Generator<string> {
+    const from = request.fromHeight ?? 1;
+    if (!Number.isSafeInteger(from) || from < 1) throw nodeError('QUERY_INVALID', { field: 'fromHeight' });
+    const last = this.store.head.height;
+    yield exportHeaderLine(this.store.chainId, this.store.genesis);
+    for (let height = from; height <= last; height++) {
+      const block = this.store.block(height);
+      if (!block) return;
+      const { firstSeq, entryCount } = block.header;
+      const entries = this.store.entries(firstSeq, firstSeq + entryCount).map((row) => {
+        const tx = fullOf(row);
+        const visible = isIdentityTx(tx.header.type) || this.mayReadBody(reader, tx.header, tx.body);
+        return { tx: visible ? tx : withheldOf(row), outcome: row.outcome };
+      });
+      yield exportBlockLine({ header: block.header, entries, attestations: [...block.attestations] });
+    }
   }
 
   private proven(row: EntryRow, entry: EntryView): ProvenEntry {
@@ -203,27 +290,33 @@ export class ReadFacade {
     const user = readState.user(this.state, username);
     if (!user) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'user' });
     const head = this.signedHead();
-    const keys: KeyView[] = [];
-    // The user's own identity transactions: RegisterUser, then each RotateKeys (public identity data, served in full).
-    for (const type of ['RotateKeys', 'RegisterUser']) {
-      for (const row of this.store.audit(`u:${username}`, { type, actor: username, outcome: OK, limit: 1_000 })) {
-        const tx = fullOf(row);
-        const body = tx.body as { sigKeyId: string; encKeyId: string };
-        const registeredBy = this.proven(row, { seq: row.seq, height: row.height, outcome: row.outcome, tx });
-        for (const use of ['sig', 'enc'] as const) {
-          const key = readState.key(this.state, use === 'sig' ? body.sigKeyId : body.encKeyId);
-          if (!key || key.username !== username) continue;
-          const current = use === 'sig' ? user.sigKeyId === key.keyId : user.encKeyId === key.keyId;
-          keys.push({ use, keyId: key.keyId, spki: key.spki, current, since: key.since, registeredBy });
-        }
+    const generations: KeyView[][] = [];
+    // From the current keys back: each generation was registered by a RegisterUser or a RotateKeys (key/<id> names it),
+    // and a RotateKeys is signed by the previous generation's sig key. Public identity data, served in full.
+    for (let sigKeyId: string | undefined = user.sigKeyId, depth = 0; sigKeyId !== undefined && depth < MAX_KEY_GENERATIONS; depth++) {
+      const key = readState.key(this.state, sigKeyId);
+      const row = key && key.username === username && key.txHash ? this.store.entryByHash(key.txHash) : undefined;
+      if (!row || row.outcome !== OK || row.header.actor !== username) break;
+      const entry = fullEntry(row);
+      const body = (entry.tx as SignedTx).body as { sigKeyId: string; encKeyId: string };
+      const registeredBy = this.proven(row, entry);
+      const generation: KeyView[] = [];
+      for (const use of ['enc', 'sig'] as const) {
+        const k = readState.key(this.state, use === 'sig' ? body.sigKeyId : body.encKeyId);
+        if (!k || k.username !== username) continue;
+        const current = use === 'sig' ? user.sigKeyId === k.keyId : user.encKeyId === k.keyId;
+        generation.push({ use, keyId: k.keyId, fingerprint: fingerprint(k.keyId), spki: k.spki, current, since: k.since, registeredBy });
       }
+      generations.push(generation);
+      sigKeyId = row.header.type === 'RotateKeys' ? row.header.keyId : undefined;
     }
     const roles: RoleView[] = [];
     for (const role of ['doctor', 'admin'] as const) {
       const held = readState.role(this.state, username, role);
       if (!held) continue;
-      const assign = this.store
-        .audit(`u:${username}`, { type: 'AssignRole', outcome: OK, limit: 50 })
+      // An active role's AssignRole is in a block of its `since` time: one block's rows of the audit index, not the user's history.
+      const assign = !held.active ? undefined : this.store
+        .audit(`u:${username}`, { type: 'AssignRole', outcome: OK, sinceTime: held.since, untilTime: held.since + 1, limit: 50 })
         .find((r) => {
           const b = JSON.parse(r.bodyJson) as { username?: string; role?: string; sigKeyId?: string; encKeyId?: string };
           return b.username === username && b.role === role && b.sigKeyId === held.sigKeyId && b.encKeyId === held.encKeyId;
@@ -231,10 +324,30 @@ export class ReadFacade {
       roles.push({
         role, org: held.org, active: held.active, sigKeyId: held.sigKeyId, encKeyId: held.encKeyId,
         vouched: held.active && held.sigKeyId === user.sigKeyId && held.encKeyId === user.encKeyId,
-        ...(assign ? { assignedBy: this.proven(assign, { seq: assign.seq, height: assign.height, outcome: assign.outcome, tx: fullOf(assign) }) } : {}),
+        ...(assign ? { assignedBy: this.proven(assign, fullEntry(assign)) } : {}),
       });
     }
-    return { username, keys: keys.sort((a, b) => a.since - b.since || a.use.localeCompare(b.use)), roles, head };
+    // Oldest generation first, enc before sig in each.
+    return { username, keys: generations.reverse().flat(), roles, head };
+  }
+
+  /**
+   * The users holding a doctor or admin role in `org`, by username: for an
+   * active admin of `org` only (an admin sees the users of their own
+   * organisation's roles; nobody gets a list of everyone).
+   */
+  orgMembers(reader: string, org: string, page: PageRequest = {}): Page<MemberView> {
+    const { limit } = checkedPage({ limit: page.limit }, { maxLimit: 200 });
+    if (page.after !== undefined && (typeof page.after !== 'string' || !USERNAME_CURSOR.test(page.after))) throw nodeError('QUERY_INVALID', { field: 'after' });
+    if (!readState.org(this.state, org)) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'org' });
+    const check = checkRole(this.state, reader, 'admin', 'ADMIN_REQUIRED', org);
+    if (check !== null) throw nodeError('READ_DENIED', { reason: check });
+    const after = page.after as string | undefined;
+    const rest = orgMembers(this.store, this.store.genesis, org).filter((m) => after === undefined || m.username > after);
+    // A user holding both roles is one entry per role: the page ends after a user, never between their roles.
+    const items = rest.slice(0, limit);
+    while (items.length > 0 && items.length < rest.length && rest[items.length]!.username === items[items.length - 1]!.username) items.push(rest[items.length]!);
+    return items.length < rest.length ? { items, next: items[items.length - 1]!.username } : { items };
   }
 
   // ---- the directory and records ----------------------------------------------------------------------------
@@ -256,19 +369,38 @@ export class ReadFacade {
    * active doctor when the patient listed it.
    */
   record(reader: string, recordId: string) {
+    const { record, access } = this.recordFor(reader, recordId);
+    const versions = [];
+    for (let v = 1; v <= record.latestVersion; v++) versions.push(versionSummary(readState.version(this.state, recordId, v)!));
+    return {
+      recordId, patient: record.patient, authors: record.authors, latestVersion: record.latestVersion, listed: record.listed, createdAt: record.createdAt,
+      versions, access,
+    };
+  }
+
+  /**
+   * One version's signed manifest with the inclusion proof of the transaction
+   * that added it (in the current head), for the readers of `record`.
+   */
+  version(reader: string, recordId: string, version: number) {
+    this.recordFor(reader, recordId);
+    const stored = Number.isSafeInteger(version) && version >= 1 ? readState.version(this.state, recordId, version) : undefined;
+    const row = stored && this.store.logged(stored.txHash);
+    if (!stored || !row) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'version' });
+    const treeSize = this.store.head.treeSize;
+    return {
+      recordId, ...versionSummary(stored), entry: { seq: row.seq, height: row.height, outcome: row.outcome }, treeSize,
+      proof: this.store.inclusionProof(row.seq, treeSize).map(toHex),
+    };
+  }
+
+  /** The record and why `reader` may see its metadata; RESOURCE_NOT_FOUND for anyone else, as for a record that does not exist. */
+  private recordFor(reader: string, recordId: string) {
     const record = readState.record(this.state, recordId);
     const decision = record ? mayRead(this.state, reader, recordId, record.latestVersion, this.now()) : undefined;
     const listedToDoctor = record?.listed && checkRole(this.state, reader, 'doctor', 'DOCTOR_REQUIRED') === null;
     if (!record || (!decision?.ok && !listedToDoctor)) throw nodeError('RESOURCE_NOT_FOUND', { kind: 'record' });
-    const versions = [];
-    for (let v = 1; v <= record.latestVersion; v++) {
-      const version = readState.version(this.state, recordId, v)!;
-      versions.push({ version: v, manifest: version.manifest, manifestSig: version.manifestSig, txHash: version.txHash, addedAt: version.addedAt });
-    }
-    return {
-      recordId, patient: record.patient, authors: record.authors, latestVersion: record.latestVersion, listed: record.listed, createdAt: record.createdAt,
-      versions, access: decision?.ok ? decision.via : ('listed' as const),
-    };
+    return { record, access: decision?.ok ? decision.via : ('listed' as const) };
   }
 
   /** The wrapped keys of a version addressed to one of `reader`'s enc keys (current or earlier): only ever the reader's own. */
@@ -332,40 +464,43 @@ export class ReadFacade {
     if (!decision.ok) throw nodeError('READ_DENIED', { reason: decision.code });
   }
 
-  // ---- requests, grants, audit -----------------------------------------------------------------------------
+  // ---- requests, grants, audit, notifications -------------------------------------------------------------
 
   /**
    * Access requests `reader` made (as a doctor) or received (as a patient),
-   * newest first, with their current status. Only the parties see them.
+   * newest first, with their current status. Only the parties see them. A
+   * filter thins a page (it may come back shorter than `limit`, with `next`),
+   * never adds a count.
    */
-  requests(reader: string, page: PageRequest = {}): Page<ReturnType<typeof requestView>> {
+  requests(reader: string, page: PageRequest = {}, filter: RequestFilter = {}): Page<RequestView> {
     const { after, limit } = checkedPage(page, { maxLimit: 100 });
-    const rows = this.store.audit(`u:${reader}`, { type: 'RequestAccess', outcome: OK, limit: limit + 1, ...seqCursor(after) });
+    const mine = filter.direction === 'outgoing' ? { actor: reader } : {};
+    const rows = this.store.audit(`u:${reader}`, { type: 'RequestAccess', outcome: OK, ...mine, limit: limit + 1, ...seqCursor(after) });
     const items = rows.slice(0, limit).flatMap((r) => {
       const request = readState.request(this.state, r.txHash);
-      return request && (request.doctor === reader || request.patient === reader) ? [requestView(request)] : [];
+      if (!request || (request.doctor !== reader && request.patient !== reader)) return [];
+      if (filter.direction === 'incoming' && request.patient !== reader) return [];
+      const view = requestView(this.state, request);
+      return filter.status === undefined || view.status === filter.status ? [view] : [];
     });
     return pageOf(items, rows, limit);
   }
 
   /**
    * Grants `reader` issued (as a patient) or holds (as a doctor), newest
-   * first, each with whether it still stands: active, expired, revoked or
-   * replaced. Only the parties see them.
+   * first, each with whether it still stands: active, expired, void (the
+   * doctor's role term ended), revoked or replaced. Only the parties see them.
    */
-  grants(reader: string, page: PageRequest = {}): Page<GrantView> {
+  grants(reader: string, page: PageRequest = {}, filter: GrantFilter = {}): Page<GrantView> {
     const { after, limit } = checkedPage(page, { maxLimit: 100 });
-    const rows = this.store.audit(`u:${reader}`, { type: 'GrantAccess', outcome: OK, limit: limit + 1, ...seqCursor(after) });
+    const mine = filter.direction === 'issued' ? { actor: reader } : {};
+    const rows = this.store.audit(`u:${reader}`, { type: 'GrantAccess', outcome: OK, ...mine, limit: limit + 1, ...seqCursor(after) });
     const now = this.now();
     const items = rows.slice(0, limit).flatMap((r): GrantView[] => {
-      const body = JSON.parse(r.bodyJson) as { grantee: string; expiresAt: number; scopes: string[]; keys: { recordId: string; version: number }[] };
-      const grantor = r.header.actor;
-      if (grantor !== reader && body.grantee !== reader) return [];
-      const records = [...new Set(body.keys.map((k) => k.recordId))];
-      const standing = records.some((id) => readState.grant(this.state, id, body.grantee)?.grantId === r.txHash) ||
-        (body.scopes.includes('contribute') && readState.contribute(this.state, grantor, body.grantee)?.grantId === r.txHash);
-      const status = !standing ? 'revoked-or-replaced' : body.expiresAt <= now ? 'expired' : 'active';
-      return [{ grantId: r.txHash, grantor, grantee: body.grantee, scopes: body.scopes, records, expiresAt: body.expiresAt, issuedAt: r.blockTime, status }];
+      const view = grantView(this.state, r, now);
+      if (view.grantor !== reader && view.grantee !== reader) return [];
+      if (filter.direction === 'received' && view.grantee !== reader) return [];
+      return filter.status === undefined || view.status === filter.status ? [view] : [];
     });
     return pageOf(items, rows, limit);
   }
@@ -373,9 +508,10 @@ export class ReadFacade {
   /**
    * The audit trail, newest first: of a user (for themselves, or for an admin
    * of the organisation where the user holds a role), or of a record (for its
-   * owner). Refused attempts included; bodies withheld as for any read.
+   * owner). Refused attempts included; bodies withheld as for any read; an
+   * accepted read by someone other than the owner names its grant.
    */
-  audit(reader: string, subject: { user: string } | { record: string }, page: PageRequest = {}): Page<EntryView> {
+  audit(reader: string, subject: { user: string } | { record: string }, page: PageRequest = {}): Page<AuditEntryView> {
     const { after, limit } = checkedPage(page, { maxLimit: 200 });
     let key: string;
     if ('user' in subject) {
@@ -386,7 +522,28 @@ export class ReadFacade {
       key = `r:${subject.record}`;
     }
     const rows = this.store.audit(key, { limit: limit + 1, ...seqCursor(after) });
-    return pageOf(rows.slice(0, limit).map((r) => this.entryView(reader, r)), rows, limit);
+    const items = rows.slice(0, limit).map((r) => {
+      const grantId = grantOfRead(this.store, r);
+      return { ...this.entryView(reader, r), ...(grantId ? { grantId } : {}) };
+    });
+    return pageOf(items, rows, limit);
+  }
+
+  /**
+   * What `reader` is notified of, newest first: access requests made to them,
+   * and reads of their records by others, accepted (a grant was used) or
+   * refused (read-views.ts notificationOf). Both come from the reader's audit
+   * entries of two types; a page merges the two by log position.
+   */
+  notifications(reader: string, page: PageRequest = {}): Page<NotificationView> {
+    const { after, limit } = checkedPage(page, { maxLimit: 100 });
+    const at = { limit: limit + 1, ...seqCursor(after) };
+    const rows = [
+      ...this.store.audit(`u:${reader}`, { type: 'RequestAccess', outcome: OK, ...at }),
+      ...this.store.audit(`u:${reader}`, { type: 'RecordRead', ...at }),
+    ].sort((a, b) => b.seq - a.seq).slice(0, limit + 1);
+    const items = rows.slice(0, limit).flatMap((r) => notificationOf(this.store, reader, r) ?? []);
+    return pageOf(items, rows, limit);
   }
 
   /** Is `admin` an active admin of an organisation in which `username` holds a role? */
@@ -397,20 +554,22 @@ export class ReadFacade {
   }
 }
 
-export interface GrantView {
-  grantId: string;
-  grantor: string;
-  grantee: string;
-  scopes: string[];
-  records: string[];
-  expiresAt: number;
-  issuedAt: number;
-  status: 'active' | 'expired' | 'revoked-or-replaced';
+/** Shared answers are frozen: no caller can change what the next one gets. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
-function requestView(r: { requestId: string; doctor: string; patient: string; records: string[] | 'all'; purpose: string; durationMs: number; createdAt: number; status: string; closedBy: string }) {
-  return { requestId: r.requestId, doctor: r.doctor, patient: r.patient, records: r.records, purpose: r.purpose, durationMs: r.durationMs, createdAt: r.createdAt, status: r.status, closedBy: r.closedBy };
+/** What a reader sees of a version: its signed manifest and where it entered the log. */
+function versionSummary(v: VersionState) {
+  return { version: v.version, manifest: v.manifest, manifestSig: v.manifestSig, txHash: v.txHash, addedAt: v.addedAt };
 }
+
+/** The cursor of the organisation members' list: the last username of the page. */
+const USERNAME_CURSOR = /^[a-z0-9._-]{1,32}$/;
 
 /** Audit pages are cursored by seq: the cursor is the last seq of the page, as text. */
 function seqCursor(after: string | undefined): { beforeSeq?: number } {

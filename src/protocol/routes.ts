@@ -1,7 +1,10 @@
 /**
  * The route table (DESIGN §9): every route of the HTTP API with its method,
- * URL, whether it needs a session, its body schema, its success answers and
- * every error code it may answer with. The server registers each route from
+ * URL, whether it needs a session, its params, query and body schemas, its
+ * success answers and every error code it may answer with (route-spec.ts says
+ * what a route is). This file holds the service, set-up, account and
+ * submission routes and composes the groups of other files (reads.ts: every
+ * read). The server registers each route from
  * this table (so a route cannot exist without its schemas), the OpenAPI
  * document is generated from it, clients take URLs and types from it, and the
  * tests walk it (every non-open route without a session, every error answer
@@ -9,38 +12,17 @@
  */
 import type { Static, TSchema } from 'typebox';
 import type { ErrorCode } from './errors.ts';
+import { READ_ROUTES } from './reads.ts';
+import { route, type RequestParts } from './route-spec.ts';
 import {
   LoginFinishRequest, LoginFinishResult, LoginStartRequest, LoginStartResult, LogoutResult, PassphraseChangeRequest, PassphraseChangeResult,
   PreloginRequest, PreloginResult, RegisterRequest, RegisterResult, SessionInfo, SetupJoinRequest, SetupRegisterRequest, SetupState, SignedTx,
   Status, TxResult,
 } from './schemas.ts';
 
-export type Auth = 'open' | 'session';
+export type { Auth, RouteSpec, Tag } from './route-spec.ts';
+export { openApiPath, pathParams, urlOf } from './route-spec.ts';
 
-export interface RouteSpec {
-  readonly method: 'GET' | 'POST';
-  readonly url: string;
-  readonly auth: Auth;
-  readonly summary: string;
-  readonly tag: 'service' | 'setup' | 'account' | 'ledger';
-  readonly body?: TSchema;
-  /** Success answers by status. */
-  readonly response: Readonly<Record<number, TSchema>>;
-  /** Every error code this route may answer with (their statuses come from the error table). */
-  readonly errors: readonly ErrorCode[];
-  /** Largest request body in bytes. */
-  readonly bodyLimit: number;
-  /** Whether @fastify/rate-limit guards the route. */
-  readonly rateLimited: boolean;
-}
-
-/** Any route may fail this way. */
-const ALWAYS: ErrorCode[] = ['INTERNAL'];
-/** A POST route: its body is parsed as JSON. */
-const BODY: ErrorCode[] = ['REQUEST_INVALID', 'REQUEST_NOT_JSON', 'REQUEST_TOO_LARGE', 'MEDIA_TYPE_UNSUPPORTED'];
-const SESSION: ErrorCode[] = ['SESSION_REQUIRED', 'SESSION_EXPIRED'];
-/** A state-changing route a browser may call with its cookie. */
-const CSRF: ErrorCode[] = ['CSRF_FAILED', 'ORIGIN_NOT_ACCEPTED'];
 /** Refusals at the door of the node's admission (DESIGN §5). */
 const ADMISSION: ErrorCode[] = [
   'TX_MALFORMED', 'TX_CHAIN_MISMATCH', 'TX_BODY_HASH_MISMATCH', 'TX_SIGNATURE_INVALID', 'TX_TOO_LARGE', 'TX_NOT_JSON',
@@ -49,20 +31,10 @@ const ADMISSION: ErrorCode[] = [
 ];
 
 const KiB = 1024;
-const SMALL = 4 * KiB;
 /** A vault holds a few generations of RSA private keys; a RegisterUser two SPKIs. */
 const WITH_VAULT = 96 * KiB;
 /** The genesis default maxTxBytes (256 KiB) plus room for the JSON framing. */
 const TX = 272 * KiB;
-
-type RouteInput = Omit<RouteSpec, 'errors' | 'bodyLimit' | 'rateLimited'> & { errors: ErrorCode[]; bodyLimit?: number; rateLimited?: boolean };
-
-/** A route with its common error codes added (by method, auth and rate limit) and its defaults filled in. */
-function route<const S extends RouteInput>(spec: S): Omit<S, 'errors'> & Pick<RouteSpec, 'errors' | 'bodyLimit' | 'rateLimited'> {
-  const errors = [...new Set([...ALWAYS, ...(spec.method === 'POST' ? BODY : []), ...(spec.auth === 'session' ? SESSION : []),
-    ...(spec.auth === 'session' && spec.method !== 'GET' ? CSRF : []), ...(spec.rateLimited ? ['RATE_LIMITED' as const] : []), ...spec.errors])];
-  return Object.freeze({ ...spec, errors: Object.freeze(errors), bodyLimit: spec.bodyLimit ?? SMALL, rateLimited: spec.rateLimited ?? false });
-}
 
 export const ROUTES = Object.freeze({
   status: route({
@@ -121,10 +93,18 @@ export const ROUTES = Object.freeze({
     summary: 'Submits a signed transaction; answers when its block is durable, with the outcome (a ledgered rejection is a 200), inclusion proof and signed head.',
     body: SignedTx, response: { 200: TxResult }, errors: ['TX_ACTOR_NOT_SESSION_USER', ...ADMISSION],
   }),
+  ...READ_ROUTES,
 });
 
 export type RouteName = keyof typeof ROUTES;
 
+/** What a caller sends to a route: its params, query and body, each where the route declares one. */
+export type RequestOf<N extends RouteName> = RequestParts<(typeof ROUTES)[N]>;
+type PartOf<N extends RouteName, K extends 'params' | 'query'> = (typeof ROUTES)[N] extends { [P in K]: infer S extends TSchema } ? Static<S> : undefined;
+/** A route's path parameters (undefined for routes without any). */
+export type ParamsOf<N extends RouteName> = PartOf<N, 'params'>;
+/** A route's query string (undefined for routes without one). */
+export type QueryOf<N extends RouteName> = PartOf<N, 'query'>;
 /** A route's request body type (undefined for routes without one). */
 export type BodyOf<N extends RouteName> = (typeof ROUTES)[N] extends { body: infer B extends TSchema } ? Static<B> : undefined;
 /** A route's answer for one success status. */

@@ -20,7 +20,7 @@ export const PATTERN = Object.freeze({
   txType: '^[A-Z][A-Za-z]{1,39}$',
 });
 
-const closed = <P extends Record<string, TSchema>>(properties: P, options: { description?: string; $id?: string } = {}) =>
+export const closed = <P extends Record<string, TSchema>>(properties: P, options: { description?: string; $id?: string } = {}) =>
   Type.Object(properties, { additionalProperties: false, ...options });
 
 export const Hex64 = Type.String({ pattern: PATTERN.hex64, description: 'lowercase hex, 32 bytes' });

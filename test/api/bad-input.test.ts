@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { fromBase64url, toBase64url } from '../../src/crypto/index.ts';
 import { newAccount, publicKeysOf, register } from '../../src/client/account.ts';
 import { signTx } from '../../src/client/transactions.ts';
-import { ROUTES, type RouteName } from '../../src/protocol/index.ts';
+import { ROUTES, type RouteName, type RouteSpec } from '../../src/protocol/index.ts';
 import { assertDeclaredError, completeSetup, fixturePairs, loginAs, startTestNode, TEST_KDF } from './helpers.ts';
 
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
@@ -176,4 +176,36 @@ test('bad input on every route is a 4xx with a declared code, never a 5xx, and c
   }
   assert.equal(await digest(), before, 'the ledger head or the accounts changed');
   assert.equal((await api.call('session')).username, 'raj', 'the session survived every bad request');
+});
+
+test('hostile path parameters and query strings on every read route are answered with a declared status, never a 5xx: traversal, huge, encoded, repeated and unknown keys', async (t) => {
+  const n = await startTestNode(t);
+  const { chainId } = await completeSetup(n);
+  await register(n.api(), { username: 'raj', passphrase: 'raj bad query passphrase', keys: await fixturePairs('raj'), now: n.clock.now(), allowWeakKdf: true });
+  const { api } = await loginAs(n, chainId, 'raj', 'raj bad query passphrase');
+  const hostile = fc.oneof(
+    fc.constantFrom(...TRAVERSAL, '', ' ', '0', '-1', '1e3', '9'.repeat(40), 'a'.repeat(5000), '%00', '%2F', '%2e%2e', '\u202e', 'NaN', 'null', '[]', '{}', 'f'.repeat(64), '0'.repeat(32)),
+    fc.string({ maxLength: 40 }),
+  );
+  let sent = 0;
+  for (const name of Object.keys(ROUTES) as RouteName[]) {
+    const r: RouteSpec = ROUTES[name];
+    const keys = (schema: unknown) => Object.keys((schema as { properties?: object } | undefined)?.properties ?? {});
+    if (r.method !== 'GET' || (!r.params && !r.query)) continue;
+    await fc.assert(
+      fc.asyncProperty(fc.array(hostile, { minLength: 8, maxLength: 8 }), fc.boolean(), async (values, extraKey) => {
+        let i = 0;
+        const path = r.url.replace(/:([A-Za-z]+)/g, () => encodeURIComponent(values[i++ % values.length]!));
+        const query = keys(r.query).map((k) => `${k}=${encodeURIComponent(values[i++ % values.length]!)}`);
+        if (extraKey) query.push(`${keys(r.query)[0] ?? 'x'}=1`, 'isAdmin=true');
+        const response = await fetch(`${n.url}${path}${query.length ? `?${query.join('&')}` : ''}`, { headers: { authorization: `Bearer ${api.token}` } });
+        const text = await response.text();
+        sent++;
+        assert.ok(response.status < 500, `${name} ${path}: ${response.status} ${text.slice(0, 200)}`);
+        if (response.status >= 400) assertDeclaredError(name, response.status, JSON.parse(text));
+      }),
+      { numRuns: 25 },
+    );
+  }
+  assert.ok(sent > 300, `only ${sent} requests were sent`);
 });

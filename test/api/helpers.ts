@@ -66,6 +66,8 @@ export interface TestNodeOptions {
   /** Reuse a data directory (a restart); otherwise a fresh temp one. */
   dataDir?: string;
   logs?: LogSink;
+  /** The API's clock (default: a new ManualClock at now). */
+  clock?: ManualClock;
 }
 
 /** The fixture key pairs of a TEST-ONLY user (private halves extractable, as a vault needs). */
@@ -88,7 +90,7 @@ export async function startTestNode(t: TestContext, o: TestNodeOptions = {}): Pr
   }
   const logs = o.logs ?? new LogSink();
   const out: string[] = [];
-  const clock = new ManualClock();
+  const clock = o.clock ?? new ManualClock();
   let started: RunningNode;
   try {
     started = await startNode({

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { ERROR_STATUS, ROUTES, type RouteName } from '../../src/protocol/index.ts';
+import { ERROR_STATUS, ROUTES, openApiPath, pathParams, type RouteName, type RouteSpec } from '../../src/protocol/index.ts';
 import { assertDeclaredError, completeSetup, startTestNode } from './helpers.ts';
 
-const OPEN: RouteName[] = ['status', 'setupJoin', 'setupRegister', 'register', 'prelogin', 'loginStart', 'loginFinish'];
+const OPEN: RouteName[] = ['status', 'setupJoin', 'setupRegister', 'register', 'prelogin', 'loginStart', 'loginFinish', 'ledgerHead'];
 
-test('only status, set-up, register, prelogin and login are open: every other route answers 401 without a session, with a body its schema allows', async (t) => {
+test('only status, set-up, register, prelogin, login and the signed head are open: every other route answers 401 without a session (before its params, query or body are looked at), with a body its schema allows', async (t) => {
   const n = await startTestNode(t);
   await completeSetup(n);
   const names = Object.keys(ROUTES) as RouteName[];
@@ -24,19 +24,26 @@ test('only status, set-up, register, prelogin and login are open: every other ro
   }
 });
 
-test('the OpenAPI document is valid OpenAPI 3.1 (swagger-parser), lists every route of the table with its errors, and nothing else', async (t) => {
+test('the OpenAPI document is valid OpenAPI 3.1 (swagger-parser), lists every route of the table with its path and query parameters, answer media type and errors, and nothing else', async (t) => {
   const n = await startTestNode(t);
-  const doc = (await (await fetch(`${n.url}/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown }>> };
+  type Op = { responses: Record<string, { content?: Record<string, unknown> }>; security?: unknown; parameters?: { in: string; name: string; required?: boolean }[] };
+  const doc = (await (await fetch(`${n.url}/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, Op>> };
   assert.equal(doc.openapi, '3.1.0');
   await SwaggerParser.validate(structuredClone(doc) as never);
   const served = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
-  const table = Object.values(ROUTES).map((r) => `${r.method} ${r.url}`).sort();
+  const table = Object.values(ROUTES).map((r) => `${r.method} ${openApiPath(r.url)}`).sort();
   assert.deepEqual(served, table);
   for (const [name, r] of Object.entries(ROUTES)) {
-    const op = doc.paths[r.url]![r.method.toLowerCase()]!;
+    const op = doc.paths[openApiPath(r.url)]![r.method.toLowerCase()]!;
     for (const status of Object.keys(r.response)) assert.ok(op.responses[status], `${name} ${status}`);
     for (const code of r.errors) assert.ok(op.responses[String(ERROR_STATUS[code])], `${name}: no ${ERROR_STATUS[code]} answer for ${code}`);
     assert.equal(Boolean(op.security), r.auth === 'session', `${name}: security declared iff a session is needed`);
+    const declared = (where: string) => (op.parameters ?? []).filter((p) => p.in === where).map((p) => p.name).sort();
+    const spec: RouteSpec = r;
+    assert.deepEqual(declared('path'), pathParams(r.url).sort(), `${name}: path parameters`);
+    assert.ok((op.parameters ?? []).filter((p) => p.in === 'path').every((p) => p.required), `${name}: path parameters are required`);
+    assert.deepEqual(declared('query'), Object.keys((spec.query as { properties?: object } | undefined)?.properties ?? {}).sort(), `${name}: query parameters`);
+    assert.deepEqual(Object.keys(op.responses['200']?.content ?? {}), [spec.produces ?? 'application/json'], `${name}: the media type of its answer`);
   }
 });
 
@@ -68,4 +75,17 @@ test('the rate-limited routes answer 429 RATE_LIMITED with Retry-After past thei
   assertDeclaredError('prelogin', 429, body);
   assert.equal((body as { code: string }).code, 'RATE_LIMITED');
   for (let i = 0; i < 5; i++) assert.equal((await fetch(`${n.url}/v1/status`).then(async (r) => (await r.text(), r.status))), 200);
+});
+
+test('every answer carries the security headers: an API answer, an error, an unknown route and the docs', async (t) => {
+  const n = await startTestNode(t);
+  for (const path of ['/v1/status', '/v1/session', '/v1/no-such-route', '/v1/docs/', '/v1/ledger/blocks/1']) {
+    const response = await fetch(`${n.url}${path}`);
+    await response.arrayBuffer();
+    assert.match(response.headers.get('content-security-policy') ?? '', /^default-src 'none';script-src 'self' 'wasm-unsafe-eval';/, path);
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
+    assert.equal(response.headers.get('cross-origin-embedder-policy'), 'require-corp', path);
+    assert.equal(response.headers.get('x-frame-options'), 'SAMEORIGIN', path);
+    assert.equal(response.headers.get('strict-transport-security'), null, `${path}: no HSTS on plain loopback HTTP`);
+  }
 });

@@ -51,6 +51,17 @@ export async function twoNodeGenesis(time = T0): Promise<Genesis> {
   return g;
 }
 
+/** The test genesis and a second organisation, river-clinic, with admin2 and node2: for "an admin of another organisation". */
+export async function twoOrgGenesis(time = T0): Promise<Genesis> {
+  const g = await testGenesis(time);
+  g.orgs.push({
+    org: 'river-clinic',
+    admins: [{ username: 'admin2', sigSpki: await spkiOf('admin2', 'sig'), encSpki: await spkiOf('admin2', 'enc') }],
+    nodes: [{ nodeId: 'node2', sigSpki: await spkiOf('node2', 'sig') }],
+  });
+  return g;
+}
+
 /** Signs transactions as a fixture user. */
 export class Actor {
   constructor(readonly user: FixtureUser, readonly chain: string) {}

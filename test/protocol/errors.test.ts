@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API_ERRORS, ERROR_STATUS, PATTERN, RETRY_AFTER_CODES, ROUTES, isErrorCode, isErrorBody, statusOf } from '../../src/protocol/index.ts';
+import { API_ERRORS, ERROR_STATUS, PATTERN, RETRY_AFTER_CODES, ROUTES, isErrorCode, isErrorBody, openApiPath, statusOf } from '../../src/protocol/index.ts';
 import { B64URL, HEX32, HEX64, ORG_OR_NODE_ID } from '../../src/ledger/validate.ts';
 import { CRYPTO_ERRORS, USERNAME_PATTERN } from '../../src/crypto/index.ts';
 import { LEDGER_ERRORS, LOGIN_ERRORS, MERKLE_ERRORS, ORIGIN } from '../../src/ledger/index.ts';
@@ -81,4 +81,9 @@ test('protocol/ is pure: no node: imports and nothing of ours', () => {
 
 test("every code the node's door refuses a transaction with is declared on POST /v1/tx", () => {
   for (const code of ADMISSION_REFUSALS) assert.ok((ROUTES.submitTx.errors as readonly string[]).includes(code), code);
+});
+
+test('docs/api.md lists every route of the table (method and OpenAPI path)', () => {
+  const doc = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
+  for (const [name, r] of Object.entries(ROUTES)) assert.ok(doc.includes(`| \`${r.method} ${openApiPath(r.url)}\``), `${name} missing from docs/api.md`);
 });

@@ -207,6 +207,13 @@ export class AccountStore {
     return 'wrong';
   }
 
+  /** The failed logins to the account since its last successful one, without resetting them (notifications show them while a session is open). */
+  failedLogins(username: string): FailedLogins {
+    const row = this.stmt.account!.get(username) as { failed_logins: number; last_failed_at: number | null } | undefined;
+    if (!row) return { count: 0 };
+    return row.last_failed_at !== null ? { count: row.failed_logins, lastAt: row.last_failed_at } : { count: row.failed_logins };
+  }
+
   /** A successful login: returns the failed attempts since the last one (shown to the owner) and resets them. */
   loginSucceeded(username: string, now: number): FailedLogins {
     return inTransaction(this.db, () => {

@@ -72,6 +72,8 @@ export interface AuditQuery {
   readonly outcome?: string;
   /** Only entries in blocks at or after this time. */
   readonly sinceTime?: number;
+  /** Only entries in blocks before this time. */
+  readonly untilTime?: number;
 }
 
 export interface BlobRow {

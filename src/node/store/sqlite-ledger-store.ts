@@ -327,7 +327,8 @@ export class SqliteLedgerStore implements LedgerStore {
         );
         this.auditStatements.set(shape, stmt);
       }
-      const before = Math.min(query.beforeSeq ?? Number.MAX_SAFE_INTEGER, this.durable.treeSize);
+      const until = query.untilTime === undefined ? Number.MAX_SAFE_INTEGER : this.firstSeqAtOrAfter(query.untilTime);
+      const before = Math.min(query.beforeSeq ?? Number.MAX_SAFE_INTEGER, this.durable.treeSize, until);
       const from = query.sinceTime === undefined ? 0 : this.firstSeqAtOrAfter(query.sinceTime);
       const rows = stmt.all(subject, from, before, ...filters.map((f) => query[f]!), query.limit) as unknown as EntrySqlRow[];
       return rows.map(entryOf);
