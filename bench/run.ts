@@ -5,6 +5,8 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<unkno
   ledger: () => import('./ledger.ts'),
   scale: () => import('./scale.ts'),
   reads: () => import('./reads.ts'),
+  upload: () => import('./upload.ts'),
+  submit: () => import('./submit.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -7,11 +7,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  AccountStore, checkAdminKeys, DB_FILE, ensureNodeKey, firstRunGenesis, initDataDir, LedgerNode, parseTxHash, type FirstAdmin, type NodeOptions,
-  type ReadFacade, type SignedHead, type SubmitResult,
+  AccountStore, checkAdminKeys, DB_FILE, ensureNodeKey, firstRunGenesis, initDataDir, LedgerNode, nodeError, parseTxHash, type BlobReadStream,
+  type ByteRange, type CompletedUpload, type FirstAdmin, type NodeOptions, type ReadFacade, type SignedHead, type SubmitResult, type SweepResult,
+  type UploadView, type UsageView,
 } from '../node/index.ts';
 
-export type { FirstAdmin, NodeOptions, SignedHead, SubmitResult };
+export type { FirstAdmin, NodeOptions, SignedHead, SubmitResult, UploadView, CompletedUpload, UsageView, ByteRange, BlobReadStream, SweepResult };
 export { DhlError, isDhlError, defineErrors, DEFAULT_KDF_COSTS } from '../node/index.ts';
 export type { KdfCosts, KdfParams, Session, SessionKind, Slot, FailedLogins } from '../node/index.ts';
 export type Accounts = AccountStore;
@@ -57,7 +58,23 @@ export interface LedgerPort {
   dryRunAdminBlock(txs: readonly unknown[], time: number): Promise<string[]>;
   /** The hash of a transaction, checking its shape (admission's codes on failure). */
   txHash(tx: unknown): string;
+  /** Encrypted files: resumable uploads and gated ciphertext. */
+  readonly files: FilesPort;
   close(): Promise<void>;
+}
+
+/** Uploads (node/uploads.ts) and downloads (the read facade's openCiphertext), each for the session user. */
+export interface FilesPort {
+  createUpload(uploader: string, declaredSize: number): Promise<UploadView>;
+  uploadStatus(uploader: string, uploadId: string): Promise<UploadView>;
+  putChunk(uploader: string, uploadId: string, index: number, bytes: Uint8Array, sha256Hex: string): Promise<{ index: number; held: number }>;
+  completeUpload(uploader: string, uploadId: string, cipherRoot: string, chunkCount: number): Promise<CompletedUpload>;
+  cancelUpload(uploader: string, uploadId: string): Promise<void>;
+  usage(uploader: string): UsageView;
+  /** A version's ciphertext for `reader`: receipt and "may read now" checked here and before every piece. */
+  openCiphertext(reader: string, recordId: string, version: number, range?: ByteRange): Promise<BlobReadStream & { receipt: string }>;
+  /** Expires incomplete and orphan uploads now (the node also does it on a timer). */
+  sweep(): Promise<SweepResult>;
 }
 
 export interface OpenOptions {
@@ -80,6 +97,9 @@ export interface DataDirPort {
 }
 
 export function dataDirPort(dataDir: string, nodeOptions: NodeOptions = {}): DataDirPort {
+  // The uploads' bookkeeping lives in the accounts file: the ledger opened here gets its rows.
+  let accounts: AccountStore | undefined;
+  const withUploads = (options: NodeOptions): NodeOptions => (accounts ? { ...options, uploads: { ...options.uploads, rows: accounts.uploads } } : options);
   return {
     dataDir,
     isInitialised: () => existsSync(join(dataDir, DB_FILE)),
@@ -91,7 +111,7 @@ export function dataDirPort(dataDir: string, nodeOptions: NodeOptions = {}): Dat
     },
     async open(options = {}) {
       // Block 1 of a first run: exactly the admins' transactions, whatever the operation options say.
-      const node = await LedgerNode.open(dataDir, options.blockOf ? { ordering: { maxItems: options.blockOf, maxDelayMs: 2_000 } } : nodeOptions);
+      const node = await LedgerNode.open(dataDir, withUploads(options.blockOf ? { ordering: { maxItems: options.blockOf, maxDelayMs: 2_000 } } : nodeOptions));
       try {
         return ledgerPort(node);
       } catch (err) {
@@ -99,7 +119,29 @@ export function dataDirPort(dataDir: string, nodeOptions: NodeOptions = {}): Dat
         throw err;
       }
     },
-    openAccounts: () => AccountStore.open(dataDir),
+    openAccounts: () => (accounts = AccountStore.open(dataDir)),
+  };
+}
+
+function filesPort(node: LedgerNode): FilesPort {
+  const uploads = () => {
+    // The API always opens the node with its upload rows (dataDirPort); a node without them takes no uploads.
+    if (!node.uploads) throw nodeError('NODE_STOPPED', { reason: 'no upload bookkeeping' });
+    return node.uploads;
+  };
+  return {
+    createUpload: (uploader, declaredSize) => uploads().create(uploader, declaredSize),
+    uploadStatus: (uploader, uploadId) => uploads().status(uploader, uploadId),
+    putChunk: (uploader, uploadId, index, bytes, sha256Hex) => uploads().putChunk(uploader, uploadId, index, bytes, sha256Hex),
+    completeUpload: (uploader, uploadId, cipherRoot, chunkCount) => uploads().complete(uploader, uploadId, cipherRoot, chunkCount),
+    cancelUpload: (uploader, uploadId) => uploads().cancel(uploader, uploadId),
+    usage: (uploader) => uploads().usage(uploader),
+    openCiphertext: async (reader, recordId, version, range) => {
+      // A reader who may not know the record exists learns no more here than from its metadata route (RESOURCE_NOT_FOUND).
+      node.reads.record(reader, recordId);
+      return node.reads.openCiphertext(reader, recordId, version, range);
+    },
+    sweep: () => uploads().sweep(),
   };
 }
 
@@ -127,6 +169,7 @@ function ledgerPort(node: LedgerNode): LedgerPort {
       return check.ok ? { ok: true, txHash: check.tx.hash, username: check.username } : { ok: false };
     },
     txHash: (tx) => parseTxHash(node.chainId, tx),
+    files: filesPort(node),
     async dryRunAdminBlock(txs, time) {
       const parsed = [];
       for (const tx of txs) {

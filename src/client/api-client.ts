@@ -67,21 +67,26 @@ export class ApiClient {
   /** Calls a route; resolves with its success answer and status, rejects with a DhlError carrying the error's code. */
   async answer<N extends RouteName>(name: N, ...args: CallArgs<N>): Promise<Answer<N>> {
     const response = await this.request(name, ...args);
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (response.ok) return { status: response.status, body: json } as Answer<N>;
-    throw errorOf(response.status, json);
+    return { status: response.status, body: await jsonAnswer(response) } as Answer<N>;
   }
 
   /** Calls a route and resolves with the body of its success answer. */
   async call<N extends RouteName>(name: N, ...args: CallArgs<N>): Promise<Answer<N>['body']> {
     return (await this.answer(name, ...args)).body;
   }
+}
+
+/** A 2xx's JSON body (undefined when empty or not JSON), or the error answer as a DhlError with its code and status. */
+export async function jsonAnswer(response: Response): Promise<unknown> {
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (response.ok) return json;
+  throw errorOf(response.status, json);
 }
 
 /** An error answer as a DhlError with its code and status (HTTP_ERROR when the body is not one of ours). */

@@ -29,3 +29,24 @@ export type { Genesis } from '../ledger/index.ts';
 /** The error table (every code of every layer with its HTTP status): the CLI maps codes to exit classes from it. */
 export { statusOf, ERROR_STATUS } from '../protocol/index.ts';
 export type { SetupState, Status, TxResult, SignedHead } from '../protocol/index.ts';
+
+// Encrypted files over HTTP and the flows on them (issue 19).
+export { CLIENT_ERRORS, clientError } from './errors.ts';
+export type { ClientErrorCode } from './errors.ts';
+export { FileTransfer, storedSizeOf, contentDigest } from './files.ts';
+export type { TransferOptions } from './files.ts';
+export { HeadKeeper, MemoryHeadStore } from './head-store.ts';
+export type { HeadStore, KeptHeads, ConsistencySource, HeadKeeperOptions } from './head-store.ts';
+export { MemoryResumeStore } from './resume-store.ts';
+export type { ResumeStore, UploadResume } from './resume-store.ts';
+export { identityOf, submit, submitOk } from './flows/context.ts';
+export type { ClientContext, Identity } from './flows/context.ts';
+export { uploadBlob, uploadRecord, ledgerRecord, readRecord } from './flows/records.ts';
+export type { UploadInput, Uploaded, ReadInput } from './flows/records.ts';
+export { approve, closeRequest, deny, withdraw, requestAccess, revoke, revokeAndRekey } from './flows/access.ts';
+export type { ProvenKey, AccessRequest, Approval, GrantedVersion, Rekey } from './flows/access.ts';
+export { acceptHead, consistencyFrom, openClient, ownWrap, provenKey, trustedGenesis, verifyRecord } from './flows/ledger.ts';
+export type { OpenedClient, VerifiedVersion } from './flows/ledger.ts';
+export {
+  addVersion, approveRequest, auditTrail, contribute, directory, notifications, readFromLedger, requests, revokeAndRekeyFromLedger, setListing, standingGrantees,
+} from './flows/chart.ts';

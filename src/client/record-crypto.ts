@@ -23,6 +23,10 @@ export interface SealRecordInput {
   chunkSize?: number;
   recordId?: string;
   version?: number;
+  /** The DEK to seal under (a resumed upload's); fresh when absent. Copied: the caller's bytes are left as they are. */
+  dek?: Uint8Array;
+  /** A resumed upload: the SHA-256 (hex) of each stored chunk the node holds, by index (crypto's encryptEnvelope compares them). */
+  storedChunkHashes?: readonly (string | undefined)[];
 }
 
 export interface SealedRecord {
@@ -38,10 +42,13 @@ export function newRecordId(): string {
 export async function sealRecord(input: SealRecordInput, content: ByteSource, sink: ChunkSink): Promise<SealedRecord> {
   const recordId = input.recordId ?? newRecordId();
   const version = input.version ?? 1;
-  const dek = generateDek();
+  const dek = input.dek ? Uint8Array.from(input.dek) : generateDek();
   try {
     const summary = await encryptEnvelope(
-      { chain: input.chain, recordId, version, dek, fileName: input.fileName, ...(input.chunkSize ? { chunkSize: input.chunkSize } : {}) },
+      {
+        chain: input.chain, recordId, version, dek, fileName: input.fileName, ...(input.chunkSize ? { chunkSize: input.chunkSize } : {}),
+        ...(input.storedChunkHashes ? { storedChunkHashes: input.storedChunkHashes as readonly string[] } : {}),
+      },
       content,
       sink,
     );

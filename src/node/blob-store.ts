@@ -3,7 +3,8 @@
  * the file system under its `cipherRoot` (DESIGN §13, formats §4.1):
  *
  *     <dataDir>/blobs/<first 2 hex of root>/<cipherRoot>
- *     <dataDir>/blobs/tmp/<cipherRoot>.<random>        (uploads in progress)
+ *     <dataDir>/blobs/tmp/<cipherRoot>.<random>        (puts in progress)
+ *     <dataDir>/blobs/uploads/<uploadId>[.chunks]     (resumable uploads: blob-staging.ts)
  *
  * An upload is cut into stored chunks as it arrives (header, then data chunks
  * of chunkSize + 16 bytes, the last shorter), and every chunk is checked
@@ -18,7 +19,7 @@
  * source hands over in one piece, whatever the blob's size.
  */
 import { createHash, randomBytes as nodeRandomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import type { ReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
@@ -26,9 +27,13 @@ import {
 } from '../crypto/index.ts';
 import type { EnvelopeHeader } from '../crypto/index.ts';
 import { nodeError } from './errors.ts';
+import { ensureDir, errnoCode, fsyncDir, writeAll } from './durable-fs.ts';
+import { KeyedLock } from './keyed-lock.ts';
 
 export const BLOBS_DIR = 'blobs';
 export const BLOBS_TMP_DIR = 'tmp';
+/** Resumable uploads in progress (blob-staging.ts): inside blobs/, so a finished one is renamed into place on the same file system. */
+export const BLOBS_UPLOADS_DIR = 'uploads';
 
 const ROOT_PATTERN = /^[0-9a-f]{64}$/;
 const SHARD_PATTERN = /^[0-9a-f]{2}$/;
@@ -38,6 +43,8 @@ const MIN_HEADER_BYTES = 4 + 17;
 const MAX_HEADER_READ_BYTES = 4 + 4096;
 /** Read size when re-reading a stored blob for verification. */
 const VERIFY_READ_BYTES = 1 << 16;
+/** Bytes per piece of a blob read for a download. */
+const READ_PIECE_BYTES = 1 << 20;
 
 export interface ExpectedBlob {
   cipherRoot: string;
@@ -143,43 +150,6 @@ async function* streamOf(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
 
-function errnoCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
-}
-
-async function fsyncDir(path: string): Promise<void> {
-  // Windows cannot open a directory for fsync; its rename is durable as is.
-  if (process.platform === 'win32') return;
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Creates `path` if missing; when it was created, fsyncs its parent so the new entry is durable. */
-async function ensureDir(path: string): Promise<void> {
-  try {
-    await mkdir(path);
-  } catch (err) {
-    if (errnoCode(err) === 'EEXIST') return;
-    if (errnoCode(err) !== 'ENOENT') throw err;
-    await mkdir(dirname(path), { recursive: true });
-    await ensureDir(path);
-    return;
-  }
-  await fsyncDir(dirname(path));
-}
-
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-    offset += bytesWritten;
-  }
-}
-
 /** A reader of a blob source or file: Uint8Array pieces, optionally refused past `maxBytes`. */
 function blobReader(source: AsyncIterable<Uint8Array>, maxBytes: number | undefined): ByteReader {
   return new ByteReader(source, {
@@ -248,7 +218,7 @@ async function splitStoredChunks(reader: ByteReader, plan: SplitPlan): Promise<{
 export class BlobStore implements BlobStorage {
   readonly blobsDir: string;
   readonly tmpDir: string;
-  private readonly locks = new Map<string, Promise<void>>();
+  private readonly locks = new KeyedLock();
   private readonly inFlight = new Set<string>();
   private ready: Promise<void> | undefined;
 
@@ -297,7 +267,7 @@ export class BlobStore implements BlobStorage {
         if (isDhlError(err)) throw new BlobFault('chunkHashes');
         throw err;
       }
-      return await this.exclusive(root, () => this.putVerified(root, chunkHashes, verifier, reader, maxBytes));
+      return await this.locks.run(root, () => this.putVerified(root, chunkHashes, verifier, reader, maxBytes));
     } catch (err) {
       await reader.cancel();
       if (err instanceof BlobFault) {
@@ -443,7 +413,8 @@ export class BlobStore implements BlobStorage {
         start = s;
         end = e;
       }
-      const stream = handle.createReadStream({ start, end, autoClose: true });
+      // Pieces of 1 MiB: the read facade re-checks "may read" before each, and each costs a contract check and a stream turn.
+      const stream = handle.createReadStream({ start, end, autoClose: true, highWaterMark: READ_PIECE_BYTES });
       return new FileBlobStream(stream, size, start, end);
     } catch (err) {
       await handle.close();
@@ -451,10 +422,28 @@ export class BlobStore implements BlobStorage {
     }
   }
 
+  /**
+   * Moves a complete file, already verified against `cipherRoot` and fsynced
+   * by its writer (the upload staging area), into place as that blob: rename,
+   * then fsync of the shard directory. `path` must lie under `blobs/` (one
+   * file system, so the rename is atomic). Serialised with puts and deletes
+   * of the same root.
+   */
+  async place(cipherRoot: string, path: string): Promise<void> {
+    const finalPath = this.pathOf(cipherRoot);
+    await this.locks.run(cipherRoot, async () => {
+      await this.ensureLayout();
+      const shardDir = dirname(finalPath);
+      await ensureDir(shardDir);
+      await rename(path, finalPath);
+      await fsyncDir(shardDir);
+    });
+  }
+
   /** Removes a blob (orphan expiry); false when it was not there. */
   async delete(cipherRoot: string): Promise<boolean> {
     const path = this.pathOf(cipherRoot);
-    return this.exclusive(cipherRoot, async () => {
+    return this.locks.run(cipherRoot, async () => {
       try {
         await unlink(path);
       } catch (err) {
@@ -543,7 +532,7 @@ export class BlobStore implements BlobStorage {
    * Everything under `blobs/`: the stored blobs (a file named by its root,
    * in the shard of its first two digits), sorted, and every other entry
    * (`stray`: paths relative to `blobs/`, sorted), which no operation of the
-   * store made. `tmp/` holds uploads in progress and is neither.
+   * store made. `tmp/` and `uploads/` hold uploads in progress and are neither.
    */
   async inventory(): Promise<{ blobs: string[]; stray: string[] }> {
     const blobs: string[] = [];
@@ -556,7 +545,7 @@ export class BlobStore implements BlobStorage {
       throw err;
     }
     for (const shard of shards) {
-      if (shard.name === BLOBS_TMP_DIR && shard.isDirectory()) continue;
+      if ((shard.name === BLOBS_TMP_DIR || shard.name === BLOBS_UPLOADS_DIR) && shard.isDirectory()) continue;
       if (!shard.isDirectory() || !SHARD_PATTERN.test(shard.name)) {
         stray.push(shard.name);
         continue;
@@ -602,22 +591,6 @@ export class BlobStore implements BlobStorage {
       throw err;
     });
     return this.ready;
-  }
-
-  /** Runs `fn` after every earlier operation on the same root has settled. */
-  private async exclusive<T>(root: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(root) ?? Promise.resolve();
-    const run = previous.then(fn);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(root, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(root) === tail) this.locks.delete(root);
-    }
   }
 }
 

@@ -23,6 +23,17 @@ export const NODE_ERRORS = defineErrors({
   RESOURCE_NOT_FOUND: 'no such resource, or not one this reader may see',
   READ_DENIED: 'this reader may not read it now',
   READ_RECEIPT_REQUIRED: "ciphertext is released only against the reader's accepted RecordRead of that version, within the receipt window",
+  UPLOAD_NOT_FOUND: 'no such upload of this user (it may have expired)',
+  UPLOAD_QUOTA_EXCEEDED: "the upload would take the user's stored and reserved bytes, or their uploads in progress, past the node's quota",
+  UPLOAD_TOO_LARGE: 'the chunk lies beyond the size declared when the upload was created',
+  UPLOAD_CHUNK_DIGEST_MISMATCH: 'the chunk does not match its Content-Digest: nothing was stored',
+  UPLOAD_CHUNK_INVALID: 'the chunk cannot be a stored chunk at that index (not an envelope header, another chain, a wrong size)',
+  UPLOAD_CHUNK_OUT_OF_ORDER: 'the header chunk (index 0) comes first, and no chunk follows the last one',
+  UPLOAD_CHUNK_CONFLICT: 'the node holds other bytes at this index: resume with the same data key, or start over',
+  UPLOAD_NOT_RECEIVING: 'the upload is complete: it takes no more chunks',
+  UPLOAD_INCOMPLETE: 'chunks are missing (or beyond the count): see the upload status',
+  UPLOAD_ROOT_MISMATCH: 'the chunks held do not build the announced cipherRoot',
+  UPLOAD_IN_USE: 'a record version, or a transaction admitted and not yet in a block, names this blob: it is kept',
 });
 export type NodeErrorCode = keyof typeof NODE_ERRORS.registry;
 export const nodeError = NODE_ERRORS.make;

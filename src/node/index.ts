@@ -1,6 +1,8 @@
 /** node/: admission → orderer → block executor → ledger store, blobs, export and verify (DESIGN §3, §5, §7, §8). */
 export { LedgerNode } from './ledger-node.ts';
-export type { SubmitResult, NodeOptions } from './ledger-node.ts';
+export type { SubmitResult, NodeOptions, UploadOptions } from './ledger-node.ts';
+export { Uploads, DEFAULT_UPLOAD_LIMITS } from './uploads.ts';
+export type { UploadLimits, UploadView, CompletedUpload, UsageView, SweepResult } from './uploads.ts';
 export type {
   ReadFacade, EntryView, AuditEntryView, ProvenEntry, KeyView, RoleView, UserView, Page, RequestFilter, GrantFilter, ExportRequest,
   GrantView, GrantStatus, MemberView, NotificationView, RequestView, RequestStatusView,
@@ -26,7 +28,7 @@ export { exportLinesOf, parseExportLine } from './export-reader.ts';
 export { ReplayVerifier } from './replay.ts';
 export { checkRecordBlob, blobMismatch } from './blob-admission.ts';
 export type { StoredBlobs, BlobShape } from './blob-admission.ts';
-export { BlobStore, BLOBS_DIR, BLOBS_TMP_DIR, BLOB_FAULTS } from './blob-store.ts';
+export { BlobStore, BLOBS_DIR, BLOBS_TMP_DIR, BLOBS_UPLOADS_DIR, BLOB_FAULTS } from './blob-store.ts';
 export type { BlobStorage, ExpectedBlob, PutOptions, PutResult, BlobSummary, ByteRange, BlobReadStream, BlobFaultReason } from './blob-store.ts';
 export { AccountStore, ACCOUNTS_FILE, DEFAULT_KDF_COSTS } from './store/accounts.ts';
 export type { KdfCosts, KdfParams, NewRegistration, Session, SessionKind, Slot, FailedLogins } from './store/accounts.ts';

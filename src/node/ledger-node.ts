@@ -15,7 +15,7 @@
 import { join } from 'node:path';
 import { signAttestation, type ChainHead, type Genesis, type ParsedTx, type SignedHead } from '../ledger/index.ts';
 import { checkAdminRegistration, dryRunBlock, type AdminRegistrationCheck } from './first-run.ts';
-import { KeyCache } from '../contract/index.ts';
+import { KeyCache, readState } from '../contract/index.ts';
 import { isDhlError, toHex } from '../crypto/index.ts';
 import { soloOrderer, systemClock, type Clock, type Orderer, type OrdererFactory, type SoloOptions } from '../ordering/index.ts';
 import { nodeError } from './errors.ts';
@@ -26,6 +26,8 @@ import { BlockExecutor, type AdmittedTx, type ExecutedBlock } from './block-exec
 import { guardStorage, SqliteLedgerStore, storageError, type LedgerStore } from './store/index.ts';
 import { ReadFacade, type ReadFacadeOptions } from './read-facade.ts';
 import { BlobStore, type ExpectedBlob, type PutOptions, type PutResult } from './blob-store.ts';
+import { Uploads, type UploadLimits } from './uploads.ts';
+import type { UploadRows } from './store/upload-rows.ts';
 
 /** Blocks built ahead of the last durable one: the next block is built while the store commits. */
 const MAX_BLOCKS_WRITING = 3;
@@ -58,15 +60,36 @@ export interface NodeOptions {
   traceWritesToFd?: number;
   /** How long one accepted RecordRead opens the ciphertext (read facade). */
   receiptWindowMs?: ReadFacadeOptions['receiptWindowMs'];
+  /**
+   * Resumable uploads (uploads.ts), with their bookkeeping rows (node-private:
+   * the accounts file). Without it the node takes blobs only through putBlob.
+   */
+  uploads?: UploadOptions;
 }
+
+export interface UploadOptions {
+  /** The bookkeeping rows (the accounts file's); without them there are no resumable uploads. */
+  rows?: UploadRows;
+  limits?: Partial<UploadLimits>;
+  /** How often expired uploads are swept. */
+  sweepIntervalMs?: number;
+}
+
+/** How often expired uploads are swept by default. */
+const UPLOAD_SWEEP_MS = 10 * 60_000;
+const RECORD_TYPES: ReadonlySet<string> = new Set(['AddRecord', 'AddRecordVersion']);
 
 export class LedgerNode {
   readonly chainId: string;
   readonly genesis: Genesis;
   /** Every read the API serves, decided for its reader (DESIGN §3): there is no other way to the state, log or blobs. */
   readonly reads: ReadFacade;
+  /** Resumable uploads, their quotas, expiry and pins (absent when the node was opened without their rows). */
+  readonly uploads: Uploads | undefined;
   /** Ciphertext blobs, content-addressed by cipherRoot (DESIGN §8). */
   private readonly blobs: BlobStore;
+  private sweeper: ReturnType<typeof setInterval> | undefined;
+  private sweeping: Promise<unknown> = Promise.resolve();
   private readonly inFlightTxs: InFlight<SubmitResult>;
   private readonly admission: Admission<SubmitResult>;
   private readonly executor: BlockExecutor;
@@ -87,8 +110,23 @@ export class LedgerNode {
     this.reads = new ReadFacade(store, this.blobs, { now: () => clock.now(), receiptWindowMs: options.receiptWindowMs });
     const keys = new KeyCache();
     this.inFlightTxs = new InFlight(options.maxInFlight ?? 10_000, options.maxInFlightPerActor ?? 1_000);
+    const rows = options.uploads?.rows;
+    this.uploads = rows && new Uploads({
+      rows, blobs: this.blobs, now: () => clock.now(),
+      limits: { pinGraceMs: this.genesis.params.notAfterWindowMs + UPLOAD_SWEEP_MS, ...options.uploads?.limits },
+      ledger: {
+        chainId: this.chainId, chunkSizeMax: this.genesis.params.chunkSizeMax,
+        putBlob: (row) => store.putBlob(row), deleteBlob: (root) => store.deleteBlob(root),
+        versionRoot: (recordId, version) => readState.version(store.state, recordId, version)?.manifest.cipherRoot,
+        outcomeOf: (txHash) => store.logged(txHash)?.outcome,
+      },
+    });
     // What admission reads of stored blobs: the upload's row, and the stored file's header chunk (node-local checks).
-    const blobs = { row: (cipherRoot: string) => store.blob(cipherRoot), header: (cipherRoot: string) => this.blobs.header(cipherRoot) };
+    // A blob whose expiry has begun is absent to admission.
+    const blobs = {
+      row: (cipherRoot: string) => (this.uploads?.isExpiring(cipherRoot) ? undefined : store.blob(cipherRoot)),
+      header: (cipherRoot: string) => this.blobs.header(cipherRoot),
+    };
     this.admission = new Admission(store, this.inFlightTxs, { chainId: this.chainId, params: this.genesis.params, hash: sha256, keys, blobs });
     this.executor = new BlockExecutor({ chainId: this.chainId, genesis: this.genesis, hash: sha256, keys, node: { nodeId: nodeKey.nodeId, keyId: nodeKey.keyId } });
     const factory = options.orderer ?? soloOrderer({ ...options.ordering, clock, maxPending: this.inFlightTxs.max });
@@ -103,6 +141,7 @@ export class LedgerNode {
       node = new LedgerNode(store, dataDir, await loadNodeKey(dataDir, store.genesis), options);
       await node.blobs.sweepTmp();
       node.loop = node.applyLoop();
+      node.startSweeping(options.uploads?.sweepIntervalMs ?? UPLOAD_SWEEP_MS);
       return node;
     } catch (err) {
       // Once constructed, the node owns the store (its connection and writer thread).
@@ -110,6 +149,16 @@ export class LedgerNode {
       else await store.close();
       throw err;
     }
+  }
+
+  private startSweeping(intervalMs: number): void {
+    const uploads = this.uploads;
+    if (!uploads) return;
+    this.sweeper = setInterval(() => {
+      // A failed sweep (a full disk) changes nothing; the next one tries again.
+      this.sweeping = this.sweeping.then(() => uploads.sweep()).catch(() => undefined);
+    }, intervalMs);
+    this.sweeper.unref();
   }
 
   /** The head of the last durable block. */
@@ -159,6 +208,7 @@ export class LedgerNode {
     if (decision.kind === 'logged') return this.resultFor(decision.txHash, decision.logged.seq, decision.logged.height, decision.logged.outcome, true);
     if (decision.kind === 'waiting') return decision.promise;
     const { admitted, bytes } = decision;
+    this.pinBlob(admitted.tx);
     const promise = this.inFlightTxs.add(admitted.tx);
     try {
       this.proposed.set(bytes, admitted);
@@ -170,6 +220,17 @@ export class LedgerNode {
       throw err;
     }
     return promise;
+  }
+
+  /**
+   * A record version's blob is pinned from admission on (uploads.ts): it
+   * cannot expire while its transaction is on the way to a block. Refused
+   * when the blob's expiry began after admission checked it.
+   */
+  private pinBlob(tx: ParsedTx): void {
+    if (!this.uploads || !RECORD_TYPES.has(tx.header.type)) return;
+    const root = (tx.body as { manifest?: { cipherRoot?: unknown } } | undefined)?.manifest?.cipherRoot;
+    if (typeof root === 'string' && !this.uploads.pin(root, tx.hash)) throw nodeError('ADMISSION_BLOB_MISSING', { cipherRoot: root, reason: 'expired' });
   }
 
   /**
@@ -268,6 +329,9 @@ export class LedgerNode {
   async close(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    clearInterval(this.sweeper);
+    await this.sweeping;
+    await this.uploads?.close();
     await this.orderer.close();
     await this.loop;
     this.inFlightTxs.rejectAll(() => nodeError('NODE_STOPPED'));

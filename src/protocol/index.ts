@@ -9,3 +9,4 @@ export * from './schemas.ts';
 export * from './schemas-reads.ts';
 export { ROUTES, openApiPath, pathParams, urlOf } from './routes.ts';
 export type { RouteSpec, RouteName, Auth, Tag, BodyOf, AnswerOf, RequestOf, ParamsOf, QueryOf } from './routes.ts';
+export * from './files.ts';

@@ -26,7 +26,9 @@ import { importGeneration, newArgon2idParams, OpenedVault, passphraseSecrets, ra
 import { signLoginChallenge } from '../../src/ledger/index.ts';
 import { newAccount, publicKeysOf } from '../../src/client/account.ts';
 import { verifyExport } from '../../src/node/index.ts';
-import { ROUTES, openApiPath, type RouteName, type RouteSpec } from '../../src/protocol/index.ts';
+import { cipherRootOfLeafInputs, encodeEnvelopeHeader, sha256 as webSha256 } from '../../src/crypto/index.ts';
+import { contentDigest } from '../../src/client/files.ts';
+import { FILE_ROUTES, ROUTES, errorResponses, openApiPath, type FileRouteName, type FileRouteSpec, type RouteName, type RouteSpec } from '../../src/protocol/index.ts';
 import { assertDeclaredError, TEST_KDF } from './helpers.ts';
 import { buildWorld, fileScope, PARTIES, PLAYED_BY, type Party, type User, type World } from './world.ts';
 
@@ -60,6 +62,47 @@ async function signedChallenge(w: World, user: User) {
   const { vault, challenge } = await api.call('loginStart', body);
   const keys = await importGeneration((await OpenedVault.open(vault, secrets)).current);
   return { nonce: challenge.nonce, sig: await signLoginChallenge(challenge, keys.sig.privateKey), session: 'bearer' as const };
+}
+
+/**
+ * Raj's uploads for the file rows, made once through the file routes: one
+ * holding its header chunk only, one complete (a header and one sealed-size
+ * chunk: the node checks each chunk's digest and size, and the whole against
+ * cipherRoot, never the seal).
+ */
+const rajUploads = new WeakMap<World, Promise<{ receiving: string; header: Uint8Array; complete: string; root: string }>>();
+function uploadsOf(w: World) {
+  let made = rajUploads.get(w);
+  if (!made) {
+    made = (async () => {
+      const auth = { authorization: `Bearer ${w.members.raj.api.token}` };
+      const create = async (declaredSize: number) => {
+        const r = await fetch(`${w.n.url}/v1/files/uploads`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ declaredSize }) });
+        return ((await r.json()) as { uploadId: string }).uploadId;
+      };
+      const put = async (uploadId: string, index: number, bytes: Uint8Array) => {
+        const r = await fetch(`${w.n.url}/v1/files/uploads/${uploadId}/chunks/${index}`, {
+          method: 'PUT', body: bytes as Uint8Array<ArrayBuffer>, headers: { ...auth, 'content-type': 'application/octet-stream', 'content-digest': contentDigest(await webSha256(bytes)) },
+        });
+        assert.equal(r.status, 200, await r.text());
+      };
+      const headerOf = () => encodeEnvelopeHeader({ alg: 'A256GCM-STREAM', chunkSize: 1024, chain: w.chainId, recordId: toHex(randomBytes(16)), version: 1 });
+      const header = headerOf();
+      const receiving = await create(4096);
+      await put(receiving, 0, header);
+      const header2 = headerOf();
+      const sealed = randomBytes(200);
+      const complete = await create(4096);
+      await put(complete, 0, header2);
+      await put(complete, 1, sealed);
+      const root = await cipherRootOfLeafInputs([await webSha256(header2), await webSha256(sealed)]);
+      const done = await fetch(`${w.n.url}/v1/files/uploads/${complete}/complete`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ cipherRoot: root, chunkCount: 2 }) });
+      assert.equal(done.status, 200);
+      return { receiving, header, complete, root };
+    })();
+    rajUploads.set(w, made);
+  }
+  return made;
 }
 
 /** The probe of each row of the table, by `METHOD path | probe`. */
@@ -124,6 +167,31 @@ const PROBES: Record<string, Probe> = {
   'GET /v1/audit/users/{username} | raj': get('/v1/audit/users/raj'),
   'GET /v1/audit/users/{username} | meera': get('/v1/audit/users/meera'),
   'GET /v1/notifications | theirs': get('/v1/notifications'),
+
+  'POST /v1/files/uploads | 4 KiB of their own': async () => ({ method: 'POST', path: '/v1/files/uploads', body: { declaredSize: 4096 } }),
+  "GET /v1/files/uploads/{uploadId} | raj's upload": async (w) => ({ method: 'GET', path: `/v1/files/uploads/${(await uploadsOf(w)).receiving}` }),
+  "PUT /v1/files/uploads/{uploadId}/chunks/{index} | raj's header chunk again": async (w, _p, user) => {
+    const { receiving, header } = await uploadsOf(w);
+    const token = user ? w.members[user].api.token : undefined;
+    const response = await fetch(`${w.n.url}/v1/files/uploads/${receiving}/chunks/0`, {
+      method: 'PUT', body: header as Uint8Array<ArrayBuffer>,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/octet-stream', 'content-digest': contentDigest(await webSha256(header)) },
+    });
+    return { status: response.status, text: await response.text() };
+  },
+  "POST /v1/files/uploads/{uploadId}/complete | raj's complete upload, again": async (w) => {
+    const { complete, root } = await uploadsOf(w);
+    return { method: 'POST', path: `/v1/files/uploads/${complete}/complete`, body: { cipherRoot: root, chunkCount: 2 } };
+  },
+  'DELETE /v1/files/uploads/{uploadId} | a fresh upload of theirs': async (w, _p, user) => {
+    if (!user) return { method: 'DELETE', path: `/v1/files/uploads/${toHex(randomBytes(16))}` };
+    const auth = { authorization: `Bearer ${w.members[user].api.token}` };
+    const made = await fetch(`${w.n.url}/v1/files/uploads`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"declaredSize":100}' });
+    const response = await fetch(`${w.n.url}/v1/files/uploads/${((await made.json()) as { uploadId: string }).uploadId}`, { method: 'DELETE', headers: auth });
+    return { status: response.status, text: await response.text() };
+  },
+  'GET /v1/files/usage | theirs': get('/v1/files/usage'),
+  "GET /v1/files/records/{recordId}/versions/{version} | the unlisted record's version 1": async (w) => ({ method: 'GET', path: `/v1/files/records/${w.unlisted.recordId}/versions/1` }),
 };
 
 /** Further checks of some 2xx answers, by probe. */
@@ -161,7 +229,7 @@ function policyTable(): { header: string[]; rows: Row[] } {
   const header = cells(lines[0]!).slice(2);
   const rows = lines.slice(2).map((line) => {
     const [route, probe, ...statuses] = cells(line);
-    const m = /^`(GET|POST) (\S+)`$/.exec(route!);
+    const m = /^`(GET|POST|PUT|DELETE) (\S+)`$/.exec(route!);
     assert.ok(m, `not a route: ${route}`);
     return { key: `${m[1]} ${m[2]} | ${probe}`, method: m[1]!, path: m[2]!, expected: statuses.map(Number) };
   });
@@ -170,6 +238,9 @@ function policyTable(): { header: string[]; rows: Row[] } {
 
 const routeOf = (method: string, path: string): RouteName =>
   (Object.keys(ROUTES) as RouteName[]).find((n) => ROUTES[n].method === method && openApiPath(ROUTES[n].url) === path)!;
+/** The file routes (protocol/files.ts) are their own table. */
+const fileRouteOf = (method: string, path: string): FileRouteName | undefined =>
+  (Object.keys(FILE_ROUTES) as FileRouteName[]).find((n) => FILE_ROUTES[n].method === method && openApiPath(FILE_ROUTES[n].url) === path);
 
 const world = buildWorld(fileScope());
 
@@ -187,9 +258,12 @@ test('docs/security.md: every route × party cell is the status the policy says,
   const observed = new Map<string, number[]>();
   const succeeded = new Set<RouteName>();
   let calls = 0;
+  const fileSucceeded = new Set<FileRouteName>();
   for (const row of ordered) {
+    const fileName = fileRouteOf(row.method, row.path);
+    const fileSpec: FileRouteSpec | undefined = fileName && FILE_ROUTES[fileName];
     const name = routeOf(row.method, row.path);
-    const spec: RouteSpec = ROUTES[name];
+    const spec: RouteSpec | undefined = fileSpec ? undefined : ROUTES[name];
     assert.equal(row.expected.length, PARTIES.length, `${row.key}: one status per party`);
     const got: number[] = [];
     for (const [i, party] of PARTIES.entries()) {
@@ -213,12 +287,17 @@ test('docs/security.md: every route × party cell is the status the policy says,
       for (const marker of w.markers) {
         if (answer.text.includes(marker.text) && !(user && marker.allowed.has(user))) wrong.push(`${where}: the answer carries ${marker.what}`);
       }
-      if (answer.status >= 400) {
+      if (fileSpec) {
+        const schema = answer.status >= 400 ? (errorResponses(fileSpec.errors) as Record<number, TSchema>)[answer.status] : fileSpec.response[answer.status];
+        assert.ok(schema, `${where}: ${answer.status} is not a status the route declares`);
+        if (schema !== 'binary') assert.ok(Value.Check(schema, JSON.parse(answer.text)), `${where}: a ${answer.status} body outside its schema: ${answer.text.slice(0, 200)}`);
+        if (answer.status < 300) fileSucceeded.add(fileName!);
+      } else if (answer.status >= 400) {
         assertDeclaredError(name, answer.status, JSON.parse(answer.text));
       } else if (answer.status < 300) {
         succeeded.add(name);
-        if (!spec.produces) {
-          const schema = spec.response[answer.status] as TSchema | undefined;
+        if (!spec!.produces) {
+          const schema = spec!.response[answer.status] as TSchema | undefined;
           assert.ok(schema && Value.Check(schema, JSON.parse(answer.text)), `${where}: a ${answer.status} body outside its schema: ${answer.text.slice(0, 200)}`);
         }
         await CONTENT[row.key]?.(w, user!, answer);
@@ -236,5 +315,6 @@ test('docs/security.md: every route × party cell is the status the policy says,
   const asTable = () => ordered.map((r) => `| \`${r.method} ${r.path}\` | ${r.key.split(' | ')[1]} | ${observed.get(r.key)!.join(' | ')} |`).join('\n');
   assert.deepEqual(wrong, [], `cells that differ from docs/security.md; the answers were:\n${asTable()}`);
   assert.deepEqual((Object.keys(ROUTES) as RouteName[]).filter((n) => !succeeded.has(n)), [], 'routes without one 2xx answer');
+  assert.deepEqual((Object.keys(FILE_ROUTES) as FileRouteName[]).filter((n) => !fileSucceeded.has(n)), [], 'file routes without one 2xx answer');
   assert.equal(calls, rows.length * PARTIES.length);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { ERROR_STATUS, ROUTES, openApiPath, pathParams, type RouteName, type RouteSpec } from '../../src/protocol/index.ts';
+import { ERROR_STATUS, FILE_ROUTES, ROUTES, openApiPath, pathParams, type RouteName, type RouteSpec } from '../../src/protocol/index.ts';
 import { assertDeclaredError, completeSetup, startTestNode } from './helpers.ts';
 
 const OPEN: RouteName[] = ['status', 'setupJoin', 'setupRegister', 'register', 'prelogin', 'loginStart', 'loginFinish', 'ledgerHead'];
@@ -31,7 +31,8 @@ test('the OpenAPI document is valid OpenAPI 3.1 (swagger-parser), lists every ro
   assert.equal(doc.openapi, '3.1.0');
   await SwaggerParser.validate(structuredClone(doc) as never);
   const served = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
-  const table = Object.values(ROUTES).map((r) => `${r.method} ${openApiPath(r.url)}`).sort();
+  // The file routes (protocol/files.ts) are served too; test/api/files.test.ts checks their entries.
+  const table = [...Object.values(ROUTES), ...Object.values(FILE_ROUTES)].map((r) => `${r.method} ${openApiPath(r.url)}`).sort();
   assert.deepEqual(served, table);
   for (const [name, r] of Object.entries(ROUTES)) {
     const op = doc.paths[openApiPath(r.url)]![r.method.toLowerCase()]!;

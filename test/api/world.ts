@@ -13,10 +13,11 @@
  *   clock moved on two; ivan was granted, then lost his doctor role;
  *   lena, kofi, ivan, omar and sara each tried to read it and were refused.
  *
- * Blobs: no upload route exists yet (another issue's), so the two envelopes
- * are stored through the node's own `putBlob` (its real upload path: verified
- * chunk by chunk, recorded in the ledger store) before the HTTP node starts;
- * every transaction after that goes through `POST /v1/tx`.
+ * Blobs: the two envelopes are stored through the node's own `putBlob`
+ * (verified chunk by chunk, recorded in the ledger store) before the HTTP
+ * node starts — the upload routes are tested on their own (test/api/files.test.ts)
+ * and have their rows in the matrix; every transaction after that goes
+ * through `POST /v1/tx`.
  *
  * Markers: strings that must reach only some users (titles, purposes,
  * wrapped keys, vaults) or nobody (ciphertext, the file name, the plaintext),

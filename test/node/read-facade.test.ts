@@ -55,7 +55,8 @@ async function world() {
   }
   const rajKeys = await raj!.keys();
   const chunks: Uint8Array[] = [];
-  const content = new Uint8Array(300_000).map((_, i) => 32 + (i % 90));
+  // More than two of the blob store's 1 MiB read pieces: a download is still under way after the first.
+  const content = new Uint8Array(2_500_000).map((_, i) => 32 + (i % 90));
   const sealed = await sealRecord(
     {
       chain: chainId, patient: 'raj', author: 'raj', authorSig: { keyId: rajKeys.sig.keyId, privateKey: rajKeys.sig.privateKey },

@@ -1,6 +1,7 @@
 /**
  * Node-private account data (DESIGN §2, §8, §9): sealed vaults, verifiers,
- * sessions, failed-login counts and the first-run setup token. None of it is
+ * sessions, failed-login counts, the first-run setup token, and the uploads'
+ * bookkeeping (uploader, quota, expiry, pins: upload-rows.ts). None of it is
  * ledger state, and none of it may change what `dhl verify` sees, so it lives
  * in its own SQLite file beside the ledger (accounts.sqlite, mode 0600, WAL,
  * synchronous=FULL).
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DEFAULT_ARGON2ID } from '../../crypto/index.ts';
 import { inTransaction } from './schema.ts';
+import { UPLOAD_SCHEMA, UploadRows } from './upload-rows.ts';
 
 export const ACCOUNTS_FILE = 'accounts.sqlite';
 
@@ -98,8 +100,11 @@ const newToken = () => randomBytes(32).toString('base64url');
 export class AccountStore {
   private readonly secret: Buffer;
   private readonly stmt: Record<string, ReturnType<DatabaseSync['prepare']>>;
+  /** Who uploaded which blob, quotas, expiry and pins (node/uploads.ts decides). */
+  readonly uploads: UploadRows;
 
   private constructor(private readonly db: DatabaseSync) {
+    this.uploads = new UploadRows(db);
     let secret = (db.prepare("SELECT value FROM meta WHERE key = 'secret'").get() as { value: Uint8Array } | undefined)?.value;
     if (!secret) {
       secret = randomBytes(32);
@@ -147,6 +152,7 @@ export class AccountStore {
       db.exec('PRAGMA synchronous = FULL');
       db.exec('PRAGMA busy_timeout = 5000');
       db.exec(SCHEMA);
+      db.exec(UPLOAD_SCHEMA);
       return new AccountStore(db);
     } catch (err) {
       db.close();

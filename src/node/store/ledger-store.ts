@@ -141,6 +141,8 @@ export interface LedgerStore {
   blob(cipherRoot: string): BlobRow | undefined;
   /** Records a stored blob's chunks, durably. */
   putBlob(row: BlobRow): Promise<void>;
+  /** Forgets a blob's row, durably (an expired orphan: its file is removed after). */
+  deleteBlob(cipherRoot: string): Promise<void>;
   /** Lets every append finish, then closes. */
   close(): Promise<void>;
 }

@@ -38,6 +38,7 @@ export const WRITE = Object.freeze({
   directoryUpdate: 'UPDATE directory SET listed = ?, entry = ? WHERE record_id = ?',
   directoryRemove: 'DELETE FROM directory WHERE record_id = ?',
   blob: 'INSERT OR IGNORE INTO blobs (cipher_root, stored_size, chunk_size, chunk_hashes) VALUES (?, ?, ?, ?)',
+  deleteBlob: 'DELETE FROM blobs WHERE cipher_root = ?',
 });
 
 /** An entry with its body and its block's time: the columns every entry read selects. */
@@ -369,6 +370,12 @@ export class SqliteLedgerStore implements LedgerStore {
   putBlob(row: BlobRow): Promise<void> {
     const batch = new WriteBatch();
     batch.run(WRITE.blob, row.cipherRoot, row.storedSize, row.chunkSize, packHashes(row.chunkHashes));
+    return this.writer.write(batch);
+  }
+
+  deleteBlob(cipherRoot: string): Promise<void> {
+    const batch = new WriteBatch();
+    batch.run(WRITE.deleteBlob, cipherRoot);
     return this.writer.write(batch);
   }
 

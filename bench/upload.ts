@@ -1,0 +1,133 @@
+/**
+ * `npm run bench -- upload [--sizes-mib 100,1024] [--chunk-mib 1]`
+ *
+ * A file through the client over loopback HTTP, as DESIGN §10 budgets it:
+ * upload = the client seals it (AES-256-GCM STREAM, chunk hashing), sends the
+ * stored chunks (per-chunk PUTs, a few in flight), the node verifies each and
+ * writes it, then makes the blob durable (fsync, rename, directory fsync) and
+ * records it; download = the reader's ciphertext in ranges through the read
+ * facade (after a ledgered RecordRead), decrypted and written to a file that
+ * is fsynced. Each beside the reference of the same run: a bare write of the
+ * same size done as DESIGN §8 stores a blob (write, one fsync, rename,
+ * directory fsync). Ratio = reference time / measured time (target ≥ 0.7).
+ * Peak RSS of the process (client and node share it) is sampled during each
+ * phase, per size: memory flat in file size. JSON on stdout.
+ */
+import { open, rename, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { fixtureKey } from '../test/fixtures/keys.ts';
+import { openRecord, signTx, uploadBlob, type ClientContext } from '../src/client/index.ts';
+import { startBenchNode } from './http-node.ts';
+import { log, machine, round } from './util.ts';
+
+const MiB = 2 ** 20;
+
+/** Content without storing it: a random MiB repeated (AES output is random anyway; no file read in the measured path). */
+function content(size: number, piece: Uint8Array): () => AsyncGenerator<Uint8Array> {
+  return async function* () {
+    for (let offset = 0; offset < size; offset += piece.length) yield offset + piece.length <= size ? piece : piece.subarray(0, size - offset);
+  };
+}
+
+/** Samples the process's RSS while `fn` runs: the peak, in MiB. */
+async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakRssMiB: number; ms: number; cpuMs: number }> {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  try {
+    const value = await fn();
+    const used = process.cpuUsage(cpu);
+    return { value, ms: performance.now() - start, cpuMs: (used.user + used.system) / 1000, peakRssMiB: round(Math.max(peak, process.memoryUsage.rss()) / MiB, 0) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** The reference: `size` bytes written as the blob store writes a blob — temp file, one fsync, rename, fsync of the directory. */
+async function bareWrite(dir: string, size: number, piece: Uint8Array): Promise<number> {
+  const tmp = join(dir, 'bare.tmp');
+  const start = performance.now();
+  const handle = await open(tmp, 'wx', 0o600);
+  try {
+    for (let offset = 0; offset < size; offset += piece.length) {
+      const n = Math.min(piece.length, size - offset);
+      await handle.write(piece, 0, n);
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, join(dir, 'bare'));
+  const d = await open(dir, 'r');
+  await d.sync();
+  await d.close();
+  const ms = performance.now() - start;
+  await rm(join(dir, 'bare'));
+  return ms;
+}
+
+async function submitTx(ctx: ClientContext, type: string, body: unknown): Promise<string> {
+  const tx = await signTx(sha256, ctx.chain, { username: ctx.me.username, sigKeyId: ctx.me.sig.keyId, sigPrivateKey: ctx.me.sig.privateKey }, type, body as never, { now: Date.now() });
+  const result = await ctx.api.call('submitTx', tx as never);
+  if (result.outcome !== 'OK') throw new Error(`${type}: ${result.outcome}`);
+  return result.txHash;
+}
+
+export async function run(args: string[]) {
+  const sizesArg = args[args.indexOf('--sizes-mib') + 1];
+  const sizes = (args.includes('--sizes-mib') ? sizesArg!.split(',').map(Number) : [100, 1024]).map((m) => m * MiB);
+  const chunkSize = (args.includes('--chunk-mib') ? Number(args[args.indexOf('--chunk-mib') + 1]) : 1) * MiB;
+  const bench = await startBenchNode();
+  const piece = new Uint8Array(MiB);
+  globalThis.crypto.getRandomValues(piece.subarray(0, 65536));
+  for (let i = 65536; i < MiB; i += 65536) piece.copyWithin(i, 0, 65536);
+  const results = [];
+  try {
+    const authorSigKey = (await fixtureKey('raj', 'sig')).publicKey;
+    for (const size of sizes) {
+      log(`upload: ${size / MiB} MiB`);
+      const bareMs = await bareWrite(bench.dataDir, size, piece);
+      const up = await withPeakRss(() =>
+        uploadBlob(bench.raj, { title: 'bench', mediaType: 'application/octet-stream', fileName: 'bench.bin', content: content(size, piece), contentSize: size, chunkSize }),
+      );
+      const uploaded = up.value;
+      const body = { manifest: uploaded.sealed.signedManifest.manifest, manifestSig: uploaded.sealed.signedManifest.signature, wrappedKeys: uploaded.sealed.wrappedKeys };
+      await submitTx(bench.raj, 'AddRecord', body);
+      await submitTx(bench.raj, 'RecordRead', { recordId: uploaded.recordId, version: 1 });
+      log(`download: ${size / MiB} MiB`);
+      const bareMs2 = await bareWrite(bench.dataDir, size, piece);
+      const outPath = join(bench.dataDir, 'downloaded.bin');
+      const down = await withPeakRss(async () => {
+        const out = await open(outPath, 'w', 0o600);
+        try {
+          const opened = await openRecord(
+            { signedManifest: uploaded.sealed.signedManifest, authorSigPublicKey: authorSigKey, wrappedKey: uploaded.sealed.wrappedKeys[0]!, readerEncPrivateKey: bench.raj.me.enc.privateKey },
+            bench.raj.files.ciphertext(uploaded.recordId, 1),
+            async (bytes) => void (await out.write(bytes)),
+          );
+          await out.sync();
+          return opened;
+        } finally {
+          await out.close();
+        }
+      });
+      if (down.value.contentSize !== size) throw new Error('download: wrong size');
+      await rm(outPath);
+      const mbps = (ms: number) => round(size / 1e6 / (ms / 1000), 1);
+      results.push({
+        sizeMiB: size / MiB,
+        // CPU time of the process (every thread: client, node, crypto and file-system pools) per MiB: less sensitive to a busy machine than wall time.
+        upload: { ms: round(up.ms, 0), mbPerSec: mbps(up.ms), peakRssMiB: up.peakRssMiB, cpuMsPerMiB: round(up.cpuMs / (size / MiB), 2) },
+        download: { ms: round(down.ms, 0), mbPerSec: mbps(down.ms), peakRssMiB: down.peakRssMiB, cpuMsPerMiB: round(down.cpuMs / (size / MiB), 2) },
+        reference: { bareWriteMs: [round(bareMs, 0), round(bareMs2, 0)], mbPerSec: [mbps(bareMs), mbps(bareMs2)] },
+        ratio: { upload: round(bareMs / up.ms, 3), download: round(bareMs2 / down.ms, 3) },
+      });
+    }
+  } finally {
+    await bench.close();
+  }
+  return { bench: 'upload', machine: machine(), loadAverage: loadavg().map((l) => round(l, 1)), chunkSizeMiB: chunkSize / MiB, parallelChunks: bench.raj.files.parallel, target: 0.7, results };
+}
