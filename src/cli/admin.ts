@@ -14,8 +14,6 @@ import {
 } from '../node/index.ts';
 import { cliError } from './errors.ts';
 
-/** The embedded node, for the demo: this file is the CLI's one way into node/ (DESIGN §3). */
-export { createNodeKey, initDataDir, LedgerNode, sha256, verifyDataDir } from '../node/index.ts';
 
 export interface InitOptions {
   dataDir: string;
@@ -72,6 +70,11 @@ export async function verifyCommand(o: { dataDir?: string; export?: string; chai
   }
   if (!o.dataDir) throw cliError('USAGE', { reason: 'give --data-dir <dir> or --export <file>' });
   return verifyDataDir(o.dataDir, { ...(o.chain ? { trustedChainId: o.chain } : {}), ...head });
+}
+
+/** Verifies a chain from its export lines as a node serves them (GET /v1/ledger/export), from the chain id the caller trusts. */
+export function verifyExportLines(lines: AsyncIterable<string>, chain: string): Promise<VerifyReport> {
+  return verifyExport(lines, chain);
 }
 
 /** A signed head saved earlier (`dhl head`): JSON, checked by verify (HEAD_INVALID when it is not one). */

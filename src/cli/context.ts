@@ -79,7 +79,12 @@ export class Cli {
    * to log in again.
    */
   api(node = this.nodeUrl(), token?: string): ApiClient {
-    const fetchTyped: typeof globalThis.fetch = async (input, init) => {
+    return new ApiClient({ baseUrl: node, fetch: this.fetchFor(node, token), ...(token ? { token } : {}) });
+  }
+
+  /** The fetch every request of this invocation goes through (the API client's and the file transfer's). */
+  fetchFor(node: string, token?: string): typeof globalThis.fetch {
+    return async (input, init) => {
       let response: Response;
       try {
         response = await globalThis.fetch(input, init);
@@ -93,7 +98,6 @@ export class Cli {
       }
       return response;
     };
-    return new ApiClient({ baseUrl: node, fetch: fetchTyped, ...(token ? { token } : {}) });
   }
 
   /** The node's status, checked to be a DHL node's. */
@@ -141,10 +145,12 @@ export class Cli {
   }
 
   /** Asks for the passphrase (or reads --passphrase-file) and opens the keystore's vault; three tries at the prompt. */
-  async unlock(identity: Identity = this.registered()): Promise<Unlocked & { signer: Signer }> {
+  async unlock(identity: Identity = this.registered(), o: { rotating?: boolean } = {}): Promise<Unlocked & { signer: Signer; passphrase: string }> {
+    // The vault's newest keys are not on the ledger yet: nothing may be signed with them but the rotation's end.
+    if (identity.rotation && !o.rotating) throw cliError('ROTATION_UNFINISHED', { user: identity.username });
     const unlocked = await withSecret(
       { prompt: `Passphrase for ${identity.username}:`, ...(this.flags.passphraseFile ? { file: this.flags.passphraseFile } : {}) },
-      (passphrase) => this.open(identity, { passphrase }),
+      async (passphrase) => ({ ...(await this.open(identity, { passphrase })), passphrase }),
       (err) => (isDhlError(err, 'PASSPHRASE_WRONG') ? 'wrong passphrase' : undefined),
       (line) => this.say(line),
     );

@@ -44,6 +44,10 @@ const CLI_CLASS: Readonly<Record<CliErrorCode, ExitClass>> = Object.freeze({
   SETUP_LINK_INVALID: 'usage',
   SETUP_UNFINISHED: 'network',
   WRONG_USER: 'usage',
+  FINGERPRINT_MISMATCH: 'verification',
+  NOT_PROVEN: 'verification',
+  ROTATION_UNFINISHED: 'auth',
+  ROTATION_REJECTED: 'denied',
 });
 
 /** Codes of the other layers whose HTTP status does not say what they mean to someone at a terminal. */
@@ -69,6 +73,17 @@ const OVERRIDES: Readonly<Record<string, ExitClass>> = Object.freeze({
   VAULT_OPEN_FAILED: 'auth',
   // The node answered without an error body: something in between, or not a DHL node.
   HTTP_ERROR: 'network',
+  // The client's own refusals (src/client/errors.ts, reads.ts); a ledgered rejection without its outcome is a denial.
+  TX_REJECTED: 'denied',
+  ANSWER_INVALID: 'verification',
+  HEAD_INCONSISTENT: 'verification',
+  KEY_NOT_PROVEN: 'verification',
+  MANIFEST_NOT_PROVEN: 'verification',
+  USER_VIEW_INVALID: 'verification',
+  TRANSFER_INTERRUPTED: 'network',
+  READ_REFUSED: 'denied',
+  RECORD_NOT_READABLE: 'denied',
+  REQUEST_NOT_PENDING: 'denied',
 });
 
 /** HTTP status (src/protocol/errors.ts: what each means) → exit class. */
@@ -102,7 +117,10 @@ export class ClassifiedError extends Error {
 
 export function exitClassOf(err: unknown): ExitClass {
   if (err instanceof ClassifiedError) return err.exitClass;
-  return isDhlError(err) ? exitClassOfCode(err.code) : 'failure';
+  if (!isDhlError(err)) return 'failure';
+  // A ledgered rejection is classed by the contract's code it was ledgered with.
+  if (err.code === 'TX_REJECTED' && typeof err.details.outcome === 'string') return exitClassOfCode(err.details.outcome);
+  return exitClassOfCode(err.code);
 }
 
 /** The table `dhl --help` ends with. */

@@ -7,9 +7,10 @@
  *                  format (Argon2id → HKDF → AES-GCM): never a private key in
  *                  the clear
  *   session.json   the bearer session token and its expiry
- *   heads.json     the signed heads seen from the node (rollback and fork
- *                  detection across runs)
- *   uploads/       resume state of interrupted uploads, sealed under the vault
+ *   <node>/        the client state of that node (src/cli/client-state.ts):
+ *                  heads.json, the signed heads seen (rollback and fork
+ *                  detection across runs), and uploads/, the resume states of
+ *                  interrupted uploads, sealed under the vault (flows.ts)
  *
  * Every write goes to a temporary file that is fsynced and renamed over the
  * old one, then the directory is fsynced: a crash leaves the old file or the
@@ -23,8 +24,6 @@ import { cliError } from './errors.ts';
 
 export const KEYSTORE_FILE = 'keystore.json';
 export const SESSION_FILE = 'session.json';
-export const HEADS_FILE = 'heads.json';
-export const UPLOADS_DIR = 'uploads';
 
 export interface Identity {
   v: 1;
@@ -41,6 +40,14 @@ export interface Identity {
   sigKeyId: string;
   encKeyId: string;
   vault: SealedVault;
+  /** The genesis of `chain`, checked to hash to it (public; kept so heads can be checked without asking again). */
+  genesis?: unknown;
+  /**
+   * A key rotation under way (src/client/rotation.ts): `vault` holds the new
+   * generation already; the signed RotateKeys, the new key ids and the vault
+   * as it was before, until the node holds the new vault.
+   */
+  rotation?: { tx: unknown; sigKeyId: string; encKeyId: string; previousVault: SealedVault };
   updatedAt: number;
 }
 

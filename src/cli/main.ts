@@ -7,6 +7,9 @@ import { EXIT, exitCodesHelp } from './exit-codes.ts';
 import { printAnswer, printError } from './output.ts';
 import { addAccountCommands, type Action } from './commands/account.ts';
 import { addOperatorCommands, verifyChainCommand } from './commands/operator.ts';
+import { addRecordCommands, versionArg } from './commands/records.ts';
+import { addAccessCommands } from './commands/access.ts';
+import { addKeyCommands } from './commands/keys.ts';
 
 const program = new Command()
   .name('dhl')
@@ -30,27 +33,26 @@ const action: Action = (run) => async (...args: unknown[]) => {
   printAnswer(Boolean(flags.json), answer);
 };
 
-function chunkSizeArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 64 || n > 2 ** 24 || (n & (n - 1)) !== 0) {
-    throw new InvalidArgumentError('must be a power of two from 64 to 16777216');
-  }
-  return n;
-}
-
 addAccountCommands(program, action);
+addRecordCommands(program, action);
+addAccessCommands(program, action);
+addKeyCommands(program, action);
+
+function sizeArg(value: string): number {
+  const m = /^([1-9][0-9]{0,5})(K|M|G)i?B?$/i.exec(value);
+  if (!m) throw new InvalidArgumentError('a size: 500M, 2G, 64K');
+  return Number(m[1]) * 1024 ** ({ K: 1, M: 2, G: 3 } as Record<string, number>)[m[2]!.toUpperCase()]!;
+}
 
 program
   .command('demo')
-  .description(
-    'Encrypt a file for a freshly generated patient and doctor, sign its manifest, decrypt it back as the doctor, ' +
-      'and print the envelope header and cipherRoot (runs locally; no node needed)',
-  )
-  .argument('[file]', 'file to encrypt (default: a small sample record)')
-  .option('--chunk-size <bytes>', 'envelope chunk size, a power of two (default 1 MiB)', chunkSizeArg)
-  .option('--keep', 'keep the encrypted blob and print where it is')
-  .action(async (file: string | undefined, opts: { chunkSize?: number; keep?: boolean }) => {
-    await runDemo(file, opts, (line) => console.log(line));
+  .description("DESIGN §1's scenario against a node, narrated: an admin, patient raj and doctor meera, each with a keystore of their own, running the user commands")
+  .option('--admin-home <dir>', "with --node: the keystore of an admin of that node (without --node an embedded node is started and set up)")
+  .option('--large <size>', 'also a generated imaging-sized file (500M, 2G), uploaded with a progress bar and downloaded', sizeArg)
+  .option('--keep', 'keep the temporary directory (keystores, files) and print where it is')
+  .action(async (o: { adminHome?: string; large?: number; keep?: boolean }, command: Command) => {
+    const flags = command.optsWithGlobals() as GlobalFlags;
+    await runDemo({ ...o, ...(flags.node ? { node: flags.node } : {}), ...(flags.passphraseFile ? { passphraseFile: flags.passphraseFile } : {}) }, (line) => console.log(line));
   });
 
 addServeCommand(program);
@@ -59,14 +61,16 @@ addOperatorCommands(program, action);
 program
   .command('verify')
   .description(
-    'verify a data directory or an export: every signature, hash, root, outcome, state write and attestation, naming the first wrong place ' +
-      '(replays into a scratch database in the temp directory: needs free space of about the size of the state)',
+    'verify one record (--record), or a chain: a data directory, an export, or (neither given) the node of your account: every signature, hash, root, ' +
+      'outcome, state write and attestation, naming the first wrong place (replays into a scratch database in the temp directory)',
   )
+  .option('--record <id>', "one record: the author's key from the ledger with its proof, the manifest signature, the inclusion proof")
+  .option('--version <n>', 'with --record: this version (default the latest)', versionArg)
   .option('--data-dir <dir>', 'a node data directory')
   .option('--export <file>', "an export file ('-' for stdin)")
-  .option('--chain <id>', 'the chain id you trust (required for an export)')
+  .option('--chain <id>', 'the chain id you trust (required for an export; default for a node: the keystore\'s)')
   .option('--head <file>', "a signed head saved earlier ('dhl head'): fail unless the ledger extends it (no rollback, no fork)")
-  .action(action((_cli, o: { dataDir?: string; export?: string; chain?: string; head?: string }) => verifyChainCommand(o)));
+  .action(action((cli, o: { dataDir?: string; export?: string; chain?: string; head?: string; record?: string; version?: number }) => verifyChainCommand(cli, o)));
 
 try {
   await program.parseAsync(process.argv);

@@ -36,6 +36,19 @@ interface ServeFlags {
   nodeId: string;
 }
 
+/**
+ * A node for `dhl demo` on a data directory of its own, on a free loopback
+ * port, quiet, with room for the demo's requests in the rate limits; set up
+ * by one admin (the demo's), whose setup link it returns.
+ */
+export async function startEmbeddedNode(dataDir: string): Promise<{ url: string; setupLink: string; close(): Promise<void> }> {
+  const node = await startNode({
+    dataDir, host: DEFAULT_HOST, port: 0, admins: 1, org: 'city-hospital', nodeId: 'node1', out: () => {}, logger: false,
+    app: { rateLimit: { max: 100_000, windowMs: 60_000 } },
+  });
+  return { url: node.url, setupLink: `${node.url}/setup#token=${node.dhl.setupToken}`, close: () => node.close() };
+}
+
 export function addServeCommand(program: Command): void {
   program
     .command('serve')

@@ -87,6 +87,12 @@ export interface LoginInput extends KdfOptions {
   /** The chain id this client trusts; a challenge naming another is refused. */
   chain: string;
   now: number;
+  /**
+   * A newer copy of the vault this client holds (a key rotation ledgered but
+   * not yet stored at the node): opened, and its keys sign, instead of the
+   * node's copy. The same secret opens both (a rotation keeps the slots).
+   */
+  vault?: SealedVault;
 }
 
 /** An opened vault with its current private keys. */
@@ -134,11 +140,12 @@ export async function login(api: ApiClient, input: LoginInput): Promise<LoggedIn
   if (challenge.chain !== input.chain || challenge.username !== input.username || challenge.origin !== api.origin || challenge.notAfter < input.now) {
     throw new DhlError('LOGIN_CHALLENGE_REFUSED', 'the login challenge names another chain, user or origin, or has expired: not signed');
   }
-  const unlocked = await openWith(vault, secrets);
+  const held = input.vault ?? vault;
+  const unlocked = await openWith(held, secrets);
   const sig = await signLoginChallenge(challenge, unlocked.keys.sig.privateKey);
   const session = await api.call('loginFinish', { nonce: challenge.nonce, sig, session: input.session });
   if (session.token) api.token = session.token;
-  return { ...unlocked, session, sealedVault: vault };
+  return { ...unlocked, session, sealedVault: held };
 }
 
 /** Re-seals the vault's passphrase slot under a new passphrase; the node then revokes every session of the user. */

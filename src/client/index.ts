@@ -12,6 +12,8 @@ export {
 } from './account.ts';
 export type { NewAccount, NewAccountInput, LoginInput, LoginSecret, LoggedIn, Unlocked, PublicKeys, KdfOptions } from './account.ts';
 export { sealPendingKeys, openPendingKeys } from './pending-keys.ts';
+export { prepareRotation, rotationTx, storeRotatedVault } from './rotation.ts';
+export type { PreparedRotation } from './rotation.ts';
 
 /**
  * The core the interface layers use, through the client (DESIGN §3: cli/ and
@@ -20,11 +22,11 @@ export { sealPendingKeys, openPendingKeys } from './pending-keys.ts';
  */
 export {
   DhlError, isDhlError, canonicalJson, fingerprint, generateUserKeys, keyId, decodePem, exportPem, randomBytes, toBase64url, toHex, utf8, sha256,
-  parseEnvelopeHeader, unwrapDek, wrapDek,
+  parseEnvelopeHeader, unwrapDek, wrapDek, importSpki, fromBase64url, fromHex, sealLocal, openLocal, verifyManifest,
 } from '../crypto/index.ts';
-export type { JsonValue, UserKeyPairs, SealedVault, ErrorDetails } from '../crypto/index.ts';
+export type { JsonValue, UserKeyPairs, SealedVault, ErrorDetails, ByteSource, WrappedKey } from '../crypto/index.ts';
 export { defineErrors } from '../crypto/index.ts';
-export { DEFAULT_GENESIS_PARAMS, ledgerError } from '../ledger/index.ts';
+export { DEFAULT_GENESIS_PARAMS, ledgerError, chainIdOf, parseGenesis, entryLeafHash, verifyInclusion } from '../ledger/index.ts';
 export type { Genesis } from '../ledger/index.ts';
 /** The error table (every code of every layer with its HTTP status): the CLI maps codes to exit classes from it. */
 export { statusOf, ERROR_STATUS } from '../protocol/index.ts';

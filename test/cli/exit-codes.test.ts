@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DhlError, ERROR_STATUS } from '../../src/client/index.ts';
+import { CLIENT_ERRORS, DhlError, ERROR_STATUS } from '../../src/client/index.ts';
 import { CLI_ERRORS, cliError } from '../../src/cli/errors.ts';
 import { EXIT, exitClassOf, exitClassOfCode, exitCodesHelp } from '../../src/cli/exit-codes.ts';
 
 test('every code of every layer and of the CLI has an exit class; only internal faults are plain failures', () => {
-  const failures = [...Object.keys(ERROR_STATUS), ...Object.keys(CLI_ERRORS.registry)].filter((c) => exitClassOfCode(c) === 'failure');
+  const codes = [...Object.keys(ERROR_STATUS), ...Object.keys(CLIENT_ERRORS.registry), ...Object.keys(CLI_ERRORS.registry)];
+  const failures = codes.filter((c) => exitClassOfCode(c) === 'failure');
   // The node's own faults (500) and a damaged keystore: nothing the user did, nothing to retry.
   assert.deepEqual(failures.sort(), ['INTERNAL', 'KEYSTORE_INVALID', 'ORDERING_ARGUMENT_INVALID']);
 });
@@ -25,6 +26,9 @@ test('exit classes of the cases a person meets', () => {
   assert.equal(exitClassOf(cliError('NODE_UNREACHABLE')), 'network');
   assert.equal(exitClassOf(new DhlError('SOMETHING_NEW', 'x')), 'failure', 'an unknown code is a plain failure');
   assert.equal(exitClassOf(new TypeError('x')), 'failure');
+  // A ledgered rejection takes the class of the contract's code it was ledgered with.
+  assert.equal(exitClassOf(new DhlError('TX_REJECTED', 'x', { outcome: 'GRANT_NOT_FOUND' })), 'notFound');
+  assert.equal(exitClassOf(new DhlError('TX_REJECTED', 'x', { outcome: 'ADMIN_REQUIRED' })), 'denied');
 });
 
 test('exit statuses are distinct, and dhl --help lists each with its meaning', () => {

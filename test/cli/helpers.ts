@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { TestContext } from 'node:test';
 import { tempDir, removeTempDir } from '../helpers/temp.ts';
@@ -101,5 +102,75 @@ export class PtyDhl {
 
   kill(): void {
     if (this.status === undefined) this.child.kill('SIGKILL');
+  }
+}
+
+/**
+ * A proxy in front of a node that passes everything, except that once
+ * `hold` is set, requests `matches` selects are held (never answered) after
+ * the first `passFirst` of them went through; with `swallow` instead, they
+ * are passed to the node but their answers are dropped (the client sees the
+ * connection cut). Counts the matching requests the node answered.
+ */
+export class Gate {
+  server!: Server;
+  url = '';
+  hold = false;
+  swallow = false;
+  passed = 0;
+  held = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly matches: (method: string, url: string) => boolean, private readonly passFirst = 0) {}
+
+  async start(target: string): Promise<void> {
+    const t = new URL(target);
+    this.server = createHttpServer((req, res) => {
+      const selected = this.matches(req.method ?? '', req.url ?? '');
+      if (selected && this.hold && this.passed >= this.passFirst) {
+        this.held++;
+        for (const w of this.waiters.splice(0)) w();
+        req.resume();
+        req.on('close', () => res.destroy());
+        return;
+      }
+      const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        if (selected && this.swallow) {
+          answer.resume();
+          answer.on('end', () => {
+            this.passed++;
+            res.destroy();
+            for (const w of this.waiters.splice(0)) w();
+          });
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        answer.on('end', () => {
+          if (selected && (answer.statusCode ?? 0) < 300) {
+            this.passed++;
+            for (const w of this.waiters.splice(0)) w();
+          }
+        });
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+  }
+
+  async untilHeld(n = 1): Promise<void> {
+    while (this.held < n) await new Promise<void>((r) => this.waiters.push(r));
+  }
+
+  async untilPassed(n: number): Promise<void> {
+    while (this.passed < n) await new Promise<void>((r) => this.waiters.push(r));
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((r) => this.server.close(() => r()));
   }
 }

@@ -7,12 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { dhl, REPO, scratch } from './helpers.ts';
+import { dhl, PtyDhl, REPO, scratch } from './helpers.ts';
 import { tempDir } from '../helpers/temp.ts';
 
-test('the scenario from a terminal: two admins finish the set-up at once, a patient and a doctor register, everyone sees the same chain', { timeout: 600_000 }, async (t) => {
+test('the scenario from a terminal, each user a process with a keystore of their own: two admins finish the set-up at once; raj and meera register; meera is enrolled by fingerprint; raj uploads and lists; meera finds, asks, is granted, downloads; raj revokes and re-keys; the next read is refused and ledgered; the audit shows it; the chain verifies', { timeout: 600_000 }, async (t) => {
   const s = scratch(t, 'cli-scenario');
   const dataDir = join(tempDir('cli-scenario-data'), 'data');
   const serve = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir, '--admins', '2', '--org', 'city-hospital'], {
@@ -61,4 +62,75 @@ test('the scenario from a terminal: two admins finish the set-up at once, a pati
   assert.equal(st.chainMatches, true);
   assert.equal(st.session, 'valid');
   assert.equal(st.status.head.height, 3, 'block 1: the admins; blocks 2 and 3: raj and meera');
+
+  const json = async (r: Promise<{ status: number | null; stdout: string; stderr: string }>) => {
+    const done = await r;
+    assert.equal(done.status, 0, done.stderr);
+    return JSON.parse(done.stdout) as Record<string, unknown>;
+  };
+  const meeraKeys = (await json(meera('--json', 'whoami'))) as { sigKeyId: string; encKeyId: string };
+  const wrongFp = await ines('admin', 'enrol', 'meera', '--expect-fingerprint', 'AB'.repeat(20));
+  assert.equal(wrongFp.status, 7, 'a fingerprint that is not the ledger\'s: nothing signed');
+  await json(ines('--json', 'admin', 'enrol', 'meera', '--expect-fingerprint', meeraKeys.sigKeyId.slice(0, 40)));
+
+  const fevers = join(s.dir, 'fevers.txt');
+  writeFileSync(fevers, 'fever 39.2C\n');
+  const rec = (await json(raj('--json', 'upload', fevers, '--title', 'Fevers, November', '--list'))) as { recordId: string };
+  const lookup = (await json(meera('--json', 'lookup', 'raj'))) as { records: { recordId: string; title: string }[] };
+  assert.deepEqual(lookup.records.map((r) => [r.recordId, r.title]), [[rec.recordId, 'Fevers, November']]);
+  const req = (await json(meera('--json', 'request', 'raj', '--record', rec.recordId, '--purpose', 'follow-up of fevers', '--duration', '7d'))) as { requestId: string };
+  const incoming = (await json(raj('--json', 'requests', '--incoming'))) as { items: { requestId: string; status: string }[] };
+  assert.deepEqual(incoming.items.map((r) => [r.requestId, r.status]), [[req.requestId, 'pending']]);
+  // At a terminal, approve shows meera's fingerprint from the ledger and asks; declined, nothing is signed.
+  const asked = new PtyDhl({ DHL_HOME: s.home('raj'), DHL_NODE: node }, ['--passphrase-file', s.secret('raj-pty', 'raj fevers in november'), 'approve', req.requestId]);
+  t.after(() => asked.kill());
+  const spaced = meeraKeys.encKeyId.slice(0, 40).toUpperCase().match(/.{4}/g)!.join(' ');
+  await asked.waitFor(/record\(s\)\?/);
+  assert.ok(asked.output.includes(`Grant meera (enc key ${spaced})`), asked.output);
+  asked.type('n\r');
+  assert.equal(await asked.exited, 130, asked.output);
+  const stillPending = (await json(raj('--json', 'requests', '--incoming'))) as { items: { status: string }[] };
+  assert.equal(stillPending.items[0]!.status, 'pending', 'declined: no grant');
+  await json(raj('--json', 'approve', req.requestId, '--expect-fingerprint', meeraKeys.encKeyId));
+  const got = join(s.dir, 'meera-fevers.txt');
+  await json(meera('--json', 'download', rec.recordId, '--out', got));
+  assert.equal(readFileSync(got, 'utf8'), 'fever 39.2C\n');
+  const revoked = await raj('revoke', 'meera', '--rekey');
+  assert.equal(revoked.status, 0, revoked.stderr);
+  assert.match(revoked.stdout, /re-keyed: .* v2 .*not wrapped for meera/);
+  assert.match(revoked.stdout, /What revoke cannot undo/);
+  const mine = (await json(raj('--json', 'records'))) as { mine: { recordId: string; version: number }[] };
+  assert.deepEqual(mine.mine.map((r) => [r.recordId, r.version]), [[rec.recordId, 2]], 'the re-key is a new version');
+  const refused = await meera('download', rec.recordId, '--out', join(s.dir, 'again.txt'));
+  assert.equal(refused.status, 4, `denied: ${refused.stderr}`);
+  assert.match(refused.stderr, /READ_REFUSED.*READ_NOT_PERMITTED/);
+  const rajCopy = join(s.dir, 'raj-v2.txt');
+  await json(raj('--json', 'download', rec.recordId, '--out', rajCopy));
+  assert.equal(readFileSync(rajCopy, 'utf8'), 'fever 39.2C\n', 'the re-keyed version holds the same content');
+  assert.ok(!existsSync(join(s.dir, 'again.txt')), 'nothing written for a refused read');
+  const audit = (await json(raj('--json', 'audit'))) as { items: { outcome: string; tx: { header: { type: string; actor: string } } }[] };
+  const trail = audit.items.map((e) => [e.tx.header.actor, e.tx.header.type, e.outcome].join(' '));
+  assert.ok(trail.includes('meera RecordRead READ_NOT_PERMITTED') && trail.includes('raj RevokeAccess OK') && trail.includes('raj AddRecordVersion OK'), trail.join('\n'));
+  const verified = await raj('verify');
+  assert.equal(verified.status, 0, verified.stderr);
+  assert.match(verified.stdout, new RegExp(`^OK: chain ${chain}`));
+});
+
+test('dhl demo runs the scenario on an embedded node, narrated, with a generated imaging file, and verifies the chain', { timeout: 600_000 }, async () => {
+  const r = await dhl({}, 'demo', '--large', '16M');
+  assert.equal(r.status, 0, r.stderr);
+  for (const pattern of [
+    /set-up of http:\/\/127\.0\.0\.1:\d+ complete: admin is an admin/,
+    /meera is doctor of city-hospital/,
+    /uploaded "MRI study, November" \(16\.0 MiB, application\/dicom\)/,
+    /records raj listed \(2\)/,
+    /granted meera read on .* the data key re-wrapped here for key/,
+    /manifest signature \(RSA-PSS\): valid/,
+    /inclusion proof valid under the head of block/,
+    /sha256 identical to raj's file/,
+    /What revoke cannot undo/,
+    /READ_REFUSED: .*outcome=READ_NOT_PERMITTED\)\s+\(exit class: denied\)/,
+    /meera\s+RecordRead\s+READ_NOT_PERMITTED/,
+    /OK: chain [0-9a-f]{64}, \d+ blocks/,
+  ]) assert.match(r.stdout, pattern);
 });

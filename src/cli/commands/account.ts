@@ -10,6 +10,7 @@ import {
   registerSetupAdmin, sealPendingKeys, type ApiClient, type LoggedIn, type LoginSecret, type SetupState, type Status, type UserKeyPairs,
 } from '../../client/index.ts';
 import { cliError } from '../errors.ts';
+import { time } from '../format.ts';
 import { nodeOrigin, type Answer, type Cli } from '../context.ts';
 import type { Identity } from '../keystore.ts';
 import { hidden, newPassphrase, readSecretFile, withSecret } from '../prompts.ts';
@@ -17,7 +18,6 @@ import { hidden, newPassphrase, readSecretFile, withSecret } from '../prompts.ts
 type Run = (cli: Cli, ...args: never[]) => Promise<Answer>;
 export type Action = (run: Run) => (...args: unknown[]) => Promise<void>;
 
-const time = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 const SETUP_POLL_MS = 2000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -65,7 +65,15 @@ function checkKeystoreFree(cli: Cli, username: string): Identity | undefined {
   return identity;
 }
 
-async function loginWith(cli: Cli, api: ApiClient, username: string, chain: string, secret: LoginSecret) {
+async function loginWith(cli: Cli, api: ApiClient, username: string, chain: string, secret: LoginSecret, vault?: Identity['vault']) {
+  if (vault) {
+    // A rotation under way: its keys sign if the ledger has them already, else the node's copy (the old keys) does.
+    try {
+      return await login(api, { username, secret, session: 'bearer', chain, now: cli.now(), vault });
+    } catch (err) {
+      if (!isDhlError(err, 'LOGIN_CHALLENGE_FAILED')) throw err;
+    }
+  }
   return login(api, { username, secret, session: 'bearer', chain, now: cli.now() });
 }
 
@@ -148,13 +156,19 @@ export async function loginCommand(
 
   if (!o.recoveryKey && o.recoveryKeyFile === undefined) {
     const passphraseFile = cli.flags.passphraseFile;
+    const rotating = identity?.rotation ? identity : undefined;
     const loggedIn = await withSecret(
       { prompt: `Passphrase for ${username}:`, ...(passphraseFile ? { file: passphraseFile } : {}) },
-      (passphrase) => loginWith(cli, api, username, chain, { passphrase }),
+      (passphrase) => loginWith(cli, api, username, chain, { passphrase }, rotating?.vault),
       wrongLogin,
       (line) => cli.say(line),
     );
     saveLogin(cli, node, chain, loggedIn);
+    if (rotating) {
+      // Kept: the rotation's vault and transaction, until dhl rotate-keys finishes it.
+      cli.keystore.saveIdentity({ ...cli.identity(), vault: rotating.vault, rotation: rotating.rotation, updatedAt: cli.now() });
+      cli.say('a key rotation of this keystore is not finished: run dhl rotate-keys');
+    }
     return { json: { username, node, chain, sessionExpiresAt: loggedIn.session.expiresAt, failedLogins: loggedIn.session.failedLogins }, text: loginLines(loggedIn, node) };
   }
 

@@ -8,11 +8,20 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { fingerprint, generateUserKeys, isDhlError, publicKeysOf, sealPendingKeys } from '../../client/index.ts';
 import { ClassifiedError } from '../exit-codes.ts';
-import { adminInit, exportCommand, formatReport, headCommand, rebuildCommand, verifyCommand } from '../admin.ts';
+import { adminInit, exportCommand, formatReport, headCommand, rebuildCommand, verifyCommand, verifyExportLines } from '../admin.ts';
 import type { Cli } from '../context.ts';
 import { cliError } from '../errors.ts';
 import { newPassphrase } from '../prompts.ts';
 import type { Action } from './account.ts';
+import { readContext } from '../flows.ts';
+import { verifyRecordCommand } from './records.ts';
+
+/** The chain as the node of the keystore's account exports it (bodies withheld but identity ones), replayed here from the trusted chain id. */
+async function verifyFromNode(cli: Cli, chain?: string) {
+  const rc = await readContext(cli);
+  cli.say(`verifying the chain as ${rc.identity.node} exports it, from chain id ${chain ?? rc.identity.chain}…`);
+  return verifyExportLines(rc.reads.exportLines(), chain ?? rc.identity.chain);
+}
 
 interface InitFlags {
   dataDir: string;
@@ -89,10 +98,14 @@ export function addOperatorCommands(program: Command, action: Action): void {
     }));
 }
 
-/** `dhl verify` of a data directory or an export (the chain; the record and node forms are the client's). */
-export async function verifyChainCommand(o: { dataDir?: string; export?: string; chain?: string; head?: string }) {
+/** `dhl verify`: one record (the client's checks), or a chain from a data directory, an export, or the node of the keystore's account. */
+export async function verifyChainCommand(cli: Cli, o: { dataDir?: string; export?: string; chain?: string; head?: string; record?: string; version?: number }) {
+  if (o.record) return verifyRecordCommand(cli, o.record, o.version === undefined ? {} : { version: o.version });
   try {
-    const report = await verifyCommand(o);
+    if (!o.dataDir && !o.export && !cli.keystore.identity()) {
+      throw cliError('USAGE', { reason: "give --data-dir <dir>, --export <file> or --record <id>; or log in, to verify your node's chain" });
+    }
+    const report = o.dataDir || o.export ? await verifyCommand(o) : await verifyFromNode(cli, o.chain);
     return { json: report, text: [formatReport(report)] };
   } catch (err) {
     // What verification finds wrong is a verification failure whatever its code; a missing directory or a bad flag is not.
