@@ -138,8 +138,15 @@ export class Cli {
     return session;
   }
 
-  /** An API client with the session's bearer token. */
+  /**
+   * An API client with the session's bearer token, of the node the session
+   * is on: a --node (or DHL_NODE) naming another node is NODE_MISMATCH, not
+   * silently this one.
+   */
   sessionApi(): ApiClient {
+    const { node } = this.registered();
+    const asked = this.nodeUrl();
+    if (asked !== node) throw cliError('NODE_MISMATCH', { asked, account: node, home: this.keystore.dir });
     const session = this.session();
     return this.api(session.node, session.token);
   }

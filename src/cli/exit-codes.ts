@@ -44,6 +44,7 @@ const CLI_CLASS: Readonly<Record<CliErrorCode, ExitClass>> = Object.freeze({
   SETUP_LINK_INVALID: 'usage',
   SETUP_UNFINISHED: 'network',
   WRONG_USER: 'usage',
+  NODE_MISMATCH: 'usage',
   FINGERPRINT_MISMATCH: 'verification',
   NOT_PROVEN: 'verification',
   ROTATION_UNFINISHED: 'auth',

@@ -61,7 +61,8 @@ addOperatorCommands(program, action);
 program
   .command('verify')
   .description(
-    'verify one record (--record), or a chain: a data directory, an export, or (neither given) the node of your account: every signature, hash, root, ' +
+    'verify one record (--record), or a chain: a data directory, an export, or (neither given) a node\'s export, read with your session ' +
+      '(--node URL, default the node of your account): every signature, hash, root, ' +
       'outcome, state write and attestation, naming the first wrong place (replays into a scratch database in the temp directory)',
   )
   .option('--record <id>', "one record: the author's key from the ledger with its proof, the manifest signature, the inclusion proof")

@@ -11,6 +11,8 @@ import { isDhlError } from '../../src/client/index.ts';
 import { DEFAULT_KDF_COSTS } from '../../src/api/node-port.ts';
 import { Cli } from '../../src/cli/context.ts';
 import { initCommand } from '../../src/cli/commands/operator.ts';
+import { recordsCommand } from '../../src/cli/commands/records.ts';
+import { verifyChainCommand } from '../../src/cli/commands/operator.ts';
 import { loginCommand, logoutCommand, parseSetupLink, passwdCommand, registerCommand, setupCommand, statusCommand, whoamiCommand } from '../../src/cli/commands/account.ts';
 import { startTestNode } from '../api/helpers.ts';
 import { scratch } from './helpers.ts';
@@ -102,6 +104,13 @@ test('login with the recovery key sets a new passphrase at once; the old one sto
 test('register pins the chain: --chain naming another chain than the node serves is refused before anything is made', async () => {
   const { cliOf } = world;
   await assert.rejects(registerCommand(cliOf('omar', PASS.raj), { username: 'omar', chain: 'ab'.repeat(32) }), rejectsWith('CHAIN_CHANGED'));
+});
+
+test('a --node naming another node than the account\'s is NODE_MISMATCH, not the account\'s node answering in its place', async () => {
+  const { s } = world;
+  const elsewhere = new Cli({ node: 'http://127.0.0.1:1' }, { DHL_HOME: s.home('ines') }, () => {});
+  await assert.rejects(recordsCommand(elsewhere), rejectsWith('NODE_MISMATCH'));
+  await assert.rejects(verifyChainCommand(elsewhere, {}), rejectsWith('NODE_MISMATCH'), 'verify of a node reads that node, with a session of its own');
 });
 
 test('admin init seals the first admin in the keystore offline; dhl serve on that directory and dhl setup with its link register that admin', async (t) => {

@@ -24,6 +24,7 @@ test('exit classes of the cases a person meets', () => {
   ];
   for (const [code, cls] of cases) assert.equal(exitClassOfCode(code), cls, code);
   assert.equal(exitClassOf(cliError('NODE_UNREACHABLE')), 'network');
+  assert.equal(exitClassOf(cliError('NODE_MISMATCH')), 'usage');
   assert.equal(exitClassOf(new DhlError('SOMETHING_NEW', 'x')), 'failure', 'an unknown code is a plain failure');
   assert.equal(exitClassOf(new TypeError('x')), 'failure');
   // A ledgered rejection takes the class of the contract's code it was ledgered with.

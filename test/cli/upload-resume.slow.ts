@@ -4,7 +4,8 @@
  * (SIGINT) ends the upload, and the same command resumes it, sending only
  * what the node lacks; the record then downloads and verifies. A file
  * changed between the two runs is detected and uploaded again under a fresh
- * data key.
+ * data key. A process killed outright (SIGKILL: no handler runs) resumes the
+ * same way, from the state it had stored as it went.
  */
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,8 +55,8 @@ function patterned(size: number, seed: number): Buffer {
   return b;
 }
 
-/** `dhl upload` as a process, interrupted with SIGINT once HOLD_AFTER chunks went through and the rest are held. */
-async function interruptedUpload(env: NodeJS.ProcessEnv, args: string[]) {
+/** `dhl upload` as a process, interrupted with `signal` (Ctrl-C, or killed) once HOLD_AFTER chunks went through and the rest are held. */
+async function interruptedUpload(env: NodeJS.ProcessEnv, args: string[], signal: NodeJS.Signals = 'SIGINT') {
   gate.hold = true;
   gate.passed = 0;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -63,10 +64,10 @@ async function interruptedUpload(env: NodeJS.ProcessEnv, args: string[]) {
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   child.stdout.resume();
   await gate.untilPassed(HOLD_AFTER);
-  child.kill('SIGINT');
-  const [status] = (await once(child, 'close')) as [number | null];
+  child.kill(signal);
+  const [status, killedBy] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
   gate.hold = false;
-  return { status, stderr };
+  return { status, killedBy, stderr };
 }
 
 test('an upload interrupted half-way (Ctrl-C) resumes with the same command, sends only what the node lacks, and the record downloads identical; its resume state is sealed', { timeout: 300_000 }, async (t) => {
@@ -124,4 +125,40 @@ test('a file changed between an interrupted upload and its resume is detected an
   const down = await dhl(env, '--passphrase-file', pass, 'download', out.recordId, '--out', got);
   assert.equal(down.status, 0, down.stderr);
   assert.equal(sha(readFileSync(got)), sha(changed), 'the record is the changed file');
+});
+
+test('an upload killed half-way (SIGKILL) continues with the same command; the record verifies and downloads to stdout identical', { timeout: 300_000 }, async (t) => {
+  const s = scratch(t);
+  const env = { DHL_HOME: s.home('raj'), DHL_NODE: gate.url };
+  const pass = s.secret('raj', RAJ_PASS);
+  await loginCommand(new Cli({ node: gate.url, passphraseFile: pass }, env, () => {}), { username: 'raj' });
+  const file = join(s.dir, 'scan.bin');
+  const content = patterned(SIZE, 9);
+  writeFileSync(file, content);
+  const args = ['--passphrase-file', pass, 'upload', file, '--title', 'Scan, January', '--chunk-size', String(CHUNK)];
+  const killed = await interruptedUpload(env, args, 'SIGKILL');
+  assert.deepEqual([killed.status, killed.killedBy], [null, 'SIGKILL'], killed.stderr);
+
+  gate.passed = 0;
+  const resumed = await dhl(env, '--json', ...args);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const out = JSON.parse(resumed.stdout) as { recordId: string; resumed: boolean; startedOver: boolean };
+  assert.deepEqual([out.resumed, out.startedOver], [true, false], 'the state stored before the kill resumed it');
+  assert.ok(gate.passed < Math.ceil(SIZE / CHUNK) + 1, `the chunks the node had were not sent again (${gate.passed} sent)`);
+
+  const verified = await dhl(env, '--json', 'verify', '--record', out.recordId);
+  assert.equal(verified.status, 0, verified.stderr);
+  assert.equal((JSON.parse(verified.stdout) as { verified: boolean }).verified, true);
+  // The download's bytes as a Buffer (the node runs in this process: the child is awaited, never waited for synchronously).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--passphrase-file', pass, 'download', out.recordId, '--out', '-'], {
+    cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pieces: Buffer[] = [];
+  const errs: Buffer[] = [];
+  child.stdout.on('data', (b: Buffer) => pieces.push(b));
+  child.stderr.on('data', (b: Buffer) => errs.push(b));
+  const [status] = (await once(child, 'close')) as [number | null];
+  const down = { status, stdout: Buffer.concat(pieces), stderr: Buffer.concat(errs) };
+  assert.equal(down.status, 0, down.stderr.toString());
+  assert.equal(sha(down.stdout), sha(content), 'stdout carries exactly the record, the narration went to stderr');
 });

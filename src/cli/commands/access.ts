@@ -280,7 +280,7 @@ export function addAccessCommands(program: Command, action: Action): void {
 
   program.command('revoke').description("revoke a doctor's access (what it cannot undo is said plainly)").argument('<doctor>', 'the grantee')
     .option('--record <id>', 'only this record (repeatable; default all)', collect)
-    .option('--rekey', 'also ledger the intent to re-key: later versions are not wrapped for them')
+    .option('--rekey', 'also re-encrypt each record here under a fresh data key, as a new version not wrapped for them')
     .action(action((cli, doctor: string, o: { record?: string[]; rekey?: boolean }) => revokeCommand(cli, doctor, o)));
 
   program.command('audit').description('who did what with your data, when, under which grant: every event, refused ones included')

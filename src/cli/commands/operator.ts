@@ -16,11 +16,24 @@ import type { Action } from './account.ts';
 import { readContext } from '../flows.ts';
 import { verifyRecordCommand } from './records.ts';
 
-/** The chain as the node of the keystore's account exports it (bodies withheld but identity ones), replayed here from the trusted chain id. */
+/** What reading a chain's source failed with (the session, the network): it keeps its own exit class; only what the replay finds is a verification failure. */
+class SourceFailed {
+  constructor(readonly cause: unknown) {}
+}
+
+async function* guarded(lines: AsyncIterable<string>): AsyncGenerator<string> {
+  try {
+    yield* lines;
+  } catch (err) {
+    throw new SourceFailed(err);
+  }
+}
+
+/** The chain as a node exports it to the keystore's account (bodies withheld but identity ones), replayed here from the trusted chain id. */
 async function verifyFromNode(cli: Cli, chain?: string) {
   const rc = await readContext(cli);
   cli.say(`verifying the chain as ${rc.identity.node} exports it, from chain id ${chain ?? rc.identity.chain}…`);
-  return verifyExportLines(rc.reads.exportLines(), chain ?? rc.identity.chain);
+  return () => verifyExportLines(guarded(rc.reads.exportLines()), chain ?? rc.identity.chain);
 }
 
 interface InitFlags {
@@ -98,16 +111,19 @@ export function addOperatorCommands(program: Command, action: Action): void {
     }));
 }
 
-/** `dhl verify`: one record (the client's checks), or a chain from a data directory, an export, or the node of the keystore's account. */
+/** `dhl verify`: one record (the client's checks), or a chain from a data directory, an export, or a node with the keystore's session. */
 export async function verifyChainCommand(cli: Cli, o: { dataDir?: string; export?: string; chain?: string; head?: string; record?: string; version?: number }) {
   if (o.record) return verifyRecordCommand(cli, o.record, o.version === undefined ? {} : { version: o.version });
+  if (!o.dataDir && !o.export && !cli.keystore.identity()) {
+    throw cliError('USAGE', { reason: "give --data-dir <dir>, --export <file> or --record <id>; or log in, to verify your node's chain" });
+  }
+  // The session, the genesis and the node's reachability are checked before the replay, each failing in its own class.
+  const replay = o.dataDir || o.export ? () => verifyCommand(o) : await verifyFromNode(cli, o.chain);
   try {
-    if (!o.dataDir && !o.export && !cli.keystore.identity()) {
-      throw cliError('USAGE', { reason: "give --data-dir <dir>, --export <file> or --record <id>; or log in, to verify your node's chain" });
-    }
-    const report = o.dataDir || o.export ? await verifyCommand(o) : await verifyFromNode(cli, o.chain);
+    const report = await replay();
     return { json: report, text: [formatReport(report)] };
   } catch (err) {
+    if (err instanceof SourceFailed) throw err.cause;
     // What verification finds wrong is a verification failure whatever its code; a missing directory or a bad flag is not.
     if (isDhlError(err) && !['USAGE', 'NODE_NOT_INITIALISED'].includes(err.code)) throw new ClassifiedError('verification', err);
     throw err;
