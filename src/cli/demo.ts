@@ -129,7 +129,7 @@ export async function runDemo(o: DemoOptions, out: (line: string) => void): Prom
     step(raj, 'requests');
     show(await requestsCommand(raj.cli, {}));
     step(raj, `approve ${req.requestId.slice(0, 16)}… --expect-fingerprint ${meeraKeys.encKeyId.slice(0, 40)}   # meera's enc key, as she read it out`);
-    show(await approveCommand(raj.cli, req.requestId, { expectFingerprint: meeraKeys.encKeyId, scope: [] }));
+    show(await approveCommand(raj.cli, req.requestId, { expectFingerprint: meeraKeys.encKeyId }));
 
     section('5. Meera verifies the record (author key, manifest signature, inclusion proof), downloads and decrypts it; her read is itself a transaction.');
     step(meera, `verify --record ${rec.recordId}`);

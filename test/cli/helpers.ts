@@ -13,6 +13,9 @@ import { createServer as createHttpServer, request as httpRequest, type Server }
 import { once } from 'node:events';
 import type { TestContext } from 'node:test';
 import { tempDir, removeTempDir } from '../helpers/temp.ts';
+import { DEFAULT_KDF_COSTS } from '../../src/api/node-port.ts';
+import { register } from '../../src/client/index.ts';
+import { completeSetup, fixturePairs, startTestNode, type TestNode } from '../api/helpers.ts';
 
 export const REPO = new URL('../../', import.meta.url).pathname;
 const DHL = [process.execPath, '--import', 'tsx', 'src/cli/main.ts'];
@@ -173,4 +176,21 @@ export class Gate {
     this.server.closeAllConnections();
     return new Promise((r) => this.server.close(() => r()));
   }
+}
+
+/**
+ * A node at the real KDF costs behind `gate`, whose origin it serves (as
+ * behind a reverse proxy: --public-url), set up, with raj registered under
+ * `passphrase`. The CLI under test talks to `gate.url`.
+ */
+export async function rajBehindGate(t: TestContext, gate: Gate, passphrase: string): Promise<TestNode> {
+  const origins = new Set<string>();
+  const n = await startTestNode(t, { app: { testOnlyKdfCosts: DEFAULT_KDF_COSTS, origins } });
+  for (const alias of ['127.0.0.1', 'localhost']) origins.add(n.url.replace('127.0.0.1', alias));
+  await gate.start(n.url);
+  origins.add(gate.url);
+  t.after(() => gate.close());
+  await completeSetup(n);
+  await register(n.api(), { username: 'raj', passphrase, now: Date.now(), keys: await fixturePairs('raj') });
+  return n;
 }

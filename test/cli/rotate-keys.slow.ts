@@ -10,27 +10,16 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_KDF_COSTS } from '../../src/api/node-port.ts';
-import { register } from '../../src/client/index.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { completeSetup, fixturePairs, startTestNode, type TestNode } from '../api/helpers.ts';
-import { dhl, Gate, REPO, scratch } from './helpers.ts';
+import { dhl, Gate, rajBehindGate, REPO, scratch } from './helpers.ts';
 
 const PASS = 'raj staple orbit lantern';
 const cleanups: (() => unknown)[] = [];
 const fileContext = { after: (fn: () => unknown) => void cleanups.push(fn) } as unknown as TestContext;
-let n: TestNode;
 const gate = new Gate((method, url) => method === 'POST' && url === '/v1/tx');
-const origins = new Set<string>();
 
 before(async () => {
-  n = await startTestNode(fileContext, { app: { testOnlyKdfCosts: DEFAULT_KDF_COSTS, origins } });
-  origins.add(n.url);
-  await gate.start(n.url);
-  origins.add(gate.url);
-  cleanups.push(() => gate.close());
-  await completeSetup(n);
-  await register(n.api(), { username: 'raj', passphrase: PASS, now: Date.now(), keys: await fixturePairs('raj') });
+  await rajBehindGate(fileContext, gate, PASS);
 });
 after(async () => {
   for (const fn of cleanups.reverse()) await fn();

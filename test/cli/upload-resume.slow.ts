@@ -14,13 +14,10 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_KDF_COSTS } from '../../src/api/node-port.ts';
-import { register } from '../../src/client/index.ts';
 import { Cli } from '../../src/cli/context.ts';
 import { loginCommand } from '../../src/cli/commands/account.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { completeSetup, fixturePairs, startTestNode, type TestNode } from '../api/helpers.ts';
-import { dhl, Gate, REPO, scratch } from './helpers.ts';
+import { dhl, Gate, rajBehindGate, REPO, scratch } from './helpers.ts';
 
 const RAJ_PASS = 'raj staple orbit lantern';
 const CHUNK = 65536;
@@ -29,20 +26,11 @@ const HOLD_AFTER = 10;
 
 const cleanups: (() => unknown)[] = [];
 const fileContext = { after: (fn: () => unknown) => void cleanups.push(fn) } as unknown as TestContext;
-let n: TestNode;
 const isChunk = (method: string, url: string) => method === 'PUT' && /\/chunks\/\d+$/.test(url);
 const gate = new Gate(isChunk, HOLD_AFTER);
-const origins = new Set<string>();
 
 before(async () => {
-  n = await startTestNode(fileContext, { app: { testOnlyKdfCosts: DEFAULT_KDF_COSTS, origins } });
-  for (const alias of ['127.0.0.1', 'localhost']) origins.add(n.url.replace('127.0.0.1', alias));
-  await gate.start(n.url);
-  // The proxy's origin is one this node serves (as behind a reverse proxy: --public-url).
-  origins.add(gate.url);
-  cleanups.push(() => gate.close());
-  await completeSetup(n);
-  await register(n.api(), { username: 'raj', passphrase: RAJ_PASS, now: Date.now(), keys: await fixturePairs('raj') });
+  await rajBehindGate(fileContext, gate, RAJ_PASS);
 });
 after(async () => {
   for (const fn of cleanups.reverse()) await fn();
@@ -70,95 +58,89 @@ async function interruptedUpload(env: NodeJS.ProcessEnv, args: string[], signal:
   return { status, killedBy, stderr };
 }
 
-test('an upload interrupted half-way (Ctrl-C) resumes with the same command, sends only what the node lacks, and the record downloads identical; its resume state is sealed', { timeout: 300_000 }, async (t) => {
+/** Raj logged in with a keystore of his own (through the proxy), and a file of SIZE patterned bytes to upload as `title`. */
+async function rajWithFile(t: TestContext, seed: number, title: string) {
   const s = scratch(t);
   const env = { DHL_HOME: s.home('raj'), DHL_NODE: gate.url };
   const pass = s.secret('raj', RAJ_PASS);
   await loginCommand(new Cli({ node: gate.url, passphraseFile: pass }, env, () => {}), { username: 'raj' });
   const file = join(s.dir, 'scan.bin');
-  const content = patterned(SIZE, 7);
+  const content = patterned(SIZE, seed);
   writeFileSync(file, content);
-  const args = ['--passphrase-file', pass, 'upload', file, '--title', 'Scan, November', '--chunk-size', String(CHUNK)];
+  const args = ['--passphrase-file', pass, 'upload', file, '--title', title, '--chunk-size', String(CHUNK)];
+  return { s, env, pass, file, content, args };
+}
 
-  const cut = await interruptedUpload(env, args);
+/** The same upload command again, to its end; the chunks the proxy passed are counted from zero. */
+async function uploadAgain(env: NodeJS.ProcessEnv, args: string[]) {
+  gate.passed = 0;
+  const r = await dhl(env, '--json', ...args);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as { recordId: string; resumed: boolean; startedOver: boolean };
+}
+
+/** `dhl download` of the record to a file: its bytes' hash. */
+async function downloadedSha(w: Awaited<ReturnType<typeof rajWithFile>>, recordId: string): Promise<string> {
+  const got = join(w.s.dir, 'got.bin');
+  const down = await dhl(w.env, '--passphrase-file', w.pass, 'download', recordId, '--out', got);
+  assert.equal(down.status, 0, down.stderr);
+  return sha(readFileSync(got));
+}
+
+const STORED_CHUNKS = Math.ceil(SIZE / CHUNK) + 1;
+
+test('an upload interrupted half-way (Ctrl-C) resumes with the same command, sends only what the node lacks, and the record downloads identical; its resume state is sealed', { timeout: 300_000 }, async (t) => {
+  const w = await rajWithFile(t, 7, 'Scan, November');
+  const cut = await interruptedUpload(w.env, w.args);
   assert.equal(cut.status, EXIT.cancelled.status, cut.stderr);
   assert.match(cut.stderr, /interrupted: run the same command again to resume/);
-  const stateDir = join(s.home('raj'), readdirSync(s.home('raj')).find((d) => d.startsWith('127.0.0.1_'))!, 'uploads');
+  const home = w.s.home('raj');
+  const stateDir = join(home, readdirSync(home).find((d) => d.startsWith('127.0.0.1_'))!, 'uploads');
   const [stateFile] = readdirSync(stateDir);
   const state = readFileSync(join(stateDir, stateFile!), 'utf8');
   assert.deepEqual(Object.keys(JSON.parse(state)).sort(), ['iv', 'sealed', 'v'], 'the resume state is sealed under the vault');
-  assert.ok(!state.includes('scan.bin') && !stateFile!.includes(Buffer.from(file).toString('hex').slice(0, 16)), 'neither the file name nor its path shows');
+  assert.ok(!state.includes('scan.bin') && !stateFile!.includes(Buffer.from(w.file).toString('hex').slice(0, 16)), 'neither the file name nor its path shows');
 
-  gate.passed = 0;
-  const resumed = await dhl(env, '--json', ...args);
-  assert.equal(resumed.status, 0, resumed.stderr);
-  const out = JSON.parse(resumed.stdout) as { recordId: string; resumed: boolean; startedOver: boolean };
+  const out = await uploadAgain(w.env, w.args);
   assert.deepEqual([out.resumed, out.startedOver], [true, false]);
-  const stored = Math.ceil(SIZE / CHUNK) + 1;
-  assert.ok(gate.passed < stored && gate.passed > 0, `only the chunks the node lacked were sent again (${gate.passed} of ${stored})`);
+  assert.ok(gate.passed < STORED_CHUNKS && gate.passed > 0, `only the chunks the node lacked were sent again (${gate.passed} of ${STORED_CHUNKS})`);
   assert.deepEqual(readdirSync(stateDir), [], 'the resume state is gone once the record is in');
-
-  const got = join(s.dir, 'got.bin');
-  const down = await dhl(env, '--passphrase-file', pass, 'download', out.recordId, '--out', got);
-  assert.equal(down.status, 0, down.stderr);
-  assert.equal(sha(readFileSync(got)), sha(content));
+  assert.equal(await downloadedSha(w, out.recordId), sha(w.content));
 });
 
 test('a file changed between an interrupted upload and its resume is detected and sent again under a fresh data key', { timeout: 300_000 }, async (t) => {
-  const s = scratch(t);
-  const env = { DHL_HOME: s.home('raj'), DHL_NODE: gate.url };
-  const pass = s.secret('raj', RAJ_PASS);
-  await loginCommand(new Cli({ node: gate.url, passphraseFile: pass }, env, () => {}), { username: 'raj' });
-  const file = join(s.dir, 'scan.bin');
-  writeFileSync(file, patterned(SIZE, 7));
-  const args = ['--passphrase-file', pass, 'upload', file, '--title', 'Scan, December', '--chunk-size', String(CHUNK)];
-  const cut = await interruptedUpload(env, args);
+  const w = await rajWithFile(t, 7, 'Scan, December');
+  const cut = await interruptedUpload(w.env, w.args);
   assert.equal(cut.status, EXIT.cancelled.status, cut.stderr);
 
   const changed = patterned(SIZE, 8);
-  writeFileSync(file, changed);
-  const again = await dhl(env, '--json', ...args);
-  assert.equal(again.status, 0, again.stderr);
-  const out = JSON.parse(again.stdout) as { recordId: string; resumed: boolean; startedOver: boolean };
+  writeFileSync(w.file, changed);
+  const out = await uploadAgain(w.env, w.args);
   assert.deepEqual([out.resumed, out.startedOver], [true, true]);
-  const got = join(s.dir, 'got.bin');
-  const down = await dhl(env, '--passphrase-file', pass, 'download', out.recordId, '--out', got);
-  assert.equal(down.status, 0, down.stderr);
-  assert.equal(sha(readFileSync(got)), sha(changed), 'the record is the changed file');
+  assert.equal(await downloadedSha(w, out.recordId), sha(changed), 'the record is the changed file');
 });
 
 test('an upload killed half-way (SIGKILL) continues with the same command; the record verifies and downloads to stdout identical', { timeout: 300_000 }, async (t) => {
-  const s = scratch(t);
-  const env = { DHL_HOME: s.home('raj'), DHL_NODE: gate.url };
-  const pass = s.secret('raj', RAJ_PASS);
-  await loginCommand(new Cli({ node: gate.url, passphraseFile: pass }, env, () => {}), { username: 'raj' });
-  const file = join(s.dir, 'scan.bin');
-  const content = patterned(SIZE, 9);
-  writeFileSync(file, content);
-  const args = ['--passphrase-file', pass, 'upload', file, '--title', 'Scan, January', '--chunk-size', String(CHUNK)];
-  const killed = await interruptedUpload(env, args, 'SIGKILL');
+  const w = await rajWithFile(t, 9, 'Scan, January');
+  const killed = await interruptedUpload(w.env, w.args, 'SIGKILL');
   assert.deepEqual([killed.status, killed.killedBy], [null, 'SIGKILL'], killed.stderr);
 
-  gate.passed = 0;
-  const resumed = await dhl(env, '--json', ...args);
-  assert.equal(resumed.status, 0, resumed.stderr);
-  const out = JSON.parse(resumed.stdout) as { recordId: string; resumed: boolean; startedOver: boolean };
+  const out = await uploadAgain(w.env, w.args);
   assert.deepEqual([out.resumed, out.startedOver], [true, false], 'the state stored before the kill resumed it');
-  assert.ok(gate.passed < Math.ceil(SIZE / CHUNK) + 1, `the chunks the node had were not sent again (${gate.passed} sent)`);
+  assert.ok(gate.passed < STORED_CHUNKS, `the chunks the node had were not sent again (${gate.passed} sent)`);
 
-  const verified = await dhl(env, '--json', 'verify', '--record', out.recordId);
+  const verified = await dhl(w.env, '--json', 'verify', '--record', out.recordId);
   assert.equal(verified.status, 0, verified.stderr);
   assert.equal((JSON.parse(verified.stdout) as { verified: boolean }).verified, true);
   // The download's bytes as a Buffer (the node runs in this process: the child is awaited, never waited for synchronously).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--passphrase-file', pass, 'download', out.recordId, '--out', '-'], {
-    cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--passphrase-file', w.pass, 'download', out.recordId, '--out', '-'], {
+    cwd: REPO, env: { ...process.env, ...w.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pieces: Buffer[] = [];
   const errs: Buffer[] = [];
   child.stdout.on('data', (b: Buffer) => pieces.push(b));
   child.stderr.on('data', (b: Buffer) => errs.push(b));
   const [status] = (await once(child, 'close')) as [number | null];
-  const down = { status, stdout: Buffer.concat(pieces), stderr: Buffer.concat(errs) };
-  assert.equal(down.status, 0, down.stderr.toString());
-  assert.equal(sha(down.stdout), sha(content), 'stdout carries exactly the record, the narration went to stderr');
+  assert.equal(status, 0, Buffer.concat(errs).toString());
+  assert.equal(sha(Buffer.concat(pieces)), sha(w.content), 'stdout carries exactly the record, the narration went to stderr');
 });

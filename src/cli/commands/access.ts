@@ -23,6 +23,8 @@ import { confirmOrCancel } from '../prompts.ts';
 import type { Action } from './account.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
+/** What a request asks for when --duration is not given. */
+const DEFAULT_REQUEST_MS = 30 * DAY;
 
 /** 30d, 12h, 90m, or milliseconds. */
 export function durationArg(value: string): number {
@@ -67,13 +69,14 @@ export async function lookupCommand(cli: Cli, username: string): Promise<Answer>
   };
 }
 
-export async function requestCommand(cli: Cli, patient: string, o: { record?: string[]; all?: boolean; purpose: string; duration: number }): Promise<Answer> {
+export async function requestCommand(cli: Cli, patient: string, o: { record?: string[]; all?: boolean; purpose: string; duration?: number }): Promise<Answer> {
+  const duration = o.duration ?? DEFAULT_REQUEST_MS;
   if (!o.all && (!o.record || o.record.length === 0)) throw cliError('USAGE', { reason: 'name the records with --record ID (repeatable) or ask for --all' });
   const fc = await fullContext(cli);
-  const r = await requestAccess(fc.ctx, { patient, records: o.all ? 'all' : o.record!, purpose: o.purpose, durationMs: o.duration });
+  const r = await requestAccess(fc.ctx, { patient, records: o.all ? 'all' : o.record!, purpose: o.purpose, durationMs: duration });
   return {
     json: { requestId: r.txHash, patient, records: o.all ? 'all' : o.record, block: r.height },
-    text: [`asked ${patient} for ${o.all ? 'all records' : o.record!.join(', ')} (${Math.round(o.duration / DAY)} days): request ${r.txHash} in block ${r.height}`],
+    text: [`asked ${patient} for ${o.all ? 'all records' : o.record!.join(', ')} (${Math.round(duration / DAY)} days): request ${r.txHash} in block ${r.height}`],
   };
 }
 
@@ -105,7 +108,7 @@ async function closeCommand(cli: Cli, requestId: string, as: 'patient' | 'doctor
   return { json: { requestId, status: as === 'patient' ? 'denied' : 'withdrawn', block: tx.height }, text: [`${what} request ${requestId} (${r.doctor} → ${r.patient}) in block ${tx.height}`] };
 }
 
-export async function approveCommand(cli: Cli, requestId: string, o: { expectFingerprint?: string; expires?: number; scope: string[] }): Promise<Answer> {
+export async function approveCommand(cli: Cli, requestId: string, o: { expectFingerprint?: string; expires?: number; scope?: string[] }): Promise<Answer> {
   const fc = await fullContext(cli);
   const r = await findRequest(fc, requestId);
   if (r.patient !== fc.identity.username) throw cliError('USAGE', { reason: 'only the patient approves a request' });
@@ -114,7 +117,7 @@ export async function approveCommand(cli: Cli, requestId: string, o: { expectFin
   const doctor = await provenKey(fc.ctx, fc.reads, r.doctor, 'enc', { role: 'doctor' });
   for (const line of userLines(await provenView(fc, r.doctor))) cli.say(line);
   cli.say(`purpose: ${r.purpose}`);
-  const scopes = (o.scope.length > 0 ? o.scope : ['read']) as ('read' | 'contribute')[];
+  const scopes = (o.scope && o.scope.length > 0 ? o.scope : ['read']) as ('read' | 'contribute')[];
   const what = scopes.includes('read') ? (r.records === 'all' ? 'all your records' : `${r.records.length} record(s)`) : 'your chart';
   await decide(cli, doctor.keyId, o.expectFingerprint, `Grant ${r.doctor} (enc key ${doctor.fingerprint}) ${scopes.join(' and ')} access to ${what}?`);
   const expiresAt = cli.now() + (o.expires ?? r.durationMs);
@@ -259,8 +262,8 @@ export function addAccessCommands(program: Command, action: Action): void {
     .option('--record <id>', 'a record (repeatable)', collect)
     .option('--all', 'all of the patient\'s records')
     .requiredOption('--purpose <text>', 'why you ask')
-    .option('--duration <d>', 'how long you ask for: 30d, 12h', durationArg, 30 * DAY)
-    .action(action((cli, patient: string, o: { record?: string[]; all?: boolean; purpose: string; duration: number }) => requestCommand(cli, patient, o)));
+    .option('--duration <d>', 'how long you ask for: 30d, 12h (default 30d)', durationArg)
+    .action(action((cli, patient: string, o: { record?: string[]; all?: boolean; purpose: string; duration?: number }) => requestCommand(cli, patient, o)));
 
   program.command('requests').description('access requests to you (as a patient) and by you (as a doctor), with their status')
     .option('--incoming', 'only requests to you').option('--outgoing', 'only requests by you')
@@ -275,8 +278,8 @@ export function addAccessCommands(program: Command, action: Action): void {
     .argument('<request>', 'request id')
     .option('--expect-fingerprint <fp>', "the doctor's enc key fingerprint, compared instead of asking (scripts)")
     .option('--expires <d>', 'how long the grant lasts (default: what the doctor asked for)', durationArg)
-    .option('--scope <scope>', 'read or contribute (repeatable; default read)', scopeArg, [])
-    .action(action((cli, id: string, o: { expectFingerprint?: string; expires?: number; scope: string[] }) => approveCommand(cli, id, o)));
+    .option('--scope <scope>', 'read or contribute (repeatable; default read)', scopeArg)
+    .action(action((cli, id: string, o: { expectFingerprint?: string; expires?: number; scope?: string[] }) => approveCommand(cli, id, o)));
 
   program.command('revoke').description("revoke a doctor's access (what it cannot undo is said plainly)").argument('<doctor>', 'the grantee')
     .option('--record <id>', 'only this record (repeatable; default all)', collect)
