@@ -18,8 +18,8 @@ import { isDhlError, toHex } from '../client/index.ts';
 import { Cli, type Answer } from './context.ts';
 import { exitClassOf } from './exit-codes.ts';
 import { registerCommand, setupCommand, whoamiCommand } from './commands/account.ts';
-import { approveCommand, auditCommand, enrolCommand, lookupCommand, requestCommand, requestsCommand, revokeCommand } from './commands/access.ts';
-import { downloadCommand, uploadCommand, verifyRecordCommand } from './commands/records.ts';
+import { approveCommand, auditCommand, enrolCommand, lookupCommand, notificationsCommand, requestCommand, requestsCommand, revokeCommand } from './commands/access.ts';
+import { downloadCommand, recordsCommand, uploadCommand, verifyRecordCommand } from './commands/records.ts';
 import { verifyChainCommand } from './commands/operator.ts';
 import { startEmbeddedNode } from './serve.ts';
 
@@ -132,6 +132,8 @@ export async function runDemo(o: DemoOptions, out: (line: string) => void): Prom
     show(await approveCommand(raj.cli, req.requestId, { expectFingerprint: meeraKeys.encKeyId }));
 
     section('5. Meera verifies the record (author key, manifest signature, inclusion proof), downloads and decrypts it; her read is itself a transaction.');
+    step(meera, 'records   # what is shared with her now');
+    show(await recordsCommand(meera.cli));
     step(meera, `verify --record ${rec.recordId}`);
     show(await verifyRecordCommand(meera.cli, rec.recordId, {}));
     const got = join(work, 'meera-fevers.txt');
@@ -156,6 +158,8 @@ export async function runDemo(o: DemoOptions, out: (line: string) => void): Prom
       if (!isDhlError(err)) throw err;
       out(`    dhl: ${err.code}: ${err.message}   (exit class: ${exitClassOf(err)})`);
     }
+    step(raj, 'notifications');
+    show(await notificationsCommand(raj.cli));
     step(raj, 'audit');
     show(await auditCommand(raj.cli, {}));
     step(raj, 'verify   # the whole chain as the node exports it, replayed here from the chain id');

@@ -17,7 +17,7 @@ import {
 } from '../../client/index.ts';
 import type { Answer, Cli } from '../context.ts';
 import { cliError } from '../errors.ts';
-import { time } from '../format.ts';
+import { mib, time } from '../format.ts';
 import { fullContext, provenView, readContext, type FullContext, type ReadContext } from '../flows.ts';
 import { confirmOrCancel } from '../prompts.ts';
 import type { Action } from './account.ts';
@@ -62,7 +62,7 @@ export async function lookupCommand(cli: Cli, username: string): Promise<Answer>
   const listed = await directory(rc.reads, username);
   const text = userLines(view);
   text.push(`records ${username} listed (${listed.length}):`);
-  for (const e of listed) text.push(`  ${e.recordId}  v${e.version}  ${e.mediaType}  ${e.size} bytes  ${time(e.createdAt)}  "${e.title}"`);
+  for (const e of listed) text.push(`  ${e.recordId}  v${e.version}  ${e.mediaType}  ${mib(e.size)}  ${time(e.createdAt)}  "${e.title}"`);
   return {
     json: { username, keys: view.keys.map((k) => ({ use: k.use, keyId: k.keyId, fingerprint: fingerprint(k.keyId), current: k.current })), roles: view.roles, records: listed },
     text,

@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
-  addVersion, allPages, clientError, contribute, directory, isDhlError, readFromLedger, setListing, submit, uploadRecord, verifyRecord, type ByteSource,
+  addVersion, allPages, clientError, contribute, directory, isDhlError, readFromLedger, setListing, submit, toHex, uploadRecord, verifyRecord, type ByteSource,
   type VerifiedVersion,
 } from '../../client/index.ts';
 import type { Answer, Cli } from '../context.ts';
@@ -228,9 +228,10 @@ export async function downloadCommand(cli: Cli, recordId: string, o: { version?:
     renameSync(tmp, written);
   }
   return {
-    json: { recordId, version, fileName: result.opened.fileName, size: result.opened.contentSize, out: written, receipt: { txHash: result.receipt.txHash, block: result.receipt.height } },
+    json: { recordId, version, fileName: result.opened.fileName, size: result.opened.contentSize, out: written, ciphertextExcerpt: toHex(result.excerpt), receipt: { txHash: result.receipt.txHash, block: result.receipt.height } },
     text: toStdout ? [] : [
       `decrypted "${result.opened.fileName}" (${mib(result.opened.contentSize)}) to ${written}`,
+      `  the ciphertext the node stored begins ${toHex(result.excerpt)}…`,
       `  every chunk authenticated; the stored bytes build the manifest's cipherRoot; your read is RecordRead ${result.receipt.txHash} in block ${result.receipt.height}`,
     ],
   };
