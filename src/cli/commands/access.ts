@@ -100,7 +100,7 @@ async function findRequest(rc: ReadContext, requestId: string) {
   return r;
 }
 
-async function closeCommand(cli: Cli, requestId: string, as: 'patient' | 'doctor'): Promise<Answer> {
+export async function closeCommand(cli: Cli, requestId: string, as: 'patient' | 'doctor'): Promise<Answer> {
   const fc = await fullContext(cli);
   const r = await findRequest(fc, requestId);
   const tx = await closeRequest(fc.ctx, r);
@@ -234,7 +234,7 @@ export async function enrolCommand(cli: Cli, username: string, o: { role: 'docto
   return { json: { username, role: o.role, org, sigKeyId: sig.keyId, encKeyId: enc.keyId, block: tx.height }, text: [`${username} is ${o.role} of ${org}, keys sig ${sig.fingerprint} (AssignRole in block ${tx.height})`] };
 }
 
-async function revokeRoleCommand(cli: Cli, username: string, o: { role: 'doctor' | 'admin'; org?: string }): Promise<Answer> {
+export async function revokeRoleCommand(cli: Cli, username: string, o: { role: 'doctor' | 'admin'; org?: string }): Promise<Answer> {
   const fc = await fullContext(cli);
   const org = await myAdminOrg(fc, o.org);
   const tx = await submitOk(fc.ctx, 'RevokeRole', { username, role: o.role, org });

@@ -114,7 +114,7 @@ export async function uploadCommand(cli: Cli, file: string, o: UploadFlags & { r
   };
 }
 
-async function listingCommand(cli: Cli, recordId: string, listed: boolean): Promise<Answer> {
+export async function listingCommand(cli: Cli, recordId: string, listed: boolean): Promise<Answer> {
   const fc = await fullContext(cli);
   const r = await setListing(fc.ctx, recordId, listed);
   return { json: { recordId, listed, block: r.height }, text: [`record ${recordId} ${listed ? 'listed in' : 'removed from'} the directory (block ${r.height})`] };
