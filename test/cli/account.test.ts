@@ -3,7 +3,7 @@
  * (the node's real KDF costs: the CLI accepts no weaker ones), each user with
  * a keystore of their own.
  */
-import { after, before, test, type TestContext } from 'node:test';
+import { before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,14 +15,13 @@ import { recordsCommand } from '../../src/cli/commands/records.ts';
 import { verifyChainCommand } from '../../src/cli/commands/operator.ts';
 import { loginCommand, logoutCommand, parseSetupLink, passwdCommand, registerCommand, setupCommand, statusCommand, whoamiCommand } from '../../src/cli/commands/account.ts';
 import { startTestNode } from '../api/helpers.ts';
-import { scratch } from './helpers.ts';
+import { fileScope, scratch } from './helpers.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 const PASS = { ines: 'ines correct horse battery', raj: 'raj staple orbit lantern', sara: 'sara staple orbit lantern' };
 
 /** One node with its admin set up for the whole file (key generation and Argon2id at the real costs take seconds). */
-const cleanups: (() => unknown)[] = [];
-const fileContext = { after: (fn: () => unknown) => void cleanups.push(fn) } as unknown as TestContext;
+const fileContext = fileScope();
 let world: Awaited<ReturnType<typeof nodeWithAdmin>>;
 
 async function nodeWithAdmin(t: TestContext) {
@@ -37,9 +36,6 @@ async function nodeWithAdmin(t: TestContext) {
 
 before(async () => {
   world = await nodeWithAdmin(fileContext);
-});
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
 });
 
 const rejectsWith = (code: string) => (e: unknown) => isDhlError(e, code);

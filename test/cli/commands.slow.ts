@@ -6,7 +6,7 @@
  * (upload --patient), add-version for a standing grantee, notifications,
  * audit of one record, admin revoke-role.
  */
-import { after, before, test, type TestContext } from 'node:test';
+import { before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,10 +20,9 @@ import {
 } from '../../src/cli/commands/access.ts';
 import { downloadCommand, listingCommand, recordsCommand, uploadCommand } from '../../src/cli/commands/records.ts';
 import { startTestNode } from '../api/helpers.ts';
-import { scratch } from './helpers.ts';
+import { fileScope, scratch } from './helpers.ts';
 
-const cleanups: (() => unknown)[] = [];
-const fileContext = { after: (fn: () => unknown) => void cleanups.push(fn) } as unknown as TestContext;
+const fileContext = fileScope();
 let world: Awaited<ReturnType<typeof threeUsers>>;
 
 /** A node set up by admin ines; patient raj and doctor meera registered, meera enrolled by her fingerprint. */
@@ -49,9 +48,6 @@ async function threeUsers(t: TestContext) {
 
 before(async () => {
   world = await threeUsers(fileContext);
-});
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
 });
 
 const j = async <T>(answer: Promise<Answer>) => (await answer).json as T;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { once } from 'node:events';
-import type { TestContext } from 'node:test';
+import { after, type TestContext } from 'node:test';
 import { tempDir, removeTempDir } from '../helpers/temp.ts';
 import { DEFAULT_KDF_COSTS } from '../../src/api/node-port.ts';
 import { register } from '../../src/client/index.ts';
@@ -193,4 +193,17 @@ export async function rajBehindGate(t: TestContext, gate: Gate, passphrase: stri
   await completeSetup(n);
   await register(n.api(), { username: 'raj', passphrase, now: Date.now(), keys: await fixturePairs('raj') });
   return n;
+}
+
+/**
+ * A context for a whole file's before(): what is registered with its
+ * after() runs once the file's tests have ended, last first (a node started
+ * once for the file, its temp directories).
+ */
+export function fileScope(): TestContext {
+  const cleanups: (() => unknown)[] = [];
+  after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  });
+  return { after: (fn: () => unknown) => void cleanups.push(fn) } as unknown as TestContext;
 }

@@ -4,25 +4,21 @@
  * ledger took it, the keystore holds what finishes the rotation the next
  * time; records wrapped for the old keys still open.
  */
-import { after, before, test, type TestContext } from 'node:test';
+import { before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { dhl, Gate, rajBehindGate, REPO, scratch } from './helpers.ts';
+import { dhl, fileScope, Gate, rajBehindGate, REPO, scratch } from './helpers.ts';
 
 const PASS = 'raj staple orbit lantern';
-const cleanups: (() => unknown)[] = [];
-const fileContext = { after: (fn: () => unknown) => void cleanups.push(fn) } as unknown as TestContext;
+const fileContext = fileScope();
 const gate = new Gate((method, url) => method === 'POST' && url === '/v1/tx');
 
 before(async () => {
   await rajBehindGate(fileContext, gate, PASS);
-});
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
 });
 
 async function rajWithRecord(t: TestContext) {

@@ -3,30 +3,26 @@
  * hidden passphrase prompt under a real pseudo-terminal (util-linux
  * `script`), and each exit class produced once.
  */
-import { after, before, test, type TestContext } from 'node:test';
+import { before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_KDF_COSTS } from '../../src/api/node-port.ts';
 import { register } from '../../src/client/index.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { completeSetup, fixturePairs, startTestNode, type TestNode } from '../api/helpers.ts';
-import { closedPort, dhl, PtyDhl, scratch } from './helpers.ts';
+import { closedPort, dhl, fileScope, PtyDhl, scratch } from './helpers.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { join } from 'node:path';
 
 const RAJ_PASS = 'raj staple orbit lantern';
 const WRONG = 'a wrong guess of a passphrase';
 
-const cleanups: (() => unknown)[] = [];
-const fileContext = { after: (fn: () => unknown) => void cleanups.push(fn) } as unknown as TestContext;
+const fileContext = fileScope();
 let n: TestNode;
 
 before(async () => {
   n = await startTestNode(fileContext, { app: { testOnlyKdfCosts: DEFAULT_KDF_COSTS } });
   await completeSetup(n);
   await register(n.api(), { username: 'raj', passphrase: RAJ_PASS, now: Date.now(), keys: await fixturePairs('raj') });
-});
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
 });
 
 test('the passphrase prompt echoes nothing; a wrong passphrase is refused clearly and asked again; the right one logs in', { timeout: 120_000 }, async (t) => {

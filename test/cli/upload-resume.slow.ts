@@ -7,7 +7,7 @@
  * data key. A process killed outright (SIGKILL: no handler runs) resumes the
  * same way, from the state it had stored as it went.
  */
-import { after, before, test, type TestContext } from 'node:test';
+import { before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -17,23 +17,19 @@ import { join } from 'node:path';
 import { Cli } from '../../src/cli/context.ts';
 import { loginCommand } from '../../src/cli/commands/account.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { dhl, Gate, rajBehindGate, REPO, scratch } from './helpers.ts';
+import { dhl, fileScope, Gate, rajBehindGate, REPO, scratch } from './helpers.ts';
 
 const RAJ_PASS = 'raj staple orbit lantern';
 const CHUNK = 65536;
 const SIZE = 48 * CHUNK + 1000;
 const HOLD_AFTER = 10;
 
-const cleanups: (() => unknown)[] = [];
-const fileContext = { after: (fn: () => unknown) => void cleanups.push(fn) } as unknown as TestContext;
+const fileContext = fileScope();
 const isChunk = (method: string, url: string) => method === 'PUT' && /\/chunks\/\d+$/.test(url);
 const gate = new Gate(isChunk, HOLD_AFTER);
 
 before(async () => {
   await rajBehindGate(fileContext, gate, RAJ_PASS);
-});
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
 });
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
