@@ -79,10 +79,7 @@ export class Keystore {
   }
 
   identity(): Identity | undefined {
-    const value = this.readJson(KEYSTORE_FILE);
-    if (value === undefined) return undefined;
-    if (!isIdentity(value)) throw cliError('KEYSTORE_INVALID', { file: this.path(KEYSTORE_FILE) });
-    return value;
+    return this.readChecked(KEYSTORE_FILE, isIdentity);
   }
 
   saveIdentity(identity: Identity): void {
@@ -90,9 +87,14 @@ export class Keystore {
   }
 
   session(): StoredSession | undefined {
-    const value = this.readJson(SESSION_FILE);
+    return this.readChecked(SESSION_FILE, isSession);
+  }
+
+  /** A file of the keystore, checked to be what it should hold: KEYSTORE_INVALID naming it otherwise. */
+  private readChecked<T>(name: string, is: (value: unknown) => value is T): T | undefined {
+    const value = this.readJson(name);
     if (value === undefined) return undefined;
-    if (!isSession(value)) throw cliError('KEYSTORE_INVALID', { file: this.path(SESSION_FILE) });
+    if (!is(value)) throw cliError('KEYSTORE_INVALID', { file: this.path(name) });
     return value;
   }
 
