@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { dhl, PtyDhl, REPO, scratch } from './helpers.ts';
 import { tempDir } from '../helpers/temp.ts';
 
-test('the scenario from a terminal, each user a process with a keystore of their own: two admins finish the set-up at once; raj and meera register; meera is enrolled by fingerprint; raj uploads and lists; meera finds, asks, is granted, downloads; raj revokes and re-keys; the next read is refused and ledgered; the audit shows it; the chain verifies', { timeout: 600_000 }, async (t) => {
+test('the scenario from a terminal, each user a process with a keystore of their own: two admins finish the set-up at once; raj and meera register; meera is enrolled by fingerprint; raj uploads and lists; meera finds, asks, is granted, downloads; raj revokes and re-keys; the next read is refused and ledgered; the audit shows it; the chain verifies; dhl demo --node then runs the scenario again on that node with an admin\'s keystore', { timeout: 600_000 }, async (t) => {
   const s = scratch(t, 'cli-scenario');
   const dataDir = join(tempDir('cli-scenario-data'), 'data');
   const serve = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir, '--admins', '2', '--org', 'city-hospital'], {
@@ -114,6 +114,13 @@ test('the scenario from a terminal, each user a process with a keystore of their
   const verified = await raj('verify');
   assert.equal(verified.status, 0, verified.stderr);
   assert.match(verified.stdout, new RegExp(`^OK: chain ${chain}`));
+
+  // dhl demo against this node (--node), with ines's keystore as its admin: users of its own, the same chain verified.
+  const demo = await dhl({}, '--node', node, '--passphrase-file', s.secret('ines-demo', 'ines correct horse battery'), 'demo', '--admin-home', s.home('ines'));
+  assert.equal(demo.status, 0, demo.stderr);
+  assert.match(demo.stdout, /meera-[0-9a-f]{4} is doctor of city-hospital/);
+  assert.match(demo.stdout, new RegExp(`OK: chain ${chain}, \\d+ blocks`));
+  assert.doesNotMatch(demo.stdout, /set-up of/, 'an existing node is not set up again');
 });
 
 test('dhl demo runs the scenario on an embedded node, narrated, with a generated imaging file, and verifies the chain', { timeout: 600_000 }, async () => {
@@ -128,6 +135,9 @@ test('dhl demo runs the scenario on an embedded node, narrated, with a generated
     /manifest signature \(RSA-PSS\): valid/,
     /inclusion proof valid under the head of block/,
     /sha256 identical to raj's file/,
+    /the ciphertext the node stored begins [0-9a-f]{96}…/,
+    /shared with meera \(2\)/,
+    /grant-used\s+meera/,
     /What revoke cannot undo/,
     /READ_REFUSED: .*outcome=READ_NOT_PERMITTED\)\s+\(exit class: denied\)/,
     /meera\s+RecordRead\s+READ_NOT_PERMITTED/,
