@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs (or checks for) the system programs the test suite needs, so that
 # `npm test` works on a fresh machine: a python3 with the `cryptography`
-# package, for the independent format check (test/independent/), and Debian's
+# package, for the independent format check (test/independent/); Debian's
 # chromium, which the browser tests (test/web/*.slow.ts) drive through
-# playwright-core. Later: etcd-server (multi-node tests).
+# playwright-core; and util-linux `script` (Debian bsdutils), a pseudo-terminal
+# for the CLI's prompt tests. Later: etcd-server (multi-node tests).
 # As root with apt it installs what is missing; otherwise it stops and prints
 # the exact command to run. It never skips silently.
 set -euo pipefail
@@ -26,6 +27,8 @@ have_chromium() {
 missing=()
 have_python_cryptography || missing+=(python3 python3-cryptography)
 have_chromium || missing+=(chromium)
+# util-linux `script`: the CLI tests drive the hidden passphrase prompt through a real pseudo-terminal.
+command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

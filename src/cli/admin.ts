@@ -2,38 +2,33 @@
  * Operator commands over a data directory: `dhl admin init`, `dhl verify`,
  * `dhl export`. (DESIGN §3: operator commands may use node/, from one file.)
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import {
-  canonicalJson, decodePem, DEFAULT_GENESIS_PARAMS, exportPem, fingerprint, generateUserKeys, keyId, ledgerError, randomBytes, toBase64url, type Genesis,
+  canonicalJson, decodePem, DEFAULT_GENESIS_PARAMS, exportPem, fingerprint, keyId, ledgerError, randomBytes, toBase64url, type Genesis, type UserKeyPairs,
 } from '../client/index.ts';
 import {
   createNodeKey, DB_FILE, exportLines, exportLinesOf, guardStorage, LedgerReader, nodeError, signedHeadOf, initDataDir, rebuildDerivedTables, verifyDataDir, verifyExport,
   type VerifyReport,
 } from '../node/index.ts';
+import { cliError } from './errors.ts';
 
-/** The embedded node, for the demo: this file is the CLI's one way into node/ (DESIGN §3). */
-export { createNodeKey, initDataDir, LedgerNode, sha256, verifyDataDir } from '../node/index.ts';
 
 export interface InitOptions {
   dataDir: string;
   org: string;
   nodeId: string;
   admin: string;
-  adminKeysDir: string;
+  /** The first admin's key pairs: the caller made them and seals them in the admin's keystore. */
+  adminKeys: UserKeyPairs;
   now: number;
 }
 
-/** Creates the node key, the first admin's key pairs and the genesis, and writes block 0. */
+/** Creates the node key and the genesis naming the first admin's keys, and writes block 0. */
 export async function adminInit(o: InitOptions, out: (line: string) => void): Promise<{ chainId: string }> {
   const node = await createNodeKey(o.dataDir);
-  const admin = await generateUserKeys();
-  mkdirSync(o.adminKeysDir, { recursive: true, mode: 0o700 });
-  for (const use of ['enc', 'sig'] as const) {
-    writeFileSync(join(o.adminKeysDir, `${o.admin}.${use}.private.pem`), await exportPem(admin[use].privateKey), { mode: 0o600 });
-    writeFileSync(join(o.adminKeysDir, `${o.admin}.${use}.public.pem`), await exportPem(admin[use].publicKey));
-  }
+  const admin = o.adminKeys;
   const spki = async (k: CryptoKey) => toBase64url(decodePem('public', await exportPem(k)));
   const genesis: Genesis = {
     v: 1,
@@ -48,7 +43,6 @@ export async function adminInit(o: InitOptions, out: (line: string) => void): Pr
   out(`chain id: ${chainId}   (give this to anyone who verifies the ledger)`);
   out(`node ${o.nodeId} key ${fingerprint(node.keyId)}`);
   out(`admin ${o.admin}: sig ${fingerprint(await keyId(admin.sig.publicKey))}, enc ${fingerprint(await keyId(admin.enc.publicKey))}`);
-  out(`admin private keys written to ${o.adminKeysDir} (mode 600): move them into the admin's vault and delete them there`);
   return { chainId };
 }
 
@@ -71,11 +65,16 @@ export function formatReport(r: VerifyReport): string {
 export async function verifyCommand(o: { dataDir?: string; export?: string; chain?: string; head?: string }): Promise<VerifyReport> {
   const head = o.head === undefined ? {} : { head: readHeadFile(o.head) };
   if (o.export) {
-    if (!o.chain) throw new Error('verifying an export needs --chain <id>: the chain id you trust, obtained out of band');
+    if (!o.chain) throw cliError('USAGE', { reason: 'verifying an export needs --chain <id>: the chain id you trust, obtained out of band' });
     return verifyExport(exportLinesOf(o.export === '-' ? process.stdin : createReadStream(o.export)), o.chain, head);
   }
-  if (!o.dataDir) throw new Error('give --data-dir <dir> or --export <file>');
+  if (!o.dataDir) throw cliError('USAGE', { reason: 'give --data-dir <dir> or --export <file>' });
   return verifyDataDir(o.dataDir, { ...(o.chain ? { trustedChainId: o.chain } : {}), ...head });
+}
+
+/** Verifies a chain from its export lines as a node serves them (GET /v1/ledger/export), from the chain id the caller trusts. */
+export function verifyExportLines(lines: AsyncIterable<string>, chain: string): Promise<VerifyReport> {
+  return verifyExport(lines, chain);
 }
 
 /** A signed head saved earlier (`dhl head`): JSON, checked by verify (HEAD_INVALID when it is not one). */

@@ -1,110 +1,84 @@
-/** The `dhl` command. */
-import { Command, InvalidArgumentError } from 'commander';
-import { isDhlError } from '../client/index.ts';
+/** The `dhl` command: global options, the commands, and one exit status per error class (exit-codes.ts). */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runDemo } from './demo.ts';
-import { adminInit, exportCommand, formatReport, headCommand, rebuildCommand, verifyCommand } from './admin.ts';
 import { addServeCommand } from './serve.ts';
+import { Cli, type Answer, type GlobalFlags } from './context.ts';
+import { EXIT, exitCodesHelp } from './exit-codes.ts';
+import { printAnswer, printError } from './output.ts';
+import { addAccountCommands, type Action } from './commands/account.ts';
+import { addOperatorCommands, verifyChainCommand } from './commands/operator.ts';
+import { addRecordCommands, versionArg } from './commands/records.ts';
+import { addAccessCommands } from './commands/access.ts';
+import { addKeyCommands } from './commands/keys.ts';
 
 const program = new Command()
   .name('dhl')
   .description('Dynamic Health Ledger: patient-owned, end-to-end encrypted health records on a verifiable ledger')
-  .showHelpAfterError();
+  .option('--node <url>', 'the node to talk to (env DHL_NODE; default: the node of the keystore\'s account, else http://127.0.0.1:8480)')
+  .option('--json', 'answer in JSON on stdout (errors as JSON on stderr), for scripts')
+  .option('--passphrase-file <file>', 'read the passphrase from this file instead of a hidden prompt (scripts; never give it on the command line)')
+  .showHelpAfterError()
+  .exitOverride()
+  .addHelpText('after', `
+The keystore is $DHL_HOME (default ~/.dhl): your key pairs sealed under your passphrase, the session token, the heads seen.
 
-function chunkSizeArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 64 || n > 2 ** 24 || (n & (n - 1)) !== 0) {
-    throw new InvalidArgumentError('must be a power of two from 64 to 16777216');
-  }
-  return n;
+${exitCodesHelp()}`);
+
+/** Runs a command with the invocation's context and prints its answer; errors go to main's handler. */
+const action: Action = (run) => async (...args: unknown[]) => {
+  const command = args[args.length - 1] as Command;
+  const flags = command.optsWithGlobals() as GlobalFlags;
+  const cli = new Cli({ ...(flags.node ? { node: flags.node } : {}), json: Boolean(flags.json), ...(flags.passphraseFile ? { passphraseFile: flags.passphraseFile } : {}) });
+  const answer: Answer = await (run as (cli: Cli, ...rest: unknown[]) => Promise<Answer>)(cli, ...args.slice(0, -1));
+  printAnswer(Boolean(flags.json), answer);
+};
+
+addAccountCommands(program, action);
+addRecordCommands(program, action);
+addAccessCommands(program, action);
+addKeyCommands(program, action);
+
+function sizeArg(value: string): number {
+  const m = /^([1-9][0-9]{0,5})(K|M|G)i?B?$/i.exec(value);
+  if (!m) throw new InvalidArgumentError('a size: 500M, 2G, 64K');
+  return Number(m[1]) * 1024 ** ({ K: 1, M: 2, G: 3 } as Record<string, number>)[m[2]!.toUpperCase()]!;
 }
 
 program
   .command('demo')
-  .description(
-    'Encrypt a file for a freshly generated patient and doctor, sign its manifest, decrypt it back as the doctor, ' +
-      'and print the envelope header and cipherRoot (runs locally; no node needed)',
-  )
-  .argument('[file]', 'file to encrypt (default: a small sample record)')
-  .option('--chunk-size <bytes>', 'envelope chunk size, a power of two (default 1 MiB)', chunkSizeArg)
-  .option('--keep', 'keep the encrypted blob and print where it is')
-  .action(async (file: string | undefined, opts: { chunkSize?: number; keep?: boolean }) => {
-    await runDemo(file, opts, (line) => console.log(line));
+  .description("DESIGN §1's scenario against a node, narrated: an admin, patient raj and doctor meera, each with a keystore of their own, running the user commands")
+  .option('--admin-home <dir>', "with --node: the keystore of an admin of that node (without --node an embedded node is started and set up)")
+  .option('--large <size>', 'also a generated imaging-sized file (500M, 2G), uploaded with a progress bar and downloaded', sizeArg)
+  .option('--keep', 'keep the temporary directory (keystores, files) and print where it is')
+  .action(async (o: { adminHome?: string; large?: number; keep?: boolean }, command: Command) => {
+    const flags = command.optsWithGlobals() as GlobalFlags;
+    await runDemo({ ...o, ...(flags.node ? { node: flags.node } : {}), ...(flags.passphraseFile ? { passphraseFile: flags.passphraseFile } : {}) }, (line) => console.log(line));
   });
 
 addServeCommand(program);
-
-const admin = program.command('admin').description('operator commands for a node');
-admin
-  .command('init')
-  .description('create a new ledger in a data directory: node key, first admin key pairs, genesis (block 0)')
-  .requiredOption('--data-dir <dir>', 'data directory to create')
-  .option('--org <name>', 'organisation name', 'city-hospital')
-  .option('--node-id <id>', "this node's id", 'node1')
-  .option('--admin <username>', "the first admin's username", 'admin')
-  .option('--admin-keys-dir <dir>', "where to write the first admin's key pairs (default: <data-dir>/../admin-keys)")
-  .action(async (o: { dataDir: string; org: string; nodeId: string; admin: string; adminKeysDir?: string }) => {
-    await adminInit(
-      { dataDir: o.dataDir, org: o.org, nodeId: o.nodeId, admin: o.admin, adminKeysDir: o.adminKeysDir ?? `${o.dataDir.replace(/\/+$/, '')}-admin-keys`, now: Date.now() },
-      (line) => console.log(line),
-    );
-  });
-
-admin
-  .command('rebuild-state')
-  .description('re-derive the state, audit and directory indexes and Merkle nodes of a data directory by replaying its (verified) log')
-  .requiredOption('--data-dir <dir>', 'a node data directory (stop the node first)')
-  .action(async (o: { dataDir: string }) => {
-    console.log(formatReport(await rebuildCommand(o.dataDir)));
-  });
+addOperatorCommands(program, action);
 
 program
   .command('verify')
   .description(
-    'verify a data directory or an export: every signature, hash, root, outcome, state write and attestation, naming the first wrong place ' +
-      '(replays into a scratch database in the temp directory: needs free space of about the size of the state)',
+    'verify one record (--record), or a chain: a data directory, an export, or (neither given) a node\'s export, read with your session ' +
+      '(--node URL, default the node of your account): every signature, hash, root, ' +
+      'outcome, state write and attestation, naming the first wrong place (replays into a scratch database in the temp directory)',
   )
+  .option('--record <id>', "one record: the author's key from the ledger with its proof, the manifest signature, the inclusion proof")
+  .option('--version <n>', 'with --record: this version (default the latest)', versionArg)
   .option('--data-dir <dir>', 'a node data directory')
   .option('--export <file>', "an export file ('-' for stdin)")
-  .option('--chain <id>', 'the chain id you trust (required for an export)')
+  .option('--chain <id>', 'the chain id you trust (required for an export; default for a node: the keystore\'s)')
   .option('--head <file>', "a signed head saved earlier ('dhl head'): fail unless the ledger extends it (no rollback, no fork)")
-  .action(async (o: { dataDir?: string; export?: string; chain?: string; head?: string }) => {
-    console.log(formatReport(await verifyCommand(o)));
-  });
-
-function heightArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a block height (1 or more)');
-  return n;
-}
-
-program
-  .command('head')
-  .description("print the signed head of a data directory's last block (its header and this node's attestation) as JSON: keep it, and later 'dhl verify --head' checks the ledger still extends it")
-  .requiredOption('--data-dir <dir>', 'a node data directory')
-  .option('--height <n>', 'the head of this block instead of the last', heightArg)
-  .action((o: { dataDir: string; height?: number }) => {
-    console.log(headCommand(o));
-  });
-
-program
-  .command('export')
-  .description('write the chain as JSON lines (genesis, then one line per block) for offline verification')
-  .requiredOption('--data-dir <dir>', 'a node data directory')
-  .option('--out <file>', "output file ('-' for stdout)", '-')
-  .option('--withhold-bodies', 'for a party not entitled to bodies: keep only identity bodies (users, keys, roles), replace every other body by its hash, and leave out all state writes')
-  .action(async (o: { dataDir: string; out: string; withholdBodies?: boolean }) => {
-    const lines = await exportCommand(o);
-    if (o.out !== '-') console.error(`wrote ${lines} lines to ${o.out}`);
-  });
+  .action(action((cli, o: { dataDir?: string; export?: string; chain?: string; head?: string; record?: string; version?: number }) => verifyChainCommand(cli, o)));
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (isDhlError(err)) {
-    // The code is stable and the details name the place (height, entry, table, column): never contents.
-    console.error(`dhl: ${err.code}: ${err.message}`);
-    process.exit(2);
+  if (err instanceof CommanderError) {
+    // Commander printed its message (or the help) already.
+    process.exit(err.exitCode === 0 ? EXIT.ok.status : EXIT.usage.status);
   }
-  console.error(`dhl: ${(err as Error).message}`);
-  process.exit(1);
+  process.exit(printError(Boolean(program.opts().json), err));
 }

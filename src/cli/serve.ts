@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startNode } from '../api/server.ts';
+import { cliError } from './errors.ts';
 
 export const DEFAULT_PORT = 8480;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -38,6 +39,19 @@ interface ServeFlags {
   nodeId: string;
 }
 
+/**
+ * A node for `dhl demo` on a data directory of its own, on a free loopback
+ * port, quiet, with room for the demo's requests in the rate limits; set up
+ * by one admin (the demo's), whose setup link it returns.
+ */
+export async function startEmbeddedNode(dataDir: string): Promise<{ url: string; setupLink: string; close(): Promise<void> }> {
+  const node = await startNode({
+    dataDir, host: DEFAULT_HOST, port: 0, admins: 1, org: 'city-hospital', nodeId: 'node1', out: () => {}, logger: false,
+    app: { rateLimit: { max: 100_000, windowMs: 60_000 } },
+  });
+  return { url: node.url, setupLink: `${node.url}/setup#token=${node.dhl.setupToken}`, close: () => node.close() };
+}
+
 export function addServeCommand(program: Command): void {
   program
     .command('serve')
@@ -53,9 +67,16 @@ export function addServeCommand(program: Command): void {
     .option('--org <name>', 'first run: the organisation this node belongs to', 'clinic')
     .option('--node-id <id>', "first run: this node's id in the genesis", 'node1')
     .action(async (f: ServeFlags) => {
-      if (Boolean(f.tlsCert) !== Boolean(f.tlsKey)) throw new InvalidArgumentError('--tls-cert and --tls-key go together');
+      if (Boolean(f.tlsCert) !== Boolean(f.tlsKey)) throw cliError('USAGE', { reason: '--tls-cert and --tls-key go together' });
       const envPort = process.env.DHL_PORT;
-      const port = f.port ?? (envPort !== undefined && envPort !== '' ? portArg(envPort) : DEFAULT_PORT);
+      let port = f.port ?? DEFAULT_PORT;
+      if (f.port === undefined && envPort !== undefined && envPort !== '') {
+        try {
+          port = portArg(envPort);
+        } catch (err) {
+          throw cliError('USAGE', { reason: `DHL_PORT ${(err as Error).message}` });
+        }
+      }
       const node = await startNode({
         dataDir: f.dataDir ?? (process.env.DHL_DATA_DIR || DEFAULT_DATA_DIR),
         host: f.host,

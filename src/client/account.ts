@@ -9,8 +9,8 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
-  createVault, exportSpki, generateUserKeys, importGeneration, keyIdOfSpki, newArgon2idParams, OpenedVault, passphraseSecrets, recoverySecrets,
-  toBase64url, DhlError, type SlotSecrets, type UnsealedKeys, type UserKeyPairs,
+  createVault, exportSpki, generateUserKeys, importGeneration, keyIdOfSpki, newArgon2idParams, OpenedVault, passphraseKdf, passphraseSecrets,
+  recoverySecrets, toBase64url, DhlError, type SealedVault, type SlotSecrets, type UnsealedKeys, type UserKeyPairs,
 } from '../crypto/index.ts';
 import { chainIdOf, parseGenesis, signLoginChallenge, type Genesis } from '../ledger/index.ts';
 import type { KdfCosts, LoginFinishResult, RegisterRequest, SetupState } from '../protocol/index.ts';
@@ -75,7 +75,7 @@ export async function register(api: ApiClient, input: Omit<NewAccountInput, 'cha
   if (!status.chainId) throw new DhlError('NODE_AWAITING_SETUP', 'the node has no chain yet');
   const account = await newAccount({ ...input, chain: status.chainId, kdf: status.kdf });
   const answer = await api.call('register', account.request);
-  return { ...answer, recoveryKey: account.recoveryKey, keys: account.keys };
+  return { ...answer, recoveryKey: account.recoveryKey, keys: account.keys, vault: account.request.vault };
 }
 
 export type LoginSecret = { passphrase: string } | { recoveryKey: string };
@@ -87,10 +87,16 @@ export interface LoginInput extends KdfOptions {
   /** The chain id this client trusts; a challenge naming another is refused. */
   chain: string;
   now: number;
+  /**
+   * A newer copy of the vault this client holds (a key rotation ledgered but
+   * not yet stored at the node): opened, and its keys sign, instead of the
+   * node's copy. The same secret opens both (a rotation keeps the slots).
+   */
+  vault?: SealedVault;
 }
 
-export interface LoggedIn {
-  session: LoginFinishResult;
+/** An opened vault with its current private keys. */
+export interface Unlocked {
   vault: OpenedVault;
   /** The current generation's private keys (non-extractable). */
   keys: UnsealedKeys;
@@ -98,7 +104,30 @@ export interface LoggedIn {
   proof: { slot: SlotSecrets['kind']; authKey: string };
 }
 
-/** Login in DESIGN §9's order; a bearer session's token is kept on the client. */
+export interface LoggedIn extends Unlocked {
+  session: LoginFinishResult;
+  /** The vault as the node returned it, sealed (the CLI keeps a copy in its keystore). */
+  sealedVault: SealedVault;
+}
+
+async function openWith(vault: SealedVault, secrets: SlotSecrets): Promise<Unlocked> {
+  const opened = await OpenedVault.open(vault, secrets);
+  return { vault: opened, keys: await importGeneration(opened.current), proof: { slot: secrets.kind, authKey: secrets.authKey } };
+}
+
+/**
+ * Opens a vault this client already holds (the CLI's keystore copy) with the
+ * passphrase, at its own slot's KDF parameters, or with the recovery key; no
+ * node is asked. A wrong secret fails with VAULT_OPEN_FAILED.
+ */
+export async function unlockVault(vault: SealedVault, secret: LoginSecret, options: KdfOptions = {}): Promise<Unlocked> {
+  const secrets = 'passphrase' in secret
+    ? await passphraseSecrets(secret.passphrase, passphraseKdf(vault), options.allowWeakKdf ? { allowWeakKdf: true } : {})
+    : await recoverySecrets(secret.recoveryKey);
+  return openWith(vault, secrets);
+}
+
+/** Login in DESIGN §9's order; a bearer session's token is kept on the client. The sealed vault the node returned comes back too. */
 export async function login(api: ApiClient, input: LoginInput): Promise<LoggedIn> {
   let secrets: SlotSecrets;
   if ('passphrase' in input.secret) {
@@ -111,12 +140,12 @@ export async function login(api: ApiClient, input: LoginInput): Promise<LoggedIn
   if (challenge.chain !== input.chain || challenge.username !== input.username || challenge.origin !== api.origin || challenge.notAfter < input.now) {
     throw new DhlError('LOGIN_CHALLENGE_REFUSED', 'the login challenge names another chain, user or origin, or has expired: not signed');
   }
-  const opened = await OpenedVault.open(vault, secrets);
-  const keys = await importGeneration(opened.current);
-  const sig = await signLoginChallenge(challenge, keys.sig.privateKey);
+  const held = input.vault ?? vault;
+  const unlocked = await openWith(held, secrets);
+  const sig = await signLoginChallenge(challenge, unlocked.keys.sig.privateKey);
   const session = await api.call('loginFinish', { nonce: challenge.nonce, sig, session: input.session });
   if (session.token) api.token = session.token;
-  return { session, vault: opened, keys, proof: { slot: secrets.kind, authKey: secrets.authKey } };
+  return { ...unlocked, session, sealedVault: held };
 }
 
 /** Re-seals the vault's passphrase slot under a new passphrase; the node then revokes every session of the user. */
@@ -127,7 +156,7 @@ export async function changePassphrase(
   const kdf = newArgon2idParams({ memoryKiB: input.kdf.memoryKiB, iterations: input.kdf.iterations, parallelism: input.kdf.parallelism });
   const secrets = await passphraseSecrets(input.newPassphrase, kdf, input.allowWeakKdf ? { allowWeakKdf: true } : {});
   const vault = await input.vault.withSlot({ secrets, kdf });
-  return api.call('changePassphrase', { current: input.proof, vault, authKey: secrets.authKey });
+  return { ...(await api.call('changePassphrase', { current: input.proof, vault, authKey: secrets.authKey })), vault };
 }
 
 // ---------------------------------------------------------------------------
@@ -165,5 +194,5 @@ export async function registerSetupAdmin(
 ) {
   const account = await newAccount(input);
   const answer = await api.answer('setupRegister', { token: input.token, ...account.request });
-  return { answer, recoveryKey: account.recoveryKey };
+  return { answer, recoveryKey: account.recoveryKey, vault: account.request.vault };
 }

@@ -7,8 +7,13 @@ export { ApiClient, CSRF_HEADER, errorOf } from './api-client.ts';
 export type { ApiClientOptions, Answer, CallArgs } from './api-client.ts';
 export { Reads, allPages, verifyProvenEntry, verifyUserView } from './reads.ts';
 export type { PageInput } from './reads.ts';
-export { newAccount, register, login, changePassphrase, joinSetup, checkSetupGenesis, registerSetupAdmin, publicKeysOf } from './account.ts';
-export type { NewAccount, NewAccountInput, LoginInput, LoginSecret, LoggedIn, PublicKeys, KdfOptions } from './account.ts';
+export {
+  newAccount, register, login, unlockVault, changePassphrase, joinSetup, checkSetupGenesis, registerSetupAdmin, publicKeysOf,
+} from './account.ts';
+export type { NewAccount, NewAccountInput, LoginInput, LoginSecret, LoggedIn, Unlocked, PublicKeys, KdfOptions } from './account.ts';
+export { sealPendingKeys, openPendingKeys } from './pending-keys.ts';
+export { prepareRotation, rotationTx, storeRotatedVault } from './rotation.ts';
+export type { PreparedRotation } from './rotation.ts';
 
 /**
  * The core the interface layers use, through the client (DESIGN §3: cli/ and
@@ -17,12 +22,16 @@ export type { NewAccount, NewAccountInput, LoginInput, LoginSecret, LoggedIn, Pu
  */
 export {
   DhlError, isDhlError, canonicalJson, fingerprint, generateUserKeys, keyId, keyIdOfSpki, importSpki, decodePem, exportPem, randomBytes, toBase64url,
-  fromBase64url, toHex, utf8, sha256, parseEnvelopeHeader, unwrapDek, wrapDek, USERNAME_PATTERN, usernameSkeleton,
+  fromBase64url, fromHex, toHex, utf8, sha256, parseEnvelopeHeader, unwrapDek, wrapDek, USERNAME_PATTERN, usernameSkeleton, sealLocal, openLocal,
+  verifyManifest,
 } from '../crypto/index.ts';
-export type { JsonValue, UserKeyPairs, UnsealedKeys } from '../crypto/index.ts';
-export { DEFAULT_GENESIS_PARAMS, ledgerError } from '../ledger/index.ts';
+export type { JsonValue, UserKeyPairs, UnsealedKeys, SealedVault, ErrorDetails, ByteSource, WrappedKey } from '../crypto/index.ts';
+export { defineErrors } from '../crypto/index.ts';
+export { DEFAULT_GENESIS_PARAMS, ledgerError, chainIdOf, parseGenesis, entryLeafHash, verifyInclusion } from '../ledger/index.ts';
 export type { Genesis } from '../ledger/index.ts';
-export type { SetupState, Status, LoginFinishResult, KdfCosts } from '../protocol/index.ts';
+/** The error table (every code of every layer with its HTTP status): the CLI maps codes to exit classes from it. */
+export { statusOf, ERROR_STATUS } from '../protocol/index.ts';
+export type { SetupState, Status, LoginFinishResult, KdfCosts, TxResult, SignedHead } from '../protocol/index.ts';
 
 // Encrypted files over HTTP and the flows on them (issue 19).
 export { CLIENT_ERRORS, clientError } from './errors.ts';

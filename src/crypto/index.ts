@@ -35,8 +35,8 @@ export { parseManifest, manifestSigningBytes, signManifest, verifyManifest, USER
 export type { Manifest, SignedManifest } from './manifest.ts';
 export {
   createVault, openVault, OpenedVault, sealVault, passphraseSecrets, recoverySecrets, generateRecoveryKey, newArgon2idParams,
-  passphraseKdf, keyGeneration, importGeneration, DEFAULT_ARGON2ID, VAULT_VERSION,
+  passphraseKdf, keyGeneration, importGeneration, DEFAULT_ARGON2ID, VAULT_VERSION, sealLocal, openLocal,
 } from './vault.ts';
 export type {
-  Argon2idParams, SealedVault, VaultSlot, VaultContents, VaultKeyGeneration, SlotSecrets, SlotKind, NewSlot, NewVault, UnsealedKeys,
+  Argon2idParams, SealedVault, VaultSlot, VaultContents, VaultKeyGeneration, SlotSecrets, SlotKind, NewSlot, NewVault, UnsealedKeys, LocallySealed,
 } from './vault.ts';

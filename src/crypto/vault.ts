@@ -8,7 +8,7 @@
  */
 import { argon2id } from 'hash-wasm';
 import { asBufferSource, fromBase64url, randomBytes, toBase64url, toHex, utf8 } from './bytes.ts';
-import { canonicalBytes } from './canonical.ts';
+import { canonicalBytes, type JsonValue } from './canonical.ts';
 import { cryptoError } from './errors.ts';
 import { exportPkcs8, exportSpki, importPkcs8, keyIdOfSpki, type UserKeyPairs } from './keys.ts';
 
@@ -256,11 +256,44 @@ export class OpenedVault {
     return sealContents(this.vaultKeyBytes, contents, this.vault.slots);
   }
 
+  /**
+   * A key for what a client keeps beside the vault on its own disk (the CLI's
+   * resume states): HKDF-SHA-256 of the vault key with info
+   * `dhl/vault/local/v1\n<purpose>`, non-extractable AES-256-GCM. Whoever opens
+   * the vault can derive it; the node, which never can, cannot.
+   */
+  localKey(purpose: string): Promise<CryptoKey> {
+    if (typeof purpose !== 'string' || purpose.length === 0) throw cryptoError('ARGUMENT_INVALID', { argument: 'purpose', expected: 'non-empty string' });
+    return hkdf(this.vaultKeyBytes, `dhl/vault/local/v1\n${purpose}`, 'slot') as Promise<CryptoKey>;
+  }
+
   /** Passphrase change (or a new slot kind): replaces the slot of that kind. */
   async withSlot(slot: NewSlot): Promise<SealedVault> {
     const slots = [...this.vault.slots.filter((s) => s.kind !== slot.secrets.kind), await wrapSlot(this.vaultKeyBytes, this.vault.username, slot)];
     return { ...this.vault, slots };
   }
+}
+
+/** A value sealed under a vault's local key: `{v: 1, iv, sealed}`, AES-256-GCM over JCS(value) with AAD JCS({tag: "dhl/vault/local/v1", purpose}). */
+export interface LocallySealed {
+  v: 1;
+  iv: string;
+  sealed: string;
+}
+
+const localAad = (purpose: string) => canonicalBytes({ tag: 'dhl/vault/local/v1', purpose });
+
+export async function sealLocal(key: CryptoKey, purpose: string, value: JsonValue): Promise<LocallySealed> {
+  const { iv, ct } = await aesSeal(key, canonicalBytes(value), localAad(purpose));
+  return { v: 1, iv, sealed: ct };
+}
+
+/** Opens what sealLocal sealed for the same purpose; anything else (another key, purpose, an altered byte) is VAULT_OPEN_FAILED. */
+export async function openLocal(key: CryptoKey, purpose: string, sealed: LocallySealed): Promise<JsonValue> {
+  if (typeof sealed !== 'object' || sealed === null || sealed.v !== 1 || typeof sealed.iv !== 'string' || typeof sealed.sealed !== 'string') {
+    throw cryptoError('VAULT_INVALID', { reason: 'locally sealed value' });
+  }
+  return JSON.parse(utf8.decode(await aesOpen(key, sealed.iv, sealed.sealed, localAad(purpose)))) as JsonValue;
 }
 
 export async function openVault(vault: SealedVault, secrets: SlotSecrets): Promise<VaultContents> {

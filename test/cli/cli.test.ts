@@ -11,24 +11,21 @@ import { runScenario } from '../helpers/scenario.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
-const dhl = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
+const dhlIn = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repo, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
+const dhl = (...args: string[]) => dhlIn({}, ...args);
+/** The exit status of a verification failure (src/cli/exit-codes.ts). */
+const VERIFY_FAILED = 7;
 
-test('dhl demo encrypts, decrypts, runs the scenario on a ledger and verifies it', () => {
-  const r = dhl('demo');
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /cipherRoot: [0-9a-f]{64}/);
-  assert.match(r.stdout, /identical to the original/);
-  assert.match(r.stdout, /RecordRead\s+READ_NOT_PERMITTED/);
-  assert.match(r.stdout, /meera looks up raj's directory: "Fevers, November"/);
-  assert.match(r.stdout, /verified from the chain id: 11 blocks/);
-});
-
-test('dhl admin init, export and verify agree; a changed byte fails verify with exit 2 and a named place', () => {
+test('dhl admin init, export and verify agree; a changed byte fails verify with the verification status and a named place', () => {
   const dir = tempDir('cli');
   const dataDir = join(dir, 'data');
-  const init = dhl('admin', 'init', '--data-dir', dataDir, '--org', 'city-hospital');
+  writeFileSync(join(dir, 'pass'), 'admin correct horse battery\n');
+  const init = dhlIn({ DHL_HOME: join(dir, 'home') }, 'admin', 'init', '--data-dir', dataDir, '--org', 'city-hospital', '--passphrase-file', join(dir, 'pass'));
   assert.equal(init.status, 0, init.stderr);
+  const keystore = readFileSync(join(dir, 'home', 'keystore.json'), 'utf8');
+  assert.ok(!/pkcs8|PRIVATE KEY/.test(keystore), 'the admin keys are sealed in the keystore, never written in the clear');
+  assert.equal(JSON.parse(keystore).status, 'pending');
   const chain = init.stdout.match(/chain id: ([0-9a-f]{64})/)![1]!;
   assert.equal(dhl('verify', '--data-dir', dataDir, '--chain', chain).status, 0);
   const exported = join(dir, 'chain.jsonl');
@@ -37,14 +34,14 @@ test('dhl admin init, export and verify agree; a changed byte fails verify with 
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /^OK: chain/);
   const wrongChain = dhl('verify', '--export', exported, '--chain', '00'.repeat(32));
-  assert.equal(wrongChain.status, 2);
+  assert.equal(wrongChain.status, VERIFY_FAILED);
   assert.match(wrongChain.stderr, /CHAIN_GENESIS_MISMATCH/);
 
   const db = new DatabaseSync(join(dataDir, 'ledger.sqlite'));
   db.prepare("UPDATE state SET value = replace(value, 'city-hospital', 'city-hospitaX') WHERE key LIKE 'org/%'").run();
   db.close();
   const bad = dhl('verify', '--data-dir', dataDir);
-  assert.equal(bad.status, 2);
+  assert.equal(bad.status, VERIFY_FAILED);
   assert.match(bad.stderr, /DATA_DIR_TAMPERED.*table=state/);
 });
 
@@ -53,15 +50,15 @@ test('dhl explains bad input: missing options, unknown data directory, a bad chu
   assert.notEqual(noDir.status, 0);
   assert.match(noDir.stderr, /--data-dir/);
   const missing = dhl('verify', '--data-dir', join(tmpdir(), 'does-not-exist-dhl'));
-  assert.equal(missing.status, 2);
+  assert.equal(missing.status, 5, 'not found');
   assert.match(missing.stderr, /NODE_NOT_INITIALISED/);
-  const chunk = dhl('demo', '--chunk-size', '1000');
-  assert.notEqual(chunk.status, 0);
-  assert.match(chunk.stderr, /power of two/);
+  const size = dhl('demo', '--large', '12 parsecs');
+  assert.equal(size.status, 2);
+  assert.match(size.stderr, /a size: 500M/);
   const file = join(tempDir('cli'), 'x.jsonl');
   writeFileSync(file, 'not json\n');
   const garbage = dhl('verify', '--export', file, '--chain', '00'.repeat(32));
-  assert.equal(garbage.status, 2);
+  assert.equal(garbage.status, VERIFY_FAILED);
   assert.match(garbage.stderr, /EXPORT_INVALID/);
 });
 
@@ -98,7 +95,7 @@ test('dhl verify --export reads bytes strictly and prints the place: invalid UTF
   const badBytes = join(dir, 'bad-utf8.jsonl');
   writeFileSync(badBytes, Buffer.concat([good.subarray(0, at), Buffer.from([0xff]), good.subarray(at + 3)]));
   const utf8 = dhl('verify', '--export', badBytes, '--chain', chainId);
-  assert.equal(utf8.status, 2, utf8.stdout);
+  assert.equal(utf8.status, VERIFY_FAILED, utf8.stdout);
   assert.match(utf8.stderr, /EXPORT_INVALID: .*line=3, reason=not valid UTF-8/);
 
   const lines = good.toString('utf8').split('\n');
@@ -108,7 +105,7 @@ test('dhl verify --export reads bytes strictly and prints the place: invalid UTF
   const malformed = join(dir, 'malformed.jsonl');
   writeFileSync(malformed, lines.join('\n'));
   const parsed = dhl('verify', '--export', malformed, '--chain', chainId);
-  assert.equal(parsed.status, 2);
+  assert.equal(parsed.status, VERIFY_FAILED);
   assert.match(parsed.stderr, /TX_MALFORMED: .*field=header\.extra, height=2, entry=0, line=3/);
 });
 
@@ -135,15 +132,15 @@ test('rollback: dhl head saves a signed head; the last block removed and the sta
   const alone = dhl('verify', '--data-dir', dataDir);
   assert.equal(alone.status, 0, 'without a head seen earlier the rollback is invisible');
   const rolledBack = dhl('verify', '--data-dir', dataDir, '--head', headFile);
-  assert.equal(rolledBack.status, 2);
+  assert.equal(rolledBack.status, VERIFY_FAILED);
   assert.match(rolledBack.stderr, new RegExp(`HEAD_BEHIND: .*rolled back.*height=${head.header.height}`));
   const exported = join(dir, 'chain.jsonl');
   assert.equal(dhl('export', '--data-dir', dataDir, '--out', exported, '--withhold-bodies').status, 0);
   const viaExport = dhl('verify', '--export', exported, '--chain', chainId, '--head', headFile);
-  assert.equal(viaExport.status, 2);
+  assert.equal(viaExport.status, VERIFY_FAILED);
   assert.match(viaExport.stderr, /HEAD_BEHIND/);
   writeFileSync(join(dir, 'bad.json'), 'not json');
   const bad = dhl('verify', '--data-dir', dataDir, '--head', join(dir, 'bad.json'));
-  assert.equal(bad.status, 2);
+  assert.equal(bad.status, VERIFY_FAILED);
   assert.match(bad.stderr, /HEAD_INVALID/);
 });

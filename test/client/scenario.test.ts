@@ -48,6 +48,13 @@ test('the DESIGN §1 scenario end to end through src/client over HTTP: upload, l
   assert.equal(opened.verified.author.keyId, raj.ctx.me.sig.keyId);
   assert.match(opened.verified.blockHash, /^[0-9a-f]{64}$/);
   assert.equal(opened.receipt.outcome, 'OK');
+  // The excerpt shown beside it: the first bytes of the first data chunk, past the header chunk (formats §4: u32be length, then the header).
+  const pieces: Uint8Array[] = [];
+  for await (const piece of meera.ctx.files.ciphertext(f.recordId, 1)) pieces.push(piece);
+  const stored = Buffer.concat(pieces);
+  const dataStart = 4 + stored.readUInt32BE(0);
+  assert.deepEqual(opened.excerpt, new Uint8Array(stored.subarray(dataStart, dataStart + 48)));
+  assert.equal(opened.excerpt.length, 48);
 
   // 6. Raj's audit shows meera's read under her grant; his notifications say the grant was used.
   const trail = await auditTrail(raj.reads, { record: f.recordId });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   createVault, generateRecoveryKey, importGeneration, keyGeneration, newArgon2idParams, openVault, OpenedVault, passphraseKdf,
-  passphraseSecrets, recoverySecrets, signBytes, verifyBytes, utf8, type SealedVault,
+  passphraseSecrets, recoverySecrets, signBytes, verifyBytes, utf8, sealLocal, openLocal, type SealedVault,
 } from '../../src/crypto/index.ts';
 import { fixtureKey } from '../fixtures/keys.ts';
 import { expectCode } from '../helpers/streams.ts';
@@ -85,4 +85,22 @@ test('recovery keys are 256 bits of Crockford base32 in groups of four', () => {
   const key = generateRecoveryKey();
   assert.match(key, /^([0-9A-HJKMNP-TV-Z]{4}-){12}[0-9A-HJKMNP-TV-Z]{4}$/);
   assert.notEqual(key, generateRecoveryKey());
+});
+
+test('local data sealed under a vault opens with the same vault opened by any slot, and with nothing else (another purpose, another vault, an altered byte)', async () => {
+  const made = await createVault('raj', await rajKeys(), 'correct horse battery staple', 1795000000000, CHEAP);
+  const other = await createVault('raj', await rajKeys(), 'correct horse battery staple', 1795000000000, CHEAP);
+  const byPass = await OpenedVault.open(made.vault, await passphraseSecrets('correct horse battery staple', passphraseKdf(made.vault), CHEAP));
+  const byRecovery = await OpenedVault.open(made.vault, await recoverySecrets(made.recoveryKey));
+  const value = { uploadId: 'u1', recordId: 'ab'.repeat(16), size: 5 };
+  const sealed = await sealLocal(await byPass.localKey('upload-resume'), 'upload-resume', value);
+  assert.ok(!JSON.stringify(sealed).includes('u1'));
+  assert.deepEqual(await openLocal(await byRecovery.localKey('upload-resume'), 'upload-resume', sealed), value);
+  await expectCode(openLocal(await byPass.localKey('other'), 'other', sealed), 'VAULT_OPEN_FAILED');
+  await expectCode(openLocal(await byPass.localKey('upload-resume'), 'other', sealed), 'VAULT_OPEN_FAILED');
+  const otherOpened = await OpenedVault.open(other.vault, await passphraseSecrets('correct horse battery staple', passphraseKdf(other.vault), CHEAP));
+  await expectCode(openLocal(await otherOpened.localKey('upload-resume'), 'upload-resume', sealed), 'VAULT_OPEN_FAILED');
+  const flipped = { ...sealed, sealed: `${sealed.sealed.slice(0, -2)}${sealed.sealed.endsWith('A') ? 'B' : 'A'}${sealed.sealed.slice(-1)}` };
+  await expectCode(openLocal(await byPass.localKey('upload-resume'), 'upload-resume', flipped), 'VAULT_OPEN_FAILED');
+  await expectCode(openLocal(await byPass.localKey('upload-resume'), 'upload-resume', { v: 2 } as never), 'VAULT_INVALID');
 });

@@ -38,7 +38,7 @@ export interface ClientContext {
 }
 
 /** The identity of a login: the vault's current keys, and its older generations for old wraps. */
-export async function identityOf(loggedIn: LoggedIn): Promise<Identity> {
+export async function identityOf(loggedIn: Pick<LoggedIn, 'vault' | 'keys'>): Promise<Identity> {
   const vault: OpenedVault = loggedIn.vault;
   const current = vault.current;
   const older = new Map(vault.contents.generations.map((g) => [g.enc.keyId, g.enc.pkcs8]));

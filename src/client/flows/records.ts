@@ -150,7 +150,7 @@ export interface ReadInput {
  * signature checked first and the stored chunks checked against its
  * cipherRoot before the last content is released.
  */
-export async function readRecord(ctx: ClientContext, input: ReadInput): Promise<{ receipt: TxResult; opened: DecryptResult }> {
+export async function readRecord(ctx: ClientContext, input: ReadInput): Promise<{ receipt: TxResult; opened: DecryptResult; excerpt: Uint8Array }> {
   const receipt = await submit(ctx, 'RecordRead', { recordId: input.recordId, version: input.version });
   if (receipt.outcome !== 'OK') throw clientError('READ_REFUSED', { recordId: input.recordId, version: input.version, outcome: receipt.outcome });
   const readerKey = await ctx.me.encKeyFor(input.wrappedKey.keyId);
@@ -158,12 +158,60 @@ export async function readRecord(ctx: ClientContext, input: ReadInput): Promise<
   const stored = ctx.files.ciphertext(input.recordId, input.version, {
     ...(input.signal ? { signal: input.signal } : {}), ...(input.rangeBytes ? { rangeBytes: input.rangeBytes } : {}),
   });
+  const excerpt = new CiphertextExcerpt();
   const opened = await openRecord(
     { signedManifest: input.signedManifest, authorSigPublicKey: input.authorSigKey, wrappedKey: input.wrappedKey, readerEncPrivateKey: readerKey },
-    stored,
+    excerpt.tap(stored),
     input.sink,
   );
-  return { receipt, opened };
+  return { receipt, opened, excerpt: excerpt.bytes() };
+}
+
+/** How much of a read's ciphertext comes back to be shown. */
+export const EXCERPT_BYTES = 48;
+
+/**
+ * The first bytes of the first data chunk as the stored stream passes
+ * (DESIGN §1 step 5 shows an excerpt of the ciphertext): past the header
+ * chunk, which is its u32be length and that many bytes (formats §4).
+ */
+class CiphertextExcerpt {
+  private readonly kept = new Uint8Array(EXCERPT_BYTES);
+  private keptLength = 0;
+  private readonly lengthPrefix = new Uint8Array(4);
+  private seen = 0;
+  private headerEnd = Infinity;
+
+  async *tap(stored: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const piece of stored) {
+      this.look(piece);
+      yield piece;
+    }
+  }
+
+  private look(piece: Uint8Array): void {
+    let i = 0;
+    while (i < piece.length && this.keptLength < EXCERPT_BYTES) {
+      if (this.seen < 4) {
+        this.lengthPrefix[this.seen++] = piece[i++]!;
+        if (this.seen === 4) this.headerEnd = 4 + new DataView(this.lengthPrefix.buffer).getUint32(0);
+      } else if (this.seen < this.headerEnd) {
+        const n = Math.min(this.headerEnd - this.seen, piece.length - i);
+        this.seen += n;
+        i += n;
+      } else {
+        const n = Math.min(EXCERPT_BYTES - this.keptLength, piece.length - i);
+        this.kept.set(piece.subarray(i, i + n), this.keptLength);
+        this.keptLength += n;
+        this.seen += n;
+        i += n;
+      }
+    }
+  }
+
+  bytes(): Uint8Array {
+    return this.kept.slice(0, this.keptLength);
+  }
 }
 
 export type { UploadResume };
