@@ -16,6 +16,7 @@ import { tempDir, removeTempDir } from '../helpers/temp.ts';
 import { DEFAULT_KDF_COSTS } from '../../src/api/node-port.ts';
 import { register } from '../../src/client/index.ts';
 import { completeSetup, fixturePairs, startTestNode, type TestNode } from '../api/helpers.ts';
+import { endToEndHeaders } from '../helpers/proxy-headers.ts';
 
 export const REPO = new URL('../../', import.meta.url).pathname;
 const DHL = [process.execPath, '--import', 'tsx', 'src/cli/main.ts'];
@@ -147,7 +148,7 @@ export class Gate {
           });
           return;
         }
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        res.writeHead(answer.statusCode ?? 502, endToEndHeaders(answer.headers));
         answer.pipe(res);
         answer.on('end', () => {
           if (selected && (answer.statusCode ?? 0) < 300) {

@@ -10,6 +10,7 @@ import { uploadRecord } from '../../src/client/flows/records.ts';
 import { utf8 } from '../../src/crypto/index.ts';
 import { fixturePairs } from '../api/helpers.ts';
 import { startWorld } from './world.ts';
+import { endToEndHeaders } from '../helpers/proxy-headers.ts';
 
 type UserView = Awaited<ReturnType<Reads['user']>>;
 type Rewrite = (meera: UserView, omar: UserView) => UserView;
@@ -28,7 +29,7 @@ async function proxy(t: import('node:test').TestContext, target: string, token: 
         return;
       }
       const out = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
+        res.writeHead(r.statusCode ?? 502, endToEndHeaders(r.headers));
         r.pipe(res);
       });
       out.end(Buffer.concat(parts));

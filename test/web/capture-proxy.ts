@@ -8,6 +8,7 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
+import { endToEndHeaders } from '../helpers/proxy-headers.ts';
 
 export interface Captured {
   method: string;
@@ -44,7 +45,7 @@ function rewritten(answer: IncomingMessage, res: ServerResponse, edit: (answer: 
     const json: unknown = JSON.parse(Buffer.concat(parts).toString('utf8'));
     edit(json);
     const body = Buffer.from(JSON.stringify(json));
-    const { 'content-length': _length, etag: _etag, ...headers } = answer.headers;
+    const { 'content-length': _length, etag: _etag, ...headers } = endToEndHeaders(answer.headers);
     res.writeHead(answer.statusCode ?? 502, { ...headers, 'content-length': body.length, 'cache-control': 'no-store' }).end(body);
   });
 }
@@ -77,7 +78,7 @@ export async function startCaptureProxy(t: TestContext): Promise<CaptureProxy> {
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: edit ? plainHeaders : req.headers },
         (answer) => {
           if (edit && answer.statusCode === 200) return rewritten(answer, res, edit);
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          res.writeHead(answer.statusCode ?? 502, endToEndHeaders(answer.headers));
           answer.pipe(res);
         },
       );
