@@ -17,8 +17,14 @@ test('text-like types, HTML and XHTML included, are framed as plain text (their 
   }
 });
 
-test('a PDF and every other type are only saved, as a type no browser opens by itself', () => {
-  for (const type of ['application/pdf', 'application/octet-stream', 'application/dicom', 'application/javascript', 'video/mp4', '']) {
+test('a PDF, whatever the case or parameters, is drawn by pdf.js: never framed, never opened by the browser as a document', () => {
+  for (const type of ['application/pdf', 'APPLICATION/PDF', 'application/pdf; name=scan.pdf']) {
+    assert.deepEqual(viewAs(type), { kind: 'pdf' }, type);
+  }
+});
+
+test('every other type is only saved, as a type no browser opens by itself', () => {
+  for (const type of ['application/x-pdf', 'application/octet-stream', 'application/dicom', 'application/javascript', 'video/mp4', '']) {
     assert.equal(viewAs(type).kind, 'save-only', type);
   }
   assert.equal(SAVE_TYPE, 'application/octet-stream');

@@ -5,7 +5,7 @@
  * passing or failing. Opening it is itself a ledgered read (RecordRead):
  * the ciphertext is downloaded, checked against the manifest's cipherRoot
  * and decrypted here; a ciphertext excerpt is shown, and the content viewed
- * in a sandboxed frame or saved to disk.
+ * (a sandboxed frame, or pdf.js for a PDF) or saved to disk.
  */
 import { Alert, Badge, Button, Code, Group, List, Paper, Stack, Table, Text, ThemeIcon, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
@@ -20,7 +20,7 @@ import type { Unlocked } from '../session/keyring.ts';
 import { ctxOf, readsOf } from '../session/ledger.ts';
 import { useUser } from '../session/use-me.ts';
 import { checksOf, type Check } from './checks.ts';
-import { RecordFrame } from './RecordFrame.tsx';
+import { RecordView } from './RecordFrame.tsx';
 import { saveToDisk } from './save.ts';
 import { viewAs } from './view-types.ts';
 
@@ -202,12 +202,12 @@ function OpenRecord(o: { unlocked: Unlocked; recordId: string; version: number; 
           only.
         </Text>
         <Group>
-          {view.kind === 'frame' ? (
+          {view.kind !== 'save-only' ? (
             <Button onClick={() => open.mutate()} loading={open.isPending} disabled={save.isPending}>
               Open and view
             </Button>
           ) : null}
-          <Button variant={view.kind === 'frame' ? 'default' : 'filled'} onClick={() => save.mutate()} loading={save.isPending} disabled={open.isPending}>
+          <Button variant={view.kind !== 'save-only' ? 'default' : 'filled'} onClick={() => save.mutate()} loading={save.isPending} disabled={open.isPending}>
             Save to disk
           </Button>
         </Group>
@@ -223,7 +223,7 @@ function OpenRecord(o: { unlocked: Unlocked; recordId: string; version: number; 
           </Text>
         ) : null}
         {save.data ? <Text size="sm">Saved ({save.data.method === 'memory' ? 'through the browser’s downloads' : save.data.method === 'picker' ? 'to the file you chose' : 'through the browser’s downloads, from disk'}).</Text> : null}
-        {open.data && view.kind === 'frame' ? <RecordFrame content={open.data.content} view={view} title={o.title} /> : null}
+        {open.data && view.kind !== 'save-only' ? <RecordView content={open.data.content} view={view} title={o.title} /> : null}
       </Stack>
     </Paper>
   );

@@ -1,17 +1,19 @@
 /**
  * How a decrypted record may be shown (STYLE 14, issue 21). Its media type is
- * the uploader's choice, so nothing it names runs in the app's origin: every
+ * the uploader's choice, so nothing it names runs in the app's origin: a
  * view is a sandboxed frame (no scripts, an opaque origin) showing a blob:
  * URL typed by this table. Text-like types, HTML included, are shown as plain
  * text (their source); images as themselves — SVG too: in the sandbox its
- * scripts do not run. Chromium refuses PDFs in a sandboxed frame, so a PDF is
- * saved and opened with the system's reader. Everything else is saved as
- * application/octet-stream, never opened by type.
+ * scripts do not run. Chromium refuses PDFs in a sandboxed frame, and its own
+ * viewer would open the uploader's document in the app's origin, so a PDF is
+ * drawn by pdf.js onto canvases in the page (PdfViewer.tsx): parsed in a
+ * worker, no script of the PDF run, no link followed. Everything else is
+ * saved as application/octet-stream, never opened by type.
  */
 const IMAGES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/bmp', 'image/svg+xml']);
 const TEXT_LIKE = new Set(['application/json', 'application/xml', 'application/fhir+json', 'application/fhir+xml', 'application/xhtml+xml']);
 
-export type ViewAs = { kind: 'frame'; type: string } | { kind: 'save-only'; reason: string };
+export type ViewAs = { kind: 'frame'; type: string } | { kind: 'pdf' } | { kind: 'save-only'; reason: string };
 
 export function baseType(mediaType: string): string {
   return mediaType.split(';')[0]!.trim().toLowerCase();
@@ -21,7 +23,7 @@ export function viewAs(mediaType: string): ViewAs {
   const base = baseType(mediaType);
   if (IMAGES.has(base)) return { kind: 'frame', type: base };
   if (base.startsWith('text/') || TEXT_LIKE.has(base)) return { kind: 'frame', type: 'text/plain;charset=utf-8' };
-  if (base === 'application/pdf') return { kind: 'save-only', reason: 'This browser shows PDFs only outside a sandbox: save it and open it with your PDF reader.' };
+  if (base === 'application/pdf') return { kind: 'pdf' };
   return { kind: 'save-only', reason: 'This type of file is not shown in the browser: save it to open it with a program you trust.' };
 }
 
