@@ -21,6 +21,9 @@ const MyRequestsPage = lazy(() => import('./pages/doctor/MyRequestsPage.tsx'));
 const SharedWithMePage = lazy(() => import('./pages/doctor/SharedWithMePage.tsx'));
 const UploadPage = lazy(() => import('./records/UploadPage.tsx'));
 const VerifyPage = lazy(() => import('./records/VerifyPage.tsx'));
+const AccessPage = lazy(() => import('./pages/patient/AccessPage.tsx'));
+const AuditPage = lazy(() => import('./pages/patient/AuditPage.tsx'));
+const NotificationsPage = lazy(() => import('./pages/NotificationsPage.tsx'));
 const EnrolDoctorPage = lazy(() => import('./pages/admin/EnrolDoctorPage.tsx'));
 
 /** A page that needs the keys: without them (a new page, a lock), the login page. */
@@ -77,6 +80,9 @@ export const router = createBrowserRouter([
       { path: 'upload', Component: withKeys(UploadPage) },
       { path: 'records/:recordId/verify', Component: withKeys(VerifyPage) },
       { path: 'requests', Component: withKeys(IncomingRequestsPage) },
+      { path: 'access', Component: withKeys(AccessPage) },
+      { path: 'audit', Component: withKeys(AuditPage) },
+      { path: 'notifications', Component: withKeys(NotificationsPage) },
       { path: 'directory', Component: withKeys(DirectoryPage) },
       { path: 'my-requests', Component: withKeys(MyRequestsPage) },
       { path: 'shared', Component: withKeys(SharedWithMePage) },

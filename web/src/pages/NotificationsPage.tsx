@@ -1,0 +1,77 @@
+/**
+ * The reader's notifications, newest first (src/client/flows: notifications;
+ * polled while the page is open): a request arrived, a grant was used, a read
+ * of their record was refused, and the failed logins since the last one.
+ * Ids and key fingerprints only: the node sends no content.
+ */
+import { Alert, Badge, Code, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { Empty, ErrorState, Loading } from '../components/States.tsx';
+import { date } from '../format.ts';
+import type { Unlocked } from '../session/keyring.ts';
+import { notifications } from '../../../src/client/index.ts';
+import { readsOf } from '../session/ledger.ts';
+
+type Kind = Awaited<ReturnType<typeof notifications>>['items'][number]['kind'];
+
+const SAYS: Record<Kind, { text: string; color: string }> = {
+  'request-received': { text: 'asked for access', color: 'blue' },
+  'grant-used': { text: 'opened a record under your grant', color: 'teal' },
+  'read-refused': { text: 'tried to open a record and was refused', color: 'red' },
+};
+
+const POLL_MS = 15_000;
+
+export default function NotificationsPage({ unlocked }: { unlocked: Unlocked }) {
+  const q = useQuery({ queryKey: ['notifications'], queryFn: () => notifications(readsOf(unlocked)), refetchInterval: POLL_MS });
+  return (
+    <Stack>
+      <Title order={1} size="h2">
+        Notifications
+      </Title>
+      {q.isPending ? <Loading label="Loading your notifications…" /> : null}
+      {q.error ? <ErrorState error={q.error} title="Could not load your notifications" retry={() => void q.refetch()} /> : null}
+      {q.data && q.data.failedLogins.count > 0 ? (
+        <Alert color="orange" title="Failed logins" role="status" data-testid="failed-logins">
+          {q.data.failedLogins.count} failed login{q.data.failedLogins.count === 1 ? '' : 's'} to your account since your last successful one
+          {q.data.failedLogins.lastAt ? `, the last at ${date(q.data.failedLogins.lastAt)}` : ''}. If that was not you, change your passphrase.
+        </Alert>
+      ) : null}
+      {q.data && q.data.items.length === 0 ? <Empty>Nothing new: no requests, reads or refusals yet.</Empty> : null}
+      {q.data && q.data.items.length > 0 ? (
+        <Table.ScrollContainer minWidth={560}>
+          <Table striped aria-label="notifications">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">When</Table.Th>
+                <Table.Th scope="col">What</Table.Th>
+                <Table.Th scope="col">Who (key fingerprint)</Table.Th>
+                <Table.Th scope="col">Record</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {q.data.items.map((n) => (
+                <Table.Tr key={n.txHash} data-notification={n.kind}>
+                  <Table.Td>{date(n.time)}</Table.Td>
+                  <Table.Td>
+                    <Badge color={SAYS[n.kind].color} variant="light">
+                      {n.kind.replace('-', ' ')}
+                    </Badge>{' '}
+                    <Text span size="sm">
+                      {n.actor} {SAYS[n.kind].text}
+                      {n.kind === 'read-refused' ? ` (${n.outcome})` : ''}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    {n.actor} <Code>{n.actorFingerprint}</Code>
+                  </Table.Td>
+                  <Table.Td>{n.recordId ? <Code>{n.recordId.slice(0, 12)}…</Code> : '—'}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      ) : null}
+    </Stack>
+  );
+}
