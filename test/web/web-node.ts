@@ -49,13 +49,24 @@ export async function startWebNode(t: TestContext, o: { admins?: number } = {}):
  * that patient logged in in a browser of its own: for the tests of one
  * person's pages.
  */
-export async function startWithPatient(t: TestContext, patient: Person): Promise<{ web: WebNode; page: Page; problems: string[] }> {
+export function startWithPatient(t: TestContext, patient: Person): Promise<{ web: WebNode; page: Page; problems: string[] }> {
+  return startSignedIn(t, patient, async (web) => void (await register(new ApiClient({ baseUrl: web.node.node.url }), { ...patient, now: Date.now() })));
+}
+
+/** The same with a doctor (registered, and made a doctor by the first admin) logged in in the browser; their client in Node beside it. */
+export async function startWithDoctor(t: TestContext, doctor: Person): Promise<{ web: WebNode; page: Page; problems: string[]; client: OpenedClient }> {
+  let client: OpenedClient | undefined;
+  const started = await startSignedIn(t, doctor, async (web) => void (client = await doctorInNode(web, doctor)));
+  return { ...started, client: client! };
+}
+
+async function startSignedIn(t: TestContext, u: Person, enrol: (web: WebNode) => Promise<void>): Promise<{ web: WebNode; page: Page; problems: string[] }> {
   const web = await startWebNode(t, { admins: 2 });
   await completeSetup(web.node);
-  await register(new ApiClient({ baseUrl: web.node.node.url }), { ...patient, now: Date.now() });
+  await enrol(web);
   const { context, problems } = await startBrowser(t);
-  const page = await (await context(patient.username)).newPage();
-  await logIn(page, web.url, patient);
+  const page = await (await context(u.username)).newPage();
+  await logIn(page, web.url, u);
   return { web, page, problems };
 }
 

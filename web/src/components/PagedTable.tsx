@@ -1,6 +1,7 @@
 /**
  * A paged list from the node with every state (STYLE 12): loading, error with
- * retry, empty, rows, and a labelled button for the next page. Pages come
+ * retry, empty, rows (scrolling in their own box when wider than the
+ * screen), and a labelled button for the next page. Pages come
  * from react-query's infinite query, so each page's fetch can be cancelled.
  */
 import { Button, Group, Table } from '@mantine/core';
@@ -34,26 +35,29 @@ export function PagedTable<T>(o: {
   if (items.length === 0 && !q.hasNextPage) return <Empty>{o.empty}</Empty>;
   return (
     <>
-      <Table striped highlightOnHover aria-label={o.label}>
-        <Table.Thead>
-          <Table.Tr>
-            {o.columns.map((c) => (
-              <Table.Th key={c.header} scope="col">
-                {c.header}
-              </Table.Th>
-            ))}
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {items.map((item) => (
-            <Table.Tr key={o.rowKey(item)}>
+      {/* At phone width a wide table scrolls inside its own box, not the page. */}
+      <Table.ScrollContainer minWidth={560}>
+        <Table striped highlightOnHover aria-label={o.label}>
+          <Table.Thead>
+            <Table.Tr>
               {o.columns.map((c) => (
-                <Table.Td key={c.header}>{c.cell(item)}</Table.Td>
+                <Table.Th key={c.header} scope="col">
+                  {c.header}
+                </Table.Th>
               ))}
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {items.map((item) => (
+              <Table.Tr key={o.rowKey(item)}>
+                {o.columns.map((c) => (
+                  <Table.Td key={c.header}>{c.cell(item)}</Table.Td>
+                ))}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
       {q.hasNextPage ? (
         <Group justify="center" mt="sm">
           <Button variant="light" onClick={() => void q.fetchNextPage()} loading={q.isFetchingNextPage} aria-label={`Load more ${o.label}`}>
