@@ -13,7 +13,7 @@ import { isDhlError } from '../../src/crypto/index.ts';
 import { directory, readFromLedger, requestAccess } from '../../src/client/index.ts';
 import { Screenshots } from './browser.ts';
 import { assertNoLeaks } from './leaks.ts';
-import { field, fillUpload, open, sendUpload } from './steps.ts';
+import { approveInBrowser, fillUpload, open, sendUpload } from './steps.ts';
 import { doctorInNode, loginInNode, startWithPatient } from './web-node.ts';
 
 const RAJ = { username: 'raj', passphrase: 'raj fevers staple orbit' };
@@ -43,14 +43,10 @@ test('revoke: meera’s next read is refused and shows in raj’s audit and noti
   const fevers = listed.get(TITLES.fevers)!;
   const scan = listed.get(TITLES.scan)!;
 
-  /** Meera asks for one record; raj approves in the browser, read only, 7 days. */
+  /** Meera asks for one record; raj approves in the browser. */
   const grant = async (recordId: string, purpose: string) => {
     await requestAccess(meera.ctx, { patient: RAJ.username, records: [recordId], purpose, durationMs: 7 * 86_400_000 });
-    await open(raj, 'Requests for me');
-    await raj.getByRole('button', { name: `Review the request from ${MEERA.username}` }).click();
-    await raj.getByTestId('grantee-fingerprint').waitFor();
-    await raj.getByRole('button', { name: 'Approve' }).click();
-    await raj.getByText(`${MEERA.username} may read 1 record(s)`).waitFor();
+    await approveInBrowser(raj, MEERA.username, 1);
   };
 
   // A grant on fevers, used once: raj's page lists it.

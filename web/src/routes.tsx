@@ -79,6 +79,7 @@ export const router = createBrowserRouter([
       { path: 'records', Component: withKeys(RecordsPage) },
       { path: 'upload', Component: withKeys(UploadPage) },
       { path: 'records/:recordId/verify', Component: withKeys(VerifyPage) },
+      { path: 'records/:recordId/new-version', Component: withKeys(UploadPage) },
       { path: 'requests', Component: withKeys(IncomingRequestsPage) },
       { path: 'access', Component: withKeys(AccessPage) },
       { path: 'audit', Component: withKeys(AuditPage) },

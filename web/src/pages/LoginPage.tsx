@@ -11,6 +11,7 @@ const LOCKED: Record<string, string> = {
   expired: 'Your session ended, and your keys were cleared from this browser.',
   logout: 'You are logged out. Your keys were cleared from this browser.',
   reload: 'The page was reloaded, which clears your keys: please log in again.',
+  passphrase: 'Your passphrase was changed and every session of your account ended: log in with the new passphrase.',
 };
 
 export default function LoginPage() {

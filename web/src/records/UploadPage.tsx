@@ -6,30 +6,51 @@
  * doctors" puts it in the directory. Progress, cancel, and resume: choosing
  * the same file again after a cancel or a reload continues where the upload
  * stopped (its resume state is in IndexedDB, its data key wrapped for the
- * user's own key).
+ * user's own key). The same form adds a new version of one of the
+ * patient's records (/records/:recordId/new-version): sealed under a fresh
+ * data key, wrapped for the owner and every doctor whose read grant on the
+ * record still stands (src/client/flows: addVersion).
  */
 import { Alert, Button, Checkbox, FileButton, Group, Paper, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type DragEvent } from 'react';
-import { Link, useLocation } from 'react-router';
-import { setListing, uploadRecord, type UploadResume } from '../../../src/client/index.ts';
+import { Link, useLocation, useParams } from 'react-router';
+import { addVersion, setListing, uploadRecord, type UploadResume } from '../../../src/client/index.ts';
 import { messageOf, codeOf } from '../errors.ts';
 import { bytes, date } from '../format.ts';
 import { IdbResumeStore, resumeKeyOf } from '../session/browser-stores.ts';
-import { ctxOf } from '../session/ledger.ts';
+import { ctxOf, readsOf } from '../session/ledger.ts';
 import type { Unlocked } from '../session/keyring.ts';
+import { ErrorState, Loading } from '../components/States.tsx';
 import { fileSource } from './file-source.ts';
 
 const resumes = new IdbResumeStore<UploadResume>();
 
 /** A new visit (the menu's link, also from this page) is a new, empty form. */
 export default function UploadPage({ unlocked }: { unlocked: Unlocked }) {
-  return <UploadForm key={useLocation().key} unlocked={unlocked} />;
+  const key = useLocation().key;
+  const { recordId } = useParams();
+  return recordId ? <NewVersion key={key} unlocked={unlocked} recordId={recordId} /> : <UploadForm key={key} unlocked={unlocked} />;
 }
 
-function UploadForm({ unlocked }: { unlocked: Unlocked }) {
+/** The record a new version follows: its latest title and version. */
+interface VersionOf {
+  recordId: string;
+  title: string;
+  latestVersion: number;
+}
+
+function NewVersion({ unlocked, recordId }: { unlocked: Unlocked; recordId: string }) {
+  const record = useQuery({ queryKey: ['record', recordId], queryFn: () => readsOf(unlocked).record(recordId) });
+  if (record.isPending) return <Loading label="Loading the record…" />;
+  if (record.error) return <ErrorState error={record.error} title="Could not load the record" retry={() => void record.refetch()} />;
+  const title = record.data.versions.at(-1)?.manifest.title ?? '';
+  return <UploadForm unlocked={unlocked} versionOf={{ recordId, title, latestVersion: record.data.latestVersion }} />;
+}
+
+function UploadForm({ unlocked, versionOf }: { unlocked: Unlocked; versionOf?: VersionOf }) {
   const [file, setFile] = useState<File | undefined>();
-  const [title, setTitle] = useState('');
+  const [title, setTitle] = useState(versionOf?.title ?? '');
   const [listed, setListed] = useState(false);
   const [done, setDone] = useState(0);
   const [dragging, setDragging] = useState(false);
@@ -47,19 +68,25 @@ function UploadForm({ unlocked }: { unlocked: Unlocked }) {
       const controller = new AbortController();
       abort.current = controller;
       const ctx = ctxOf(unlocked);
-      const uploaded = await uploadRecord(ctx, {
+      const content = {
         title: title.trim(),
         mediaType: file!.type || 'application/octet-stream',
         fileName: file!.name,
         content: fileSource(file!, setDone),
         contentSize: file!.size,
-        resume: { store: resumes, key: resumeKey.data! },
+        // A version's resume state is its own: the same file may be this record's first version too.
+        resume: { store: resumes, key: versionOf ? `${resumeKey.data!}:version-of:${versionOf.recordId}` : resumeKey.data! },
         signal: controller.signal,
-      });
+      };
+      if (versionOf) return addVersion(ctx, readsOf(unlocked), versionOf.recordId, content);
+      const uploaded = await uploadRecord(ctx, content);
       if (listed) await setListing(ctx, uploaded.recordId, true);
       return uploaded;
     },
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['directory', unlocked.username] }),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ['directory', unlocked.username] });
+      if (versionOf) void queryClient.invalidateQueries({ queryKey: ['record', versionOf.recordId] });
+    },
     onSettled: () => void queryClient.invalidateQueries({ queryKey: ['resume'] }),
   });
 
@@ -83,6 +110,7 @@ function UploadForm({ unlocked }: { unlocked: Unlocked }) {
         <Stack gap="xs">
           <Text>
             “{title.trim()}” is encrypted on the node and recorded in block {upload.data.result.height}
+            {versionOf ? ` as version ${upload.data.version}` : ''}
             {listed ? ', and listed for doctors' : ''}.
           </Text>
           <Group>
@@ -109,8 +137,13 @@ function UploadForm({ unlocked }: { unlocked: Unlocked }) {
   return (
     <Stack>
       <Title order={1} size="h2">
-        Upload a record
+        {versionOf ? `A new version of “${versionOf.title}”` : 'Upload a record'}
       </Title>
+      {versionOf ? (
+        <Text size="sm" c="dimmed">
+          Version {versionOf.latestVersion + 1}, sealed under a new key for you and the doctors whose grants on this record still stand. Version {versionOf.latestVersion} stays as it is.
+        </Text>
+      ) : null}
       <Paper withBorder p="md">
         <form
           onSubmit={(e) => {
@@ -160,12 +193,14 @@ function UploadForm({ unlocked }: { unlocked: Unlocked }) {
               error={shown ? titleError : undefined}
               maxLength={200}
             />
-            <Checkbox
-              label="List for doctors"
-              description="Doctors who look you up by your exact username see its title, type, size and date, and can ask for access. They cannot open it unless you grant it."
-              checked={listed}
-              onChange={(e) => setListed(e.currentTarget.checked)}
-            />
+            {versionOf ? null : (
+              <Checkbox
+                label="List for doctors"
+                description="Doctors who look you up by your exact username see its title, type, size and date, and can ask for access. They cannot open it unless you grant it."
+                checked={listed}
+                onChange={(e) => setListed(e.currentTarget.checked)}
+              />
+            )}
             {upload.isPending ? (
               <Stack gap={4}>
                 <Progress value={file && file.size > 0 ? (100 * done) / file.size : 100} aria-label="upload progress" animated />
