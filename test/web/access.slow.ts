@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDhlError } from '../../src/crypto/index.ts';
 import { directory, readFromLedger, requestAccess } from '../../src/client/index.ts';
+import { checkedSteps } from './axe.ts';
 import { Screenshots } from './browser.ts';
 import { assertNoLeaks } from './leaks.ts';
 import { approveInBrowser, fillUpload, open, sendUpload } from './steps.ts';
@@ -26,11 +27,11 @@ const refused = (err: unknown) => isDhlError(err) && ['READ_REFUSED', 'RESOURCE_
 test('revoke: meera’s next read is refused and shows in raj’s audit and notifications; revoke and re-key: she cannot open the new version; each page at phone width', async (t) => {
   const { web, page: raj, problems } = await startWithPatient(t, RAJ);
   const meera = await doctorInNode(web, MEERA);
-  const shots = new Screenshots('access');
+  const step = checkedSteps(new Screenshots('access'));
 
   await open(raj, 'Who may open');
   await raj.getByText('Nobody holds a grant on your records.').waitFor();
-  await shots.take(raj, 'patient-no-grants');
+  await step(raj, 'patient-no-grants');
   await open(raj, 'Audit');
   await raj.getByText('You have no records yet').waitFor();
 
@@ -54,15 +55,15 @@ test('revoke: meera’s next read is refused and shows in raj’s audit and noti
   await readFromLedger(meera.ctx, meera.reads, fevers, 1, () => undefined);
   await open(raj, 'Who may open');
   await raj.getByRole('cell', { name: TITLES.fevers }).waitFor();
-  await shots.take(raj, 'patient-active-grants');
+  await step(raj, 'patient-active-grants');
 
   // Revoke: the page says what it cannot undo; after it, meera's read is refused.
   await raj.getByRole('button', { name: `Revoke ${MEERA.username}’s grant`, exact: true }).click();
   await raj.getByText(`What ${MEERA.username} already opened cannot be taken back`).waitFor();
-  await shots.take(raj, 'patient-revoke-confirm');
+  await step(raj, 'patient-revoke-confirm');
   await raj.getByRole('button', { name: 'Revoke now' }).click();
   await raj.getByText(`${MEERA.username} can no longer open “${TITLES.fevers}”`).waitFor();
-  await shots.take(raj, 'patient-revoked');
+  await step(raj, 'patient-revoked');
   await assert.rejects(readFromLedger(meera.ctx, meera.reads, fevers, 1, () => undefined), refused);
 
   // Raj's audit, filtered to fevers: meera's read under the grant, and her refused one.
@@ -75,33 +76,33 @@ test('revoke: meera’s next read is refused and shows in raj’s audit and noti
   assert.equal(await meeraReads.count(), 2, 'one accepted read and one refused');
   assert.equal(await meeraReads.filter({ hasText: 'accepted' }).locator('code').count(), 1, 'the accepted read names its grant');
   assert.notEqual(await meeraReads.filter({ hasText: 'refused' }).first().getAttribute('data-audit-outcome'), 'OK');
-  await shots.take(raj, 'patient-audit-refused-read');
+  await step(raj, 'patient-audit-refused-read');
 
   // A failed login to raj's account, then his notifications: the request, the used grant, the refused read, the failed login.
   await assert.rejects(loginInNode(web, { ...RAJ, passphrase: 'not raj’s passphrase' }));
   await open(raj, 'Notifications');
   for (const kind of ['request-received', 'grant-used', 'read-refused']) await raj.locator(`tr[data-notification="${kind}"]`).first().waitFor();
   await raj.getByTestId('failed-logins').getByText(/1 failed login/).waitFor();
-  await shots.take(raj, 'patient-notifications');
+  await step(raj, 'patient-notifications');
 
   // Revoke and re-key the scan: the new version is sealed for raj alone; meera cannot open it.
   await grant(scan, 'Imaging review');
   await readFromLedger(meera.ctx, meera.reads, scan, 1, () => undefined);
   await open(raj, 'Who may open');
-  await raj.getByRole('button', { name: `Revoke ${MEERA.username}’s grant and re-key` }).click();
+  await raj.getByRole('button', { name: `Revoke and re-key: ${MEERA.username}’s grant` }).click();
   await raj.getByText('The old version stays on the node, encrypted under its old key, until erasure exists', { exact: false }).waitFor();
-  await shots.take(raj, 'patient-rekey-confirm');
+  await step(raj, 'patient-rekey-confirm');
   await raj.getByRole('button', { name: 'Revoke and re-key now' }).click();
   await raj.getByText(`${MEERA.username} can no longer open “${TITLES.scan}”`).waitFor();
   await raj.getByText('The new version (2)', { exact: false }).waitFor();
-  await shots.take(raj, 'patient-rekeyed');
+  await step(raj, 'patient-rekeyed');
   await assert.rejects(readFromLedger(meera.ctx, meera.reads, scan, 2, () => undefined), refused);
   await open(raj, 'Who may open');
   await raj.getByText('Nobody holds a grant on your records.').waitFor();
 
   // The same pages at phone width.
   await raj.setViewportSize(PHONE);
-  for (const [link, step, ready] of [
+  for (const [link, name, ready] of [
     ['Audit', 'phone-audit', raj.getByRole('table', { name: 'audit trail' })],
     ['Notifications', 'phone-notifications', raj.getByRole('table', { name: 'notifications' })],
     ['Who may open', 'phone-no-grants', raj.getByText('Nobody holds a grant on your records.')],
@@ -109,7 +110,7 @@ test('revoke: meera’s next read is refused and shows in raj’s audit and noti
     await open(raj, link);
     await ready.waitFor();
     assert.ok(await raj.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), `${link}: no sideways scrolling of the page at phone width`);
-    await shots.take(raj, step);
+    await step(raj, name);
   }
 
   assert.deepEqual(problems, [], 'no uncaught error and no CSP violation in any page');

@@ -49,25 +49,25 @@ export async function startWebNode(t: TestContext, o: { admins?: number } = {}):
  * that patient logged in in a browser of its own: for the tests of one
  * person's pages.
  */
-export function startWithPatient(t: TestContext, patient: Person): Promise<{ web: WebNode; page: Page; problems: string[] }> {
-  return startSignedIn(t, patient, async (web) => void (await register(new ApiClient({ baseUrl: web.node.node.url }), { ...patient, now: Date.now() })));
+export async function startWithPatient(t: TestContext, patient: Person): Promise<{ web: WebNode; page: Page; problems: string[]; recoveryKey: string }> {
+  const { enrolled, ...started } = await startSignedIn(t, patient, (web) => register(new ApiClient({ baseUrl: web.node.node.url }), { ...patient, now: Date.now() }));
+  return { ...started, recoveryKey: enrolled.recoveryKey };
 }
 
 /** The same with a doctor (registered, and made a doctor by the first admin) logged in in the browser; their client in Node beside it. */
 export async function startWithDoctor(t: TestContext, doctor: Person): Promise<{ web: WebNode; page: Page; problems: string[]; client: OpenedClient }> {
-  let client: OpenedClient | undefined;
-  const started = await startSignedIn(t, doctor, async (web) => void (client = await doctorInNode(web, doctor)));
-  return { ...started, client: client! };
+  const { enrolled, ...started } = await startSignedIn(t, doctor, (web) => doctorInNode(web, doctor));
+  return { ...started, client: enrolled };
 }
 
-async function startSignedIn(t: TestContext, u: Person, enrol: (web: WebNode) => Promise<void>): Promise<{ web: WebNode; page: Page; problems: string[] }> {
+async function startSignedIn<T>(t: TestContext, u: Person, enrol: (web: WebNode) => Promise<T>): Promise<{ web: WebNode; page: Page; problems: string[]; enrolled: T }> {
   const web = await startWebNode(t, { admins: 2 });
   await completeSetup(web.node);
-  await enrol(web);
+  const enrolled = await enrol(web);
   const { context, problems } = await startBrowser(t);
   const page = await (await context(u.username)).newPage();
   await logIn(page, web.url, u);
-  return { web, page, problems };
+  return { web, page, problems, enrolled };
 }
 
 /** A person logged in through src/client in Node (a bearer session straight at the node), with a client of their own. */

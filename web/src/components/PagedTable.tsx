@@ -5,6 +5,7 @@
  * from react-query's infinite query, so each page's fetch can be cancelled.
  */
 import { Button, Group, Table } from '@mantine/core';
+import { WideTable } from './WideTable.tsx';
 import { useInfiniteQuery, type QueryKey } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Empty, ErrorState, Loading } from './States.tsx';
@@ -35,8 +36,7 @@ export function PagedTable<T>(o: {
   if (items.length === 0 && !q.hasNextPage) return <Empty>{o.empty}</Empty>;
   return (
     <>
-      {/* At phone width a wide table scrolls inside its own box, not the page. */}
-      <Table.ScrollContainer minWidth={560}>
+      <WideTable label={o.label} minWidth={560}>
         <Table striped highlightOnHover aria-label={o.label}>
           <Table.Thead>
             <Table.Tr>
@@ -57,7 +57,7 @@ export function PagedTable<T>(o: {
             ))}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </WideTable>
       {q.hasNextPage ? (
         <Group justify="center" mt="sm">
           <Button variant="light" onClick={() => void q.fetchNextPage()} loading={q.isFetchingNextPage} aria-label={`Load more ${o.label}`}>

@@ -1,6 +1,6 @@
 /**
- * Change the passphrase: the current one (it opens the vault again, in this
- * page), the new one twice. Every session of the account ends, so the page
+ * Change the passphrase: the current one or the recovery key (either opens
+ * the vault again, in this page), the new one twice. Every session of the account ends, so the page
  * locks and asks for the new passphrase; the recovery key stays as it was.
  */
 import { Alert, Button, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
@@ -39,7 +39,7 @@ export function ChangePassphrase({ unlocked }: { unlocked: Unlocked }) {
           <Text size="sm" c="dimmed">
             Your key vault is sealed again in this browser under the new passphrase; your keys and your recovery key stay the same. You are then logged out everywhere.
           </Text>
-          <PasswordInput label="Current passphrase" value={current} onChange={(e) => setCurrent(e.currentTarget.value)} autoComplete="current-password" required error={wrong ? messageOf(change.error) : undefined} />
+          <PasswordInput label="Current passphrase or recovery key" description="Lost your passphrase? Type your recovery key here." value={current} onChange={(e) => setCurrent(e.currentTarget.value)} autoComplete="current-password" required error={wrong ? messageOf(change.error) : undefined} />
           <PasswordInput label="New passphrase" value={next} onChange={(e) => setNext(e.currentTarget.value)} autoComplete="new-password" required error={shown && errors.next} />
           <PasswordInput label="New passphrase again" value={confirm} onChange={(e) => setConfirm(e.currentTarget.value)} autoComplete="new-password" required error={shown && errors.confirm} />
           {change.error && !wrong ? (

@@ -5,12 +5,14 @@
  * Ids and key fingerprints only: the node sends no content.
  */
 import { Alert, Badge, Code, Stack, Table, Text, Title } from '@mantine/core';
+import { WideTable } from '../components/WideTable.tsx';
 import { useQuery } from '@tanstack/react-query';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';
 import { date } from '../format.ts';
 import type { Unlocked } from '../session/keyring.ts';
 import { notifications } from '../../../src/client/index.ts';
 import { readsOf } from '../session/ledger.ts';
+import { useRecordTitles } from './patient/record-titles.ts';
 
 type Kind = Awaited<ReturnType<typeof notifications>>['items'][number]['kind'];
 
@@ -24,6 +26,8 @@ const POLL_MS = 15_000;
 
 export default function NotificationsPage({ unlocked }: { unlocked: Unlocked }) {
   const q = useQuery({ queryKey: ['notifications'], queryFn: () => notifications(readsOf(unlocked)), refetchInterval: POLL_MS });
+  // The reader's own records by title: the node names records by id only.
+  const titles = useRecordTitles(unlocked);
   return (
     <Stack>
       <Title order={1} size="h2">
@@ -39,7 +43,7 @@ export default function NotificationsPage({ unlocked }: { unlocked: Unlocked }) 
       ) : null}
       {q.data && q.data.items.length === 0 ? <Empty>Nothing new: no requests, reads or refusals yet.</Empty> : null}
       {q.data && q.data.items.length > 0 ? (
-        <Table.ScrollContainer minWidth={560}>
+        <WideTable label="notifications" minWidth={560}>
           <Table striped aria-label="notifications">
             <Table.Thead>
               <Table.Tr>
@@ -65,12 +69,12 @@ export default function NotificationsPage({ unlocked }: { unlocked: Unlocked }) 
                   <Table.Td>
                     {n.actor} <Code>{n.actorFingerprint}</Code>
                   </Table.Td>
-                  <Table.Td>{n.recordId ? <Code>{n.recordId.slice(0, 12)}…</Code> : '—'}</Table.Td>
+                  <Table.Td>{n.recordId ? (titles.get(n.recordId) ?? <Code>{n.recordId.slice(0, 12)}…</Code>) : '—'}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </WideTable>
       ) : null}
     </Stack>
   );

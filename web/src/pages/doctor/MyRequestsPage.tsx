@@ -23,7 +23,7 @@ export default function MyRequestsPage({ unlocked }: { unlocked: Unlocked }) {
         My requests
       </Title>
       {withdrawal.data ? (
-        <Alert color="gray" title="Withdrawn" role="status" withCloseButton onClose={() => withdrawal.reset()}>
+        <Alert color="gray" title="Withdrawn" role="status" withCloseButton closeButtonLabel="Close" onClose={() => withdrawal.reset()}>
           Your request to {withdrawal.variables.patient} was withdrawn (block {withdrawal.data.height}).
         </Alert>
       ) : null}
@@ -55,7 +55,7 @@ export default function MyRequestsPage({ unlocked }: { unlocked: Unlocked }) {
                   color="gray"
                   onClick={() => withdrawal.mutate(r)}
                   loading={withdrawal.isPending && withdrawal.variables?.requestId === r.requestId}
-                  aria-label={`Withdraw the request to ${r.patient}: ${r.purpose}`}
+                  aria-label={`Withdraw the request to ${r.patient}, asked ${date(r.createdAt)}`}
                 >
                   Withdraw
                 </Button>

@@ -54,7 +54,7 @@ export default function AccessPage({ unlocked }: { unlocked: Unlocked }) {
                   Revoke
                 </Button>
                 {g.scopes.includes('read') && g.records.length > 0 ? (
-                  <Button size="xs" color="red" variant="subtle" onClick={() => setAction({ grant: g, rekey: true })} aria-label={`Revoke ${g.grantee}’s grant and re-key`}>
+                  <Button size="xs" color="red" variant="subtle" onClick={() => setAction({ grant: g, rekey: true })} aria-label={`Revoke and re-key: ${g.grantee}’s grant`}>
                     Revoke and re-key
                   </Button>
                 ) : null}
@@ -106,7 +106,7 @@ function Confirm({ unlocked, action, titles, onDone }: { unlocked: Unlocked; act
   const named = grant.records.map((id) => `“${titles.get(id) ?? id}”`).join(', ') || 'adding to your chart';
   if (run.data) {
     return (
-      <Alert color="teal" title={rekey ? 'Revoked and re-keyed' : 'Revoked'} withCloseButton onClose={onDone} role="status">
+      <Alert color="teal" title={rekey ? 'Revoked and re-keyed' : 'Revoked'} withCloseButton closeButtonLabel="Close" onClose={onDone} role="status">
         {grant.grantee} can no longer open {named} (block {run.data.height}).
         {rekey ? ` The new version${run.data.versions.length > 1 ? 's' : ''} (${run.data.versions.join(', ')}) are sealed under new keys ${grant.grantee} never held.` : ''}
       </Alert>

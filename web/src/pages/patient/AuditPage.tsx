@@ -4,6 +4,7 @@
  * ledger (src/client/flows: auditTrail), newest first; one record or all.
  */
 import { Badge, Code, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { WideTable } from '../../components/WideTable.tsx';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Empty, ErrorState, Loading } from '../../components/States.tsx';
@@ -59,7 +60,7 @@ export default function AuditPage({ unlocked }: { unlocked: Unlocked }) {
       {trail.error ? <ErrorState error={trail.error} title="Could not load the audit trail" retry={() => void trail.refetch()} /> : null}
       {trail.data && trail.data.length === 0 && ids.length > 0 ? <Empty>Nothing has happened to this record yet.</Empty> : null}
       {trail.data && trail.data.length > 0 ? (
-        <Table.ScrollContainer minWidth={640}>
+        <WideTable label="audit trail" minWidth={640}>
           <Table striped aria-label="audit trail">
             <Table.Thead>
               <Table.Tr>
@@ -94,7 +95,7 @@ export default function AuditPage({ unlocked }: { unlocked: Unlocked }) {
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </WideTable>
       ) : null}
     </Stack>
   );

@@ -4,7 +4,7 @@
  * (a SetListing), and add a new version of it.
  */
 import { Alert, Anchor, Badge, Button, Group, Paper, Stack, Table, Title } from '@mantine/core';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { PagedTable } from '../../components/PagedTable.tsx';
@@ -17,6 +17,7 @@ import { ctxOf, readsOf } from '../../session/ledger.ts';
 
 export default function RecordsPage({ unlocked }: { unlocked: Unlocked }) {
   const [open, setOpen] = useState<string | undefined>();
+  const navigate = useNavigate();
   const queryClient = useQueryClient();
   const listing = useMutation({
     mutationFn: (r: { recordId: string; title: string; listed: boolean }) => setListing(ctxOf(unlocked), r.recordId, r.listed),
@@ -28,7 +29,7 @@ export default function RecordsPage({ unlocked }: { unlocked: Unlocked }) {
         My records
       </Title>
       {listing.data ? (
-        <Alert color="teal" role="status" withCloseButton onClose={() => listing.reset()} title={listing.variables.listed ? 'Listed' : 'Unlisted'}>
+        <Alert color="teal" role="status" withCloseButton closeButtonLabel="Close" onClose={() => listing.reset()} title={listing.variables.listed ? 'Listed' : 'Unlisted'}>
           “{listing.variables.title}” is {listing.variables.listed ? 'now listed for doctors who look you up' : 'no longer in the directory: doctors who already hold a grant keep it'} (block{' '}
           {listing.data.height}).
         </Alert>
@@ -77,15 +78,16 @@ export default function RecordsPage({ unlocked }: { unlocked: Unlocked }) {
           {
             header: 'Change',
             cell: (r) => (
-              <Anchor component={Link} to={`/records/${r.recordId}/new-version`} size="sm" aria-label={`New version of ${r.title}`}>
+              // A button (an action on the record), so that the record's own link is the only link named by its title.
+              <Button size="xs" variant="subtle" onClick={() => void navigate(`/records/${r.recordId}/new-version`)} aria-label={`New version of ${r.title}`}>
                 New version
-              </Anchor>
+              </Button>
             ),
           },
           {
             header: 'Versions',
             cell: (r) => (
-              <Button size="xs" variant="subtle" onClick={() => setOpen(open === r.recordId ? undefined : r.recordId)} aria-expanded={open === r.recordId} aria-label={`Versions of ${r.title}`}>
+              <Button size="xs" variant="subtle" onClick={() => setOpen(open === r.recordId ? undefined : r.recordId)} aria-expanded={open === r.recordId} aria-label={`${open === r.recordId ? 'Hide' : 'Show'} versions of ${r.title}`}>
                 {open === r.recordId ? 'Hide' : 'Show'}
               </Button>
             ),
