@@ -64,7 +64,7 @@ function MainNav({ unlocked }: { unlocked: Unlocked }) {
     ['/access', 'Who may open'],
     ['/audit', 'Audit'],
     ['/notifications', 'Notifications'],
-    ...(roles.doctorOrg ? ([['/directory', 'Directory'], ['/my-requests', 'My requests'], ['/shared', 'Shared with me']] as [string, string][]) : []),
+    ...(roles.doctorOrg ? ([['/directory', 'Directory'], ['/my-requests', 'My requests'], ['/shared', 'Shared with me'], ['/contribute', 'Add to a chart']] as [string, string][]) : []),
     ...(roles.adminOrg ? ([['/admin/enrol', 'Enrol doctors']] as [string, string][]) : []),
     ['/account', 'Account'],
   ];

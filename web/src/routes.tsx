@@ -24,6 +24,7 @@ const VerifyPage = lazy(() => import('./records/VerifyPage.tsx'));
 const AccessPage = lazy(() => import('./pages/patient/AccessPage.tsx'));
 const AuditPage = lazy(() => import('./pages/patient/AuditPage.tsx'));
 const NotificationsPage = lazy(() => import('./pages/NotificationsPage.tsx'));
+const ContributePage = lazy(() => import('./pages/doctor/ContributePage.tsx'));
 const EnrolDoctorPage = lazy(() => import('./pages/admin/EnrolDoctorPage.tsx'));
 
 /** A page that needs the keys: without them (a new page, a lock), the login page. */
@@ -87,6 +88,7 @@ export const router = createBrowserRouter([
       { path: 'directory', Component: withKeys(DirectoryPage) },
       { path: 'my-requests', Component: withKeys(MyRequestsPage) },
       { path: 'shared', Component: withKeys(SharedWithMePage) },
+      { path: 'contribute', Component: withKeys(ContributePage) },
       { path: 'admin/enrol', Component: withKeys(EnrolDoctorPage) },
       { path: '*', element: <NotFound /> },
     ],

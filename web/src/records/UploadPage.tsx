@@ -9,13 +9,15 @@
  * user's own key). The same form adds a new version of one of the
  * patient's records (/records/:recordId/new-version): sealed under a fresh
  * data key, wrapped for the owner and every doctor whose read grant on the
- * record still stands (src/client/flows: addVersion).
+ * record still stands (src/client/flows: addVersion); and a doctor adds a
+ * record to a patient's chart under a contribute grant (ContributePage,
+ * src/client/flows: contribute).
  */
 import { Alert, Button, Checkbox, FileButton, Group, Paper, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
-import { addVersion, setListing, uploadRecord, type UploadResume } from '../../../src/client/index.ts';
+import { addVersion, setListing, uploadRecord, type ClientContext, type UploadInput, type UploadResume } from '../../../src/client/index.ts';
 import { messageOf, codeOf } from '../errors.ts';
 import { bytes, date } from '../format.ts';
 import { IdbResumeStore, resumeKeyOf } from '../session/browser-stores.ts';
@@ -30,27 +32,66 @@ const resumes = new IdbResumeStore<UploadResume>();
 export default function UploadPage({ unlocked }: { unlocked: Unlocked }) {
   const key = useLocation().key;
   const { recordId } = useParams();
-  return recordId ? <NewVersion key={key} unlocked={unlocked} recordId={recordId} /> : <UploadForm key={key} unlocked={unlocked} />;
+  return recordId ? <NewVersion key={key} unlocked={unlocked} recordId={recordId} /> : <UploadForm key={key} unlocked={unlocked} target={newRecord(unlocked)} />;
 }
 
-/** The record a new version follows: its latest title and version. */
-interface VersionOf {
-  recordId: string;
-  title: string;
-  latestVersion: number;
+type Content = Pick<UploadInput, 'title' | 'mediaType' | 'fileName' | 'content' | 'contentSize' | 'resume' | 'signal'>;
+type Sent = Awaited<ReturnType<typeof uploadRecord>>;
+
+/** Where the form's file goes: a new record of one's own, a new version of one, or a record in a patient's chart. */
+export interface Target {
+  heading: string;
+  /** 2 when the form sits under a page's own heading. */
+  headingOrder?: 1 | 2;
+  intro?: ReactNode;
+  initialTitle?: string;
+  /** Offers "list for doctors" (one's own new records only). */
+  listable: boolean;
+  /** Tells this target's resume state apart from another's for the same file. */
+  resumeScope: string;
+  send(ctx: ClientContext, content: Content, listed: boolean): Promise<Sent>;
+  /** Said after "recorded in block N". */
+  doneNote(sent: Sent): string;
+  /** What to read again once it is sent. */
+  refresh: string[][];
 }
+
+const newRecord = (unlocked: Unlocked): Target => ({
+  heading: 'Upload a record',
+  listable: true,
+  resumeScope: '',
+  async send(ctx, content, listed) {
+    const uploaded = await uploadRecord(ctx, content);
+    if (listed) await setListing(ctx, uploaded.recordId, true);
+    return uploaded;
+  },
+  doneNote: () => '',
+  refresh: [['directory', unlocked.username]],
+});
 
 function NewVersion({ unlocked, recordId }: { unlocked: Unlocked; recordId: string }) {
   const record = useQuery({ queryKey: ['record', recordId], queryFn: () => readsOf(unlocked).record(recordId) });
   if (record.isPending) return <Loading label="Loading the record…" />;
   if (record.error) return <ErrorState error={record.error} title="Could not load the record" retry={() => void record.refetch()} />;
   const title = record.data.versions.at(-1)?.manifest.title ?? '';
-  return <UploadForm unlocked={unlocked} versionOf={{ recordId, title, latestVersion: record.data.latestVersion }} />;
+  const latest = record.data.latestVersion;
+  const target: Target = {
+    heading: `A new version of “${title}”`,
+    intro: `Version ${latest + 1}, sealed under a new key for you and the doctors whose grants on this record still stand. Version ${latest} stays as it is.`,
+    initialTitle: title,
+    listable: false,
+    // The same file may be this record's first version too.
+    resumeScope: `:version-of:${recordId}`,
+    send: (ctx, content) => addVersion(ctx, readsOf(unlocked), recordId, content),
+    doneNote: (sent) => ` as version ${sent.version}`,
+    refresh: [['directory', unlocked.username], ['record', recordId]],
+  };
+  return <UploadForm unlocked={unlocked} target={target} />;
 }
 
-function UploadForm({ unlocked, versionOf }: { unlocked: Unlocked; versionOf?: VersionOf }) {
+export function UploadForm({ unlocked, target }: { unlocked: Unlocked; target: Target }) {
   const [file, setFile] = useState<File | undefined>();
-  const [title, setTitle] = useState(versionOf?.title ?? '');
+  const [title, setTitle] = useState(target.initialTitle ?? '');
   const [listed, setListed] = useState(false);
   const [done, setDone] = useState(0);
   const [dragging, setDragging] = useState(false);
@@ -74,18 +115,13 @@ function UploadForm({ unlocked, versionOf }: { unlocked: Unlocked; versionOf?: V
         fileName: file!.name,
         content: fileSource(file!, setDone),
         contentSize: file!.size,
-        // A version's resume state is its own: the same file may be this record's first version too.
-        resume: { store: resumes, key: versionOf ? `${resumeKey.data!}:version-of:${versionOf.recordId}` : resumeKey.data! },
+        resume: { store: resumes, key: `${resumeKey.data!}${target.resumeScope}` },
         signal: controller.signal,
       };
-      if (versionOf) return addVersion(ctx, readsOf(unlocked), versionOf.recordId, content);
-      const uploaded = await uploadRecord(ctx, content);
-      if (listed) await setListing(ctx, uploaded.recordId, true);
-      return uploaded;
+      return target.send(ctx, content, target.listable && listed);
     },
     onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ['directory', unlocked.username] });
-      if (versionOf) void queryClient.invalidateQueries({ queryKey: ['record', versionOf.recordId] });
+      for (const queryKey of target.refresh) void queryClient.invalidateQueries({ queryKey });
     },
     onSettled: () => void queryClient.invalidateQueries({ queryKey: ['resume'] }),
   });
@@ -110,7 +146,7 @@ function UploadForm({ unlocked, versionOf }: { unlocked: Unlocked; versionOf?: V
         <Stack gap="xs">
           <Text>
             “{title.trim()}” is encrypted on the node and recorded in block {upload.data.result.height}
-            {versionOf ? ` as version ${upload.data.version}` : ''}
+            {target.doneNote(upload.data)}
             {listed ? ', and listed for doctors' : ''}.
           </Text>
           <Group>
@@ -136,12 +172,12 @@ function UploadForm({ unlocked, versionOf }: { unlocked: Unlocked; versionOf?: V
 
   return (
     <Stack>
-      <Title order={1} size="h2">
-        {versionOf ? `A new version of “${versionOf.title}”` : 'Upload a record'}
+      <Title order={target.headingOrder ?? 1} size={target.headingOrder === 2 ? 'h3' : 'h2'}>
+        {target.heading}
       </Title>
-      {versionOf ? (
+      {target.intro ? (
         <Text size="sm" c="dimmed">
-          Version {versionOf.latestVersion + 1}, sealed under a new key for you and the doctors whose grants on this record still stand. Version {versionOf.latestVersion} stays as it is.
+          {target.intro}
         </Text>
       ) : null}
       <Paper withBorder p="md">
@@ -193,7 +229,7 @@ function UploadForm({ unlocked, versionOf }: { unlocked: Unlocked; versionOf?: V
               error={shown ? titleError : undefined}
               maxLength={200}
             />
-            {versionOf ? null : (
+            {!target.listable ? null : (
               <Checkbox
                 label="List for doctors"
                 description="Doctors who look you up by your exact username see its title, type, size and date, and can ask for access. They cannot open it unless you grant it."
