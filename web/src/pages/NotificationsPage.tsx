@@ -4,8 +4,8 @@
  * of their record was refused, and the failed logins since the last one.
  * Ids and key fingerprints only: the node sends no content.
  */
-import { Alert, Badge, Code, Stack, Table, Text, Title } from '@mantine/core';
-import { WideTable } from '../components/WideTable.tsx';
+import { Alert, Badge, Code, Stack, Text, Title } from '@mantine/core';
+import { ColumnsTable } from '../components/ColumnsTable.tsx';
 import { useQuery } from '@tanstack/react-query';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';
 import { date } from '../format.ts';
@@ -43,38 +43,38 @@ export default function NotificationsPage({ unlocked }: { unlocked: Unlocked }) 
       ) : null}
       {q.data && q.data.items.length === 0 ? <Empty>Nothing new: no requests, reads or refusals yet.</Empty> : null}
       {q.data && q.data.items.length > 0 ? (
-        <WideTable label="notifications" minWidth={560}>
-          <Table striped aria-label="notifications">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">When</Table.Th>
-                <Table.Th scope="col">What</Table.Th>
-                <Table.Th scope="col">Who (key fingerprint)</Table.Th>
-                <Table.Th scope="col">Record</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {q.data.items.map((n) => (
-                <Table.Tr key={n.txHash} data-notification={n.kind}>
-                  <Table.Td>{date(n.time)}</Table.Td>
-                  <Table.Td>
-                    <Badge color={SAYS[n.kind].color} variant="light">
-                      {n.kind.replace('-', ' ')}
-                    </Badge>{' '}
-                    <Text span size="sm">
-                      {n.actor} {SAYS[n.kind].text}
-                      {n.kind === 'read-refused' ? ` (${n.outcome})` : ''}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    {n.actor} <Code>{n.actorFingerprint}</Code>
-                  </Table.Td>
-                  <Table.Td>{n.recordId ? (titles.get(n.recordId) ?? <Code>{n.recordId.slice(0, 12)}…</Code>) : '—'}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </WideTable>
+        <ColumnsTable
+          label="notifications"
+          items={q.data.items}
+          rowKey={(n) => n.txHash}
+          rowProps={(n) => ({ 'data-notification': n.kind })}
+          columns={[
+            { header: 'When', cell: (n) => date(n.time) },
+            {
+              header: 'What',
+              cell: (n) => (
+                <>
+                  <Badge color={SAYS[n.kind].color} variant="light">
+                    {n.kind.replace('-', ' ')}
+                  </Badge>{' '}
+                  <Text span size="sm">
+                    {n.actor} {SAYS[n.kind].text}
+                    {n.kind === 'read-refused' ? ` (${n.outcome})` : ''}
+                  </Text>
+                </>
+              ),
+            },
+            {
+              header: 'Who (key fingerprint)',
+              cell: (n) => (
+                <>
+                  {n.actor} <Code>{n.actorFingerprint}</Code>
+                </>
+              ),
+            },
+            { header: 'Record', cell: (n) => (n.recordId ? (titles.get(n.recordId) ?? <Code>{n.recordId.slice(0, 12)}…</Code>) : '—') },
+          ]}
+        />
       ) : null}
     </Stack>
   );

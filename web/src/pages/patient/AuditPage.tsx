@@ -3,8 +3,8 @@
  * which grant — refused attempts included — from each record's trail on the
  * ledger (src/client/flows: auditTrail), newest first; one record or all.
  */
-import { Badge, Code, Select, Stack, Table, Text, Title } from '@mantine/core';
-import { WideTable } from '../../components/WideTable.tsx';
+import { Badge, Code, Select, Stack, Text, Title } from '@mantine/core';
+import { ColumnsTable } from '../../components/ColumnsTable.tsx';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Empty, ErrorState, Loading } from '../../components/States.tsx';
@@ -60,42 +60,31 @@ export default function AuditPage({ unlocked }: { unlocked: Unlocked }) {
       {trail.error ? <ErrorState error={trail.error} title="Could not load the audit trail" retry={() => void trail.refetch()} /> : null}
       {trail.data && trail.data.length === 0 && ids.length > 0 ? <Empty>Nothing has happened to this record yet.</Empty> : null}
       {trail.data && trail.data.length > 0 ? (
-        <WideTable label="audit trail" minWidth={640}>
-          <Table striped aria-label="audit trail">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">When</Table.Th>
-                <Table.Th scope="col">Who</Table.Th>
-                <Table.Th scope="col">Did</Table.Th>
-                <Table.Th scope="col">Record</Table.Th>
-                <Table.Th scope="col">Under grant</Table.Th>
-                <Table.Th scope="col">Outcome</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {trail.data.map((e) => (
-                <Table.Tr key={`${e.recordId}-${e.seq}`} data-audit-type={e.tx.header.type} data-audit-actor={e.tx.header.actor} data-audit-outcome={e.outcome}>
-                  <Table.Td>{date(e.time)}</Table.Td>
-                  <Table.Td>{e.tx.header.actor === unlocked.username ? 'you' : e.tx.header.actor}</Table.Td>
-                  <Table.Td>{ACTIONS[e.tx.header.type] ?? e.tx.header.type}</Table.Td>
-                  <Table.Td>{titles.get(e.recordId) ?? e.recordId}</Table.Td>
-                  <Table.Td>{e.grantId ? <Code title={e.grantId}>{e.grantId.slice(0, 12)}…</Code> : <Text c="dimmed" size="sm">—</Text>}</Table.Td>
-                  <Table.Td>
-                    {e.outcome === 'OK' ? (
-                      <Badge color="teal" variant="light">
-                        accepted
-                      </Badge>
-                    ) : (
-                      <Badge color="red" variant="light">
-                        refused: {e.outcome}
-                      </Badge>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </WideTable>
+        <ColumnsTable
+          label="audit trail"
+          minWidth={640}
+          items={trail.data}
+          rowKey={(e) => `${e.recordId}-${e.seq}`}
+          rowProps={(e) => ({ 'data-audit-type': e.tx.header.type, 'data-audit-actor': e.tx.header.actor, 'data-audit-outcome': e.outcome })}
+          columns={[
+            { header: 'When', cell: (e) => date(e.time) },
+            { header: 'Who', cell: (e) => (e.tx.header.actor === unlocked.username ? 'you' : e.tx.header.actor) },
+            { header: 'Did', cell: (e) => ACTIONS[e.tx.header.type] ?? e.tx.header.type },
+            { header: 'Record', cell: (e) => titles.get(e.recordId) ?? e.recordId },
+            {
+              header: 'Under grant',
+              cell: (e) => (e.grantId ? <Code title={e.grantId}>{e.grantId.slice(0, 12)}…</Code> : <Text c="dimmed" size="sm">—</Text>),
+            },
+            {
+              header: 'Outcome',
+              cell: (e) => (
+                <Badge color={e.outcome === 'OK' ? 'teal' : 'red'} variant="light">
+                  {e.outcome === 'OK' ? 'accepted' : `refused: ${e.outcome}`}
+                </Badge>
+              ),
+            },
+          ]}
+        />
       ) : null}
     </Stack>
   );
