@@ -117,3 +117,12 @@ export async function recordFrame(page: Page): Promise<Frame> {
   assert.ok(frame, 'the record frame has a document');
   return frame;
 }
+
+/** The patient approves the doctor's pending request from "Requests for me", read only, for the days it asked, after the doctor's proven key shows. */
+export async function approveInBrowser(page: Page, doctor: string, records: number): Promise<void> {
+  await open(page, 'Requests for me');
+  await page.getByRole('button', { name: `Review the request from ${doctor}` }).click();
+  await page.getByTestId('grantee-fingerprint').waitFor();
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.getByText(`${doctor} may read ${records} record(s)`).waitFor();
+}

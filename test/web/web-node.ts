@@ -9,8 +9,11 @@ import type { TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ensureWebBuild, WEB_DIST } from '../../scripts/build-web.ts';
 import { ApiClient } from '../../src/client/api-client.ts';
-import { register } from '../../src/client/account.ts';
-import { completeSetup, startTestNode, type TestNode } from '../api/helpers.ts';
+import { login, register } from '../../src/client/account.ts';
+import { submitOk } from '../../src/client/flows/context.ts';
+import { openClient, type OpenedClient } from '../../src/client/flows/ledger.ts';
+import { MemoryHeadStore } from '../../src/client/head-store.ts';
+import { ADMINS, completeSetup, startTestNode, type TestNode } from '../api/helpers.ts';
 import { startBrowser } from './browser.ts';
 import { startCaptureProxy, type CaptureProxy } from './capture-proxy.ts';
 import { logIn, type Person } from './steps.ts';
@@ -46,12 +49,45 @@ export async function startWebNode(t: TestContext, o: { admins?: number } = {}):
  * that patient logged in in a browser of its own: for the tests of one
  * person's pages.
  */
-export async function startWithPatient(t: TestContext, patient: Person): Promise<{ web: WebNode; page: Page; problems: string[] }> {
+export async function startWithPatient(t: TestContext, patient: Person): Promise<{ web: WebNode; page: Page; problems: string[]; recoveryKey: string }> {
+  const { enrolled, ...started } = await startSignedIn(t, patient, (web) => register(new ApiClient({ baseUrl: web.node.node.url }), { ...patient, now: Date.now() }));
+  return { ...started, recoveryKey: enrolled.recoveryKey };
+}
+
+/** The same with a doctor (registered, and made a doctor by the first admin) logged in in the browser; their client in Node beside it. */
+export async function startWithDoctor(t: TestContext, doctor: Person): Promise<{ web: WebNode; page: Page; problems: string[]; client: OpenedClient }> {
+  const { enrolled, ...started } = await startSignedIn(t, doctor, (web) => doctorInNode(web, doctor));
+  return { ...started, client: enrolled };
+}
+
+async function startSignedIn<T>(t: TestContext, u: Person, enrol: (web: WebNode) => Promise<T>): Promise<{ web: WebNode; page: Page; problems: string[]; enrolled: T }> {
   const web = await startWebNode(t, { admins: 2 });
   await completeSetup(web.node);
-  await register(new ApiClient({ baseUrl: web.node.node.url }), { ...patient, now: Date.now() });
+  const enrolled = await enrol(web);
   const { context, problems } = await startBrowser(t);
-  const page = await (await context(patient.username)).newPage();
-  await logIn(page, web.url, patient);
-  return { web, page, problems };
+  const page = await (await context(u.username)).newPage();
+  await logIn(page, web.url, u);
+  return { web, page, problems, enrolled };
+}
+
+/** A person logged in through src/client in Node (a bearer session straight at the node), with a client of their own. */
+export async function loginInNode(web: WebNode, u: Person): Promise<OpenedClient> {
+  const api = new ApiClient({ baseUrl: web.node.url });
+  const { chainId } = await api.call('status');
+  const loggedIn = await login(api, { username: u.username, secret: { passphrase: u.passphrase }, session: 'bearer', chain: chainId!, now: Date.now() });
+  return openClient({ api, loggedIn, chain: chainId!, heads: new MemoryHeadStore() });
+}
+
+/**
+ * A doctor who works through src/client in Node beside a browser: registered
+ * with the product's costs, made a doctor at the node's organisation by the
+ * first set-up admin (an AssignRole for the keys they registered), logged in.
+ */
+export async function doctorInNode(web: WebNode, doctor: Person): Promise<OpenedClient> {
+  await register(new ApiClient({ baseUrl: web.node.url }), { ...doctor, now: Date.now() });
+  const admin = await loginInNode(web, ADMINS[0]!);
+  const client = await loginInNode(web, doctor);
+  const me = client.ctx.me;
+  await submitOk(admin.ctx, 'AssignRole', { username: doctor.username, role: 'doctor', org: 'clinic', sigKeyId: me.sig.keyId, encKeyId: me.enc.keyId });
+  return client;
 }

@@ -54,14 +54,17 @@ export function Shell() {
   );
 }
 
-/** The pages this user has: everyone's own records and requests; a doctor's directory, requests and shared records; an admin's enrolment. */
+/** The pages this user has: everyone's own records, requests, grants, audit and notifications; a doctor's directory, requests and shared records; an admin's enrolment. */
 function MainNav({ unlocked }: { unlocked: Unlocked }) {
   const { roles } = useMe(unlocked);
   const links: [string, string][] = [
     ['/records', 'My records'],
     ['/upload', 'Upload'],
     ['/requests', 'Requests for me'],
-    ...(roles.doctorOrg ? ([['/directory', 'Directory'], ['/my-requests', 'My requests'], ['/shared', 'Shared with me']] as [string, string][]) : []),
+    ['/access', 'Who may open'],
+    ['/audit', 'Audit'],
+    ['/notifications', 'Notifications'],
+    ...(roles.doctorOrg ? ([['/directory', 'Directory'], ['/my-requests', 'My requests'], ['/shared', 'Shared with me'], ['/contribute', 'Add to a chart']] as [string, string][]) : []),
     ...(roles.adminOrg ? ([['/admin/enrol', 'Enrol doctors']] as [string, string][]) : []),
     ['/account', 'Account'],
   ];

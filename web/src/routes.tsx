@@ -21,6 +21,10 @@ const MyRequestsPage = lazy(() => import('./pages/doctor/MyRequestsPage.tsx'));
 const SharedWithMePage = lazy(() => import('./pages/doctor/SharedWithMePage.tsx'));
 const UploadPage = lazy(() => import('./records/UploadPage.tsx'));
 const VerifyPage = lazy(() => import('./records/VerifyPage.tsx'));
+const AccessPage = lazy(() => import('./pages/patient/AccessPage.tsx'));
+const AuditPage = lazy(() => import('./pages/patient/AuditPage.tsx'));
+const NotificationsPage = lazy(() => import('./pages/NotificationsPage.tsx'));
+const ContributePage = lazy(() => import('./pages/doctor/ContributePage.tsx'));
 const EnrolDoctorPage = lazy(() => import('./pages/admin/EnrolDoctorPage.tsx'));
 
 /** A page that needs the keys: without them (a new page, a lock), the login page. */
@@ -76,10 +80,15 @@ export const router = createBrowserRouter([
       { path: 'records', Component: withKeys(RecordsPage) },
       { path: 'upload', Component: withKeys(UploadPage) },
       { path: 'records/:recordId/verify', Component: withKeys(VerifyPage) },
+      { path: 'records/:recordId/new-version', Component: withKeys(UploadPage) },
       { path: 'requests', Component: withKeys(IncomingRequestsPage) },
+      { path: 'access', Component: withKeys(AccessPage) },
+      { path: 'audit', Component: withKeys(AuditPage) },
+      { path: 'notifications', Component: withKeys(NotificationsPage) },
       { path: 'directory', Component: withKeys(DirectoryPage) },
       { path: 'my-requests', Component: withKeys(MyRequestsPage) },
       { path: 'shared', Component: withKeys(SharedWithMePage) },
+      { path: 'contribute', Component: withKeys(ContributePage) },
       { path: 'admin/enrol', Component: withKeys(EnrolDoctorPage) },
       { path: '*', element: <NotFound /> },
     ],

@@ -1,17 +1,16 @@
 /**
  * A paged list from the node with every state (STYLE 12): loading, error with
- * retry, empty, rows, and a labelled button for the next page. Pages come
+ * retry, empty, rows (scrolling in their own box when wider than the
+ * screen), and a labelled button for the next page. Pages come
  * from react-query's infinite query, so each page's fetch can be cancelled.
  */
-import { Button, Group, Table } from '@mantine/core';
+import { Button, Group } from '@mantine/core';
+import { ColumnsTable, type Column } from './ColumnsTable.tsx';
 import { useInfiniteQuery, type QueryKey } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Empty, ErrorState, Loading } from './States.tsx';
 
-export interface Column<T> {
-  header: string;
-  cell: (item: T) => ReactNode;
-}
+export type { Column };
 
 export function PagedTable<T>(o: {
   label: string;
@@ -34,26 +33,7 @@ export function PagedTable<T>(o: {
   if (items.length === 0 && !q.hasNextPage) return <Empty>{o.empty}</Empty>;
   return (
     <>
-      <Table striped highlightOnHover aria-label={o.label}>
-        <Table.Thead>
-          <Table.Tr>
-            {o.columns.map((c) => (
-              <Table.Th key={c.header} scope="col">
-                {c.header}
-              </Table.Th>
-            ))}
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {items.map((item) => (
-            <Table.Tr key={o.rowKey(item)}>
-              {o.columns.map((c) => (
-                <Table.Td key={c.header}>{c.cell(item)}</Table.Td>
-              ))}
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      <ColumnsTable label={o.label} columns={o.columns} items={items} rowKey={o.rowKey} />
       {q.hasNextPage ? (
         <Group justify="center" mt="sm">
           <Button variant="light" onClick={() => void q.fetchNextPage()} loading={q.isFetchingNextPage} aria-label={`Load more ${o.label}`}>

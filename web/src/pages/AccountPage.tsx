@@ -1,6 +1,7 @@
-/** The logged-in home: who you are, your keys' fingerprints, failed logins since last time. */
+/** The logged-in home: who you are, your keys' fingerprints, failed logins since last time; change the passphrase. */
 import { Alert, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { Fingerprint } from '../components/Fingerprint.tsx';
+import { ChangePassphrase } from './ChangePassphrase.tsx';
 import { IDLE_TIMEOUT_MS } from '../session/idle.ts';
 import type { Unlocked } from '../session/keyring.ts';
 
@@ -57,6 +58,7 @@ export default function AccountPage({ unlocked }: { unlocked: Unlocked }) {
           </Table>
         </Stack>
       </Paper>
+      <ChangePassphrase unlocked={unlocked} />
     </Stack>
   );
 }

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Paper, PasswordInput, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
@@ -11,15 +11,17 @@ const LOCKED: Record<string, string> = {
   expired: 'Your session ended, and your keys were cleared from this browser.',
   logout: 'You are logged out. Your keys were cleared from this browser.',
   reload: 'The page was reloaded, which clears your keys: please log in again.',
+  passphrase: 'Your passphrase was changed and every session of your account ended: log in with the new passphrase.',
 };
 
 export default function LoginPage() {
   const navigate = useNavigate();
   const [username, setUsername] = useState('');
   const [passphrase, setPassphrase] = useState('');
+  const [withRecoveryKey, setWithRecoveryKey] = useState(false);
   const reason = lockReason();
   const mutation = useMutation({
-    mutationFn: () => loginInBrowser(username.trim(), passphrase),
+    mutationFn: () => loginInBrowser(username.trim(), withRecoveryKey ? { recoveryKey: passphrase.trim().toUpperCase() } : passphrase),
     onSuccess: () => {
       setPassphrase('');
       navigate('/account', { replace: true });
@@ -59,12 +61,22 @@ export default function LoginPage() {
             error={wrong}
           />
           <PasswordInput
-            label="Passphrase"
+            label={withRecoveryKey ? 'Recovery key' : 'Passphrase'}
+            description={withRecoveryKey ? 'The key shown once when you registered. Once in, choose a new passphrase on your account page.' : undefined}
             value={passphrase}
             onChange={(e) => setPassphrase(e.currentTarget.value)}
-            autoComplete="current-password"
+            autoComplete={withRecoveryKey ? 'off' : 'current-password'}
             required
             error={wrong ? messageOf(mutation.error) : undefined}
+          />
+          <Switch
+            label="I lost my passphrase: log in with my recovery key"
+            checked={withRecoveryKey}
+            onChange={(e) => {
+              setWithRecoveryKey(e.currentTarget.checked);
+              setPassphrase('');
+              mutation.reset();
+            }}
           />
           {mutation.error && !wrong ? (
             <Alert color="red" role="alert" title="Could not log in">

@@ -6,30 +6,92 @@
  * doctors" puts it in the directory. Progress, cancel, and resume: choosing
  * the same file again after a cancel or a reload continues where the upload
  * stopped (its resume state is in IndexedDB, its data key wrapped for the
- * user's own key).
+ * user's own key). The same form adds a new version of one of the
+ * patient's records (/records/:recordId/new-version): sealed under a fresh
+ * data key, wrapped for the owner and every doctor whose read grant on the
+ * record still stands (src/client/flows: addVersion); and a doctor adds a
+ * record to a patient's chart under a contribute grant (ContributePage,
+ * src/client/flows: contribute).
  */
 import { Alert, Button, Checkbox, FileButton, Group, Paper, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type DragEvent } from 'react';
-import { Link, useLocation } from 'react-router';
-import { setListing, uploadRecord, type UploadResume } from '../../../src/client/index.ts';
+import { useEffect, useRef, useState, type DragEvent, type ReactNode } from 'react';
+import { Link, useLocation, useParams } from 'react-router';
+import { addVersion, setListing, uploadRecord, type ClientContext, type UploadInput, type UploadResume } from '../../../src/client/index.ts';
 import { messageOf, codeOf } from '../errors.ts';
 import { bytes, date } from '../format.ts';
 import { IdbResumeStore, resumeKeyOf } from '../session/browser-stores.ts';
-import { ctxOf } from '../session/ledger.ts';
+import { ctxOf, readsOf } from '../session/ledger.ts';
 import type { Unlocked } from '../session/keyring.ts';
+import { ErrorState, Loading } from '../components/States.tsx';
 import { fileSource } from './file-source.ts';
 
 const resumes = new IdbResumeStore<UploadResume>();
 
 /** A new visit (the menu's link, also from this page) is a new, empty form. */
 export default function UploadPage({ unlocked }: { unlocked: Unlocked }) {
-  return <UploadForm key={useLocation().key} unlocked={unlocked} />;
+  const key = useLocation().key;
+  const { recordId } = useParams();
+  return recordId ? <NewVersion key={key} unlocked={unlocked} recordId={recordId} /> : <UploadForm key={key} unlocked={unlocked} target={newRecord(unlocked)} />;
 }
 
-function UploadForm({ unlocked }: { unlocked: Unlocked }) {
+type Content = Pick<UploadInput, 'title' | 'mediaType' | 'fileName' | 'content' | 'contentSize' | 'resume' | 'signal'>;
+type Sent = Awaited<ReturnType<typeof uploadRecord>>;
+
+/** Where the form's file goes: a new record of one's own, a new version of one, or a record in a patient's chart. */
+export interface Target {
+  heading: string;
+  /** 2 when the form sits under a page's own heading. */
+  headingOrder?: 1 | 2;
+  intro?: ReactNode;
+  initialTitle?: string;
+  /** Offers "list for doctors" (one's own new records only). */
+  listable: boolean;
+  /** Tells this target's resume state apart from another's for the same file. */
+  resumeScope: string;
+  send(ctx: ClientContext, content: Content, listed: boolean): Promise<Sent>;
+  /** Said after "recorded in block N". */
+  doneNote(sent: Sent): string;
+  /** What to read again once it is sent. */
+  refresh: string[][];
+}
+
+const newRecord = (unlocked: Unlocked): Target => ({
+  heading: 'Upload a record',
+  listable: true,
+  resumeScope: '',
+  async send(ctx, content, listed) {
+    const uploaded = await uploadRecord(ctx, content);
+    if (listed) await setListing(ctx, uploaded.recordId, true);
+    return uploaded;
+  },
+  doneNote: () => '',
+  refresh: [['directory', unlocked.username]],
+});
+
+function NewVersion({ unlocked, recordId }: { unlocked: Unlocked; recordId: string }) {
+  const record = useQuery({ queryKey: ['record', recordId], queryFn: () => readsOf(unlocked).record(recordId) });
+  if (record.isPending) return <Loading label="Loading the record…" />;
+  if (record.error) return <ErrorState error={record.error} title="Could not load the record" retry={() => void record.refetch()} />;
+  const title = record.data.versions.at(-1)?.manifest.title ?? '';
+  const latest = record.data.latestVersion;
+  const target: Target = {
+    heading: `A new version of “${title}”`,
+    intro: `Version ${latest + 1}, sealed under a new key for you and the doctors whose grants on this record still stand. Version ${latest} stays as it is.`,
+    initialTitle: title,
+    listable: false,
+    // The same file may be this record's first version too.
+    resumeScope: `:version-of:${recordId}`,
+    send: (ctx, content) => addVersion(ctx, readsOf(unlocked), recordId, content),
+    doneNote: (sent) => ` as version ${sent.version}`,
+    refresh: [['directory', unlocked.username], ['record', recordId]],
+  };
+  return <UploadForm unlocked={unlocked} target={target} />;
+}
+
+export function UploadForm({ unlocked, target }: { unlocked: Unlocked; target: Target }) {
   const [file, setFile] = useState<File | undefined>();
-  const [title, setTitle] = useState('');
+  const [title, setTitle] = useState(target.initialTitle ?? '');
   const [listed, setListed] = useState(false);
   const [done, setDone] = useState(0);
   const [dragging, setDragging] = useState(false);
@@ -47,19 +109,20 @@ function UploadForm({ unlocked }: { unlocked: Unlocked }) {
       const controller = new AbortController();
       abort.current = controller;
       const ctx = ctxOf(unlocked);
-      const uploaded = await uploadRecord(ctx, {
+      const content = {
         title: title.trim(),
         mediaType: file!.type || 'application/octet-stream',
         fileName: file!.name,
         content: fileSource(file!, setDone),
         contentSize: file!.size,
-        resume: { store: resumes, key: resumeKey.data! },
+        resume: { store: resumes, key: `${resumeKey.data!}${target.resumeScope}` },
         signal: controller.signal,
-      });
-      if (listed) await setListing(ctx, uploaded.recordId, true);
-      return uploaded;
+      };
+      return target.send(ctx, content, target.listable && listed);
     },
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['directory', unlocked.username] }),
+    onSuccess: () => {
+      for (const queryKey of target.refresh) void queryClient.invalidateQueries({ queryKey });
+    },
     onSettled: () => void queryClient.invalidateQueries({ queryKey: ['resume'] }),
   });
 
@@ -83,6 +146,7 @@ function UploadForm({ unlocked }: { unlocked: Unlocked }) {
         <Stack gap="xs">
           <Text>
             “{title.trim()}” is encrypted on the node and recorded in block {upload.data.result.height}
+            {target.doneNote(upload.data)}
             {listed ? ', and listed for doctors' : ''}.
           </Text>
           <Group>
@@ -108,9 +172,14 @@ function UploadForm({ unlocked }: { unlocked: Unlocked }) {
 
   return (
     <Stack>
-      <Title order={1} size="h2">
-        Upload a record
+      <Title order={target.headingOrder ?? 1} size={target.headingOrder === 2 ? 'h3' : 'h2'}>
+        {target.heading}
       </Title>
+      {target.intro ? (
+        <Text size="sm" c="dimmed">
+          {target.intro}
+        </Text>
+      ) : null}
       <Paper withBorder p="md">
         <form
           onSubmit={(e) => {
@@ -160,12 +229,14 @@ function UploadForm({ unlocked }: { unlocked: Unlocked }) {
               error={shown ? titleError : undefined}
               maxLength={200}
             />
-            <Checkbox
-              label="List for doctors"
-              description="Doctors who look you up by your exact username see its title, type, size and date, and can ask for access. They cannot open it unless you grant it."
-              checked={listed}
-              onChange={(e) => setListed(e.currentTarget.checked)}
-            />
+            {!target.listable ? null : (
+              <Checkbox
+                label="List for doctors"
+                description="Doctors who look you up by your exact username see its title, type, size and date, and can ask for access. They cannot open it unless you grant it."
+                checked={listed}
+                onChange={(e) => setListed(e.currentTarget.checked)}
+              />
+            )}
             {upload.isPending ? (
               <Stack gap={4}>
                 <Progress value={file && file.size > 0 ? (100 * done) / file.size : 100} aria-label="upload progress" animated />

@@ -45,7 +45,7 @@ export interface Unlocked {
 const CSRF_KEY = 'dhl.csrf';
 const LOCK_REASON_KEY = 'dhl.lockReason';
 
-export type LockReason = 'logout' | 'idle' | 'expired' | 'reload';
+export type LockReason = 'logout' | 'idle' | 'expired' | 'reload' | 'passphrase';
 
 let unlocked: Unlocked | null = null;
 const listeners = new Set<() => void>();

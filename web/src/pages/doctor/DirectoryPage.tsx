@@ -97,7 +97,7 @@ function RequestForm({ unlocked, asking, onDone }: { unlocked: Unlocked; asking:
   const daysError = !Number.isInteger(Number(days)) || Number(days) < 1 ? 'Whole days, at least 1.' : undefined;
   if (send.data) {
     return (
-      <Alert color="teal" title="Request sent" role="status" withCloseButton onClose={onDone}>
+      <Alert color="teal" title="Request sent" role="status" withCloseButton closeButtonLabel="Close" onClose={onDone}>
         {asking.patient} sees your request for {asking.title} and decides. It is recorded in block {send.data.height}.
       </Alert>
     );

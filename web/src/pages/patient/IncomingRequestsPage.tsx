@@ -89,14 +89,14 @@ function Review({ unlocked, request, onDone }: { unlocked: Unlocked; request: Re
   const daysError = !Number.isInteger(Number(days)) || Number(days) < 1 ? 'Whole days, at least 1.' : undefined;
   if (deny.data) {
     return (
-      <Alert color="gray" title="Denied" withCloseButton onClose={onDone} role="status">
+      <Alert color="gray" title="Denied" withCloseButton closeButtonLabel="Close" onClose={onDone} role="status">
         {request.doctor}’s request was denied (block {deny.data.height}).
       </Alert>
     );
   }
   if (approve.data) {
     return (
-      <Alert color="teal" title="Approved" withCloseButton onClose={onDone} role="status">
+      <Alert color="teal" title="Approved" withCloseButton closeButtonLabel="Close" onClose={onDone} role="status">
         {request.doctor} may {read ? 'read' : ''}{read && contribute ? ' and ' : ''}{contribute ? 'add to' : ''} {approve.data.keys.length} record(s) until{' '}
         {date(Date.now() + Number(days) * DAY_MS)} (block {approve.data.height}). Each record’s key was wrapped for the encryption key{' '}
         <Code>{approve.data.grantee.fingerprint}</Code>.

@@ -1,21 +1,44 @@
-/** A patient's records (every one, listed or not) and, per record, its versions with who wrote each and when. */
-import { Anchor, Badge, Button, Paper, Stack, Table, Title } from '@mantine/core';
-import { Link } from 'react-router';
-import { useQuery } from '@tanstack/react-query';
+/**
+ * A patient's records (every one, listed or not) and, per record, its
+ * versions with who wrote each and when; list or unlist a record for doctors
+ * (a SetListing), and add a new version of it.
+ */
+import { Alert, Anchor, Badge, Button, Group, Paper, Stack, Table, Title } from '@mantine/core';
+import { Link, useNavigate } from 'react-router';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { PagedTable } from '../../components/PagedTable.tsx';
 import { ErrorState, Loading } from '../../components/States.tsx';
 import { bytes, date } from '../../format.ts';
 import type { Unlocked } from '../../session/keyring.ts';
-import { readsOf } from '../../session/ledger.ts';
+import { setListing } from '../../../../src/client/index.ts';
+import { messageOf } from '../../errors.ts';
+import { ctxOf, readsOf } from '../../session/ledger.ts';
 
 export default function RecordsPage({ unlocked }: { unlocked: Unlocked }) {
   const [open, setOpen] = useState<string | undefined>();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const listing = useMutation({
+    mutationFn: (r: { recordId: string; title: string; listed: boolean }) => setListing(ctxOf(unlocked), r.recordId, r.listed),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['directory', unlocked.username] }),
+  });
   return (
     <Stack>
       <Title order={1} size="h2">
         My records
       </Title>
+      {listing.data ? (
+        <Alert color="teal" role="status" withCloseButton closeButtonLabel="Close" onClose={() => listing.reset()} title={listing.variables.listed ? 'Listed' : 'Unlisted'}>
+          “{listing.variables.title}” is {listing.variables.listed ? 'now listed for doctors who look you up' : 'no longer in the directory: doctors who already hold a grant keep it'} (block{' '}
+          {listing.data.height}).
+        </Alert>
+      ) : null}
+      {listing.error ? (
+        <Alert color="red" role="alert" title="Listing not changed">
+          {messageOf(listing.error)}
+        </Alert>
+      ) : null}
       <PagedTable
         label="your records"
         queryKey={['directory', unlocked.username]}
@@ -35,11 +58,36 @@ export default function RecordsPage({ unlocked }: { unlocked: Unlocked }) {
           { header: 'Size', cell: (r) => bytes(r.size) },
           { header: 'Date', cell: (r) => date(r.createdAt) },
           { header: 'Version', cell: (r) => r.version },
-          { header: 'Directory', cell: (r) => (r.listed ? <Badge variant="light">listed for doctors</Badge> : <Badge color="gray" variant="light">not listed</Badge>) },
+          {
+            header: 'Directory',
+            cell: (r) => (
+              <Group gap="xs" wrap="nowrap">
+                {r.listed ? <Badge variant="light">listed for doctors</Badge> : <Badge color="gray" variant="light">not listed</Badge>}
+                <Button
+                  size="xs"
+                  variant="subtle"
+                  onClick={() => listing.mutate({ recordId: r.recordId, title: r.title, listed: !r.listed })}
+                  loading={listing.isPending && listing.variables?.recordId === r.recordId}
+                  aria-label={`${r.listed ? 'Unlist' : 'List'} ${r.title}`}
+                >
+                  {r.listed ? 'Unlist' : 'List'}
+                </Button>
+              </Group>
+            ),
+          },
+          {
+            header: 'Change',
+            cell: (r) => (
+              // A button (an action on the record), so that the record's own link is the only link named by its title.
+              <Button size="xs" variant="subtle" onClick={() => void navigate(`/records/${r.recordId}/new-version`)} aria-label={`New version of ${r.title}`}>
+                New version
+              </Button>
+            ),
+          },
           {
             header: 'Versions',
             cell: (r) => (
-              <Button size="xs" variant="subtle" onClick={() => setOpen(open === r.recordId ? undefined : r.recordId)} aria-expanded={open === r.recordId} aria-label={`Versions of ${r.title}`}>
+              <Button size="xs" variant="subtle" onClick={() => setOpen(open === r.recordId ? undefined : r.recordId)} aria-expanded={open === r.recordId} aria-label={`${open === r.recordId ? 'Hide' : 'Show'} versions of ${r.title}`}>
                 {open === r.recordId ? 'Hide' : 'Show'}
               </Button>
             ),
