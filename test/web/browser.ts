@@ -59,6 +59,26 @@ function devtoolsUrl(child: ChildProcess): Promise<string> {
   });
 }
 
+/** Every process left in the browser's process group (ESRCH: none is left). */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+/** The profile removed, and removed again if a process that was still exiting wrote into it meanwhile. */
+async function removeProfile(profile: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 });
+    await new Promise((r) => setTimeout(r, 200));
+    if (!existsSync(profile)) return;
+  }
+  throw new Error(`the browser profile ${profile} keeps being written after the browser stopped`);
+}
+
 export async function startBrowser(t: TestContext): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run bash scripts/setup-system.sh (as root it installs Debian's chromium; otherwise it prints the command)`);
   const profile = mkdtempSync(join(tmpdir(), 'dhl-chromium-'));
@@ -68,6 +88,9 @@ export async function startBrowser(t: TestContext): Promise<TestBrowser> {
   const child = spawn(CHROMIUM, [...CHROMIUM_FLAGS, `--user-data-dir=${join(profile, 'profile')}`, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', 'about:blank'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, TMPDIR: scratch },
+    // Its own process group, so stopping it also stops the helpers it started (renderers, the crash
+    // handler), which otherwise outlive the browser and write into the profile after it was removed.
+    detached: true,
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const stop = async () => {
@@ -75,7 +98,8 @@ export async function startBrowser(t: TestContext): Promise<TestBrowser> {
       child.kill('SIGTERM');
       await exited;
     }
-    rmSync(profile, { recursive: true, force: true });
+    killGroup(child.pid);
+    await removeProfile(profile);
   };
   let browser: Browser;
   try {
