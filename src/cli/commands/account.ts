@@ -360,7 +360,13 @@ export async function setupCommand(cli: Cli, link: string, o: { username: string
     status = await cli.status(api);
     if (status.setup === 'complete') break;
     if (!o.wait) throw cliError('SETUP_UNFINISHED', { registered: 'yours, held', expected: state.expected });
-    const now = await joinSetup(api, { token, username: o.username, keys });
+    // The set-up may complete between the status above and this call (the last admin registered):
+    // our held registration went into block 1 with theirs, and the login below proves it.
+    const now = await joinSetup(api, { token, username: o.username, keys }).catch((err: unknown) => {
+      if (isDhlError(err, 'SETUP_COMPLETE')) return undefined;
+      throw err;
+    });
+    if (now === undefined) break;
     if (!now.registered.includes(o.username) && now.phase === 'awaiting-registrations') {
       answered = await registerNow();
       continue;
