@@ -195,9 +195,9 @@ test('hostile path parameters and query strings on every read route are answered
     await fc.assert(
       fc.asyncProperty(fc.array(hostile, { minLength: 8, maxLength: 8 }), fc.boolean(), async (values, extraKey) => {
         let i = 0;
-        // A segment of "." or ".." (or their %2E spellings) never reaches the route: every URL parser
-        // removes dot-segments before the request leaves (WHATWG URL), so the node answers another path.
-        const segment = (v: string) => (/^(\.|%2e){1,2}$/i.test(encodeURIComponent(v)) ? `${v}x` : encodeURIComponent(v));
+        // A segment of "." or ".." never reaches the route: every URL parser removes dot-segments
+        // (and their %2E spellings) before the request leaves (WHATWG URL), so the node answers another path.
+        const segment = (v: string) => encodeURIComponent(v === '.' || v === '..' ? `${v}x` : v);
         const path = r.url.replace(/:([A-Za-z]+)/g, () => segment(values[i++ % values.length]!));
         const query = keys(r.query).map((k) => `${k}=${encodeURIComponent(values[i++ % values.length]!)}`);
         if (extraKey) query.push(`${keys(r.query)[0] ?? 'x'}=1`, 'isAdmin=true');
