@@ -92,9 +92,9 @@ test('local data sealed under a vault opens with the same vault opened by any sl
   const other = await createVault('raj', await rajKeys(), 'correct horse battery staple', 1795000000000, CHEAP);
   const byPass = await OpenedVault.open(made.vault, await passphraseSecrets('correct horse battery staple', passphraseKdf(made.vault), CHEAP));
   const byRecovery = await OpenedVault.open(made.vault, await recoverySecrets(made.recoveryKey));
-  const value = { uploadId: 'u1', recordId: 'ab'.repeat(16), size: 5 };
+  const value = { uploadId: 'resume-canary-upload-7f3c9e', recordId: 'ab'.repeat(16), size: 5 };
   const sealed = await sealLocal(await byPass.localKey('upload-resume'), 'upload-resume', value);
-  assert.ok(!JSON.stringify(sealed).includes('u1'));
+  assert.ok(!JSON.stringify(sealed).includes('resume-canary'), 'the sealed value shows none of its plaintext');
   assert.deepEqual(await openLocal(await byRecovery.localKey('upload-resume'), 'upload-resume', sealed), value);
   await expectCode(openLocal(await byPass.localKey('other'), 'other', sealed), 'VAULT_OPEN_FAILED');
   await expectCode(openLocal(await byPass.localKey('upload-resume'), 'other', sealed), 'VAULT_OPEN_FAILED');
