@@ -11,10 +11,12 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
-  fingerprint, fromBase64url, fromHex, importSpki, isDhlError, keyId, verifyManifest, type Manifest, type SignedManifest, type WrappedKey,
+  canonicalJson, fingerprint, fromBase64url, fromHex, importSpki, isDhlError, keyId, verifyManifest, type JsonValue, type Manifest, type SignedManifest, type WrappedKey,
 } from '../../crypto/index.ts';
-import { blockHash, chainIdOf, entryLeafHash, ledgerError, parseGenesis, verifyInclusion, type Genesis, type SignedHead } from '../../ledger/index.ts';
-import type { LedgerHead } from '../../protocol/index.ts';
+import {
+  blockHash, chainIdOf, entryLeafHash, ledgerError, parseGenesis, parseTx, verifyInclusion, verifyTxSignature, type Genesis, type ParsedTx, type SignedHead,
+} from '../../ledger/index.ts';
+import type { EntryView, LedgerHead } from '../../protocol/index.ts';
 import { clientError } from '../errors.ts';
 import { allPages, Reads, verifyUserView } from '../reads.ts';
 import type { ApiClient } from '../api-client.ts';
@@ -133,7 +135,52 @@ export async function verifyRecord(ctx: ClientContext, reads: Reads, recordId: s
   const block = await reads.block(v.entry.height);
   const hash = blockHash(sha256, block.header as never);
   if (block.header.height !== v.entry.height || v.entry.seq < block.header.firstSeq || v.entry.seq >= block.header.firstSeq + block.header.entryCount) throw refused('the block does not hold the entry');
+  await checkVersionTx(block.entries.find((e) => e.seq === v.entry.seq), { txHash: v.txHash, chain: ctx.chain, author, signedManifest }, refused);
   return { recordId, version, signedManifest, manifest, author, txHash: v.txHash, height: v.entry.height, blockHash: hash, head };
+}
+
+const VERSION_TX_TYPES: readonly string[] = ['AddRecord', 'AddRecordVersion'];
+
+/**
+ * The inclusion proof names a transaction hash; this checks the transaction
+ * under it is the one that added the version: in the block at that place,
+ * hashing to it, an AddRecord or AddRecordVersion the manifest's author
+ * signed with the key that signed the manifest — and, where the reader may
+ * see its body, carrying exactly this signed manifest. Without it a node
+ * could pair a manifest the author signed but the ledger refused (or never
+ * saw) with the proof of another of the author's accepted transactions.
+ * A body withheld from this reader (a doctor's view of a patient's
+ * AddRecord) binds only by author, key and kind: docs/security.md says so.
+ */
+async function checkVersionTx(
+  listed: EntryView | undefined,
+  expected: { txHash: string; chain: string; author: ProvenKey; signedManifest: SignedManifest },
+  refused: (reason: string, cause?: unknown) => Error,
+): Promise<void> {
+  if (!listed) throw refused('the block does not hold the entry');
+  let tx: ParsedTx;
+  try {
+    tx = parseTx(sha256, listed.tx, { chain: expected.chain });
+  } catch (err) {
+    throw refused('the block holds another transaction there', err);
+  }
+  if (tx.hash !== expected.txHash) throw refused('the block holds another transaction there');
+  const { author } = expected;
+  if (!VERSION_TX_TYPES.includes(tx.header.type) || tx.header.actor !== author.username || tx.header.keyId !== author.keyId) {
+    throw refused('the transaction does not add this version');
+  }
+  try {
+    await verifyTxSignature(tx, author.publicKey);
+  } catch (err) {
+    throw refused('the transaction does not add this version', err);
+  }
+  if (tx.body !== undefined) {
+    const body = tx.body as { manifest?: JsonValue; manifestSig?: JsonValue };
+    const same = (a: JsonValue | undefined, b: unknown) => a !== undefined && canonicalJson(a) === canonicalJson(b as JsonValue);
+    if (!same(body.manifest, expected.signedManifest.manifest) || !same(body.manifestSig, expected.signedManifest.signature)) {
+      throw refused('the transaction does not add this version');
+    }
+  }
 }
 
 /** The version's DEK wrapped for this user (only ever the reader's own; the node serves no one else's). */

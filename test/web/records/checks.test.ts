@@ -20,6 +20,8 @@ test("each of verifyRecord's refusals belongs to the check that makes it", () =>
     [proofFailed('manifest signature'), 'manifest-signature'],
     [proofFailed('another chain'), 'manifest-signature'],
     [proofFailed('the block does not hold the entry'), 'block'],
+    [proofFailed('the block holds another transaction there'), 'block'],
+    [proofFailed('the transaction does not add this version'), 'block'],
   ];
   for (const [err, id] of cases) assert.equal(failedCheck(err), id, String((err as Error).message));
 });

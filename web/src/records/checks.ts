@@ -4,7 +4,8 @@
  * node of the genesis and consistent with the last head this browser kept;
  * the transaction that added the version is in the log under that head,
  * accepted; the author's signing key is theirs in the ledger; the manifest's
- * signature verifies under it; the block named holds the entry. verifyRecord
+ * signature verifies under it; the block named holds the entry, and that
+ * entry is the author's signed transaction adding this manifest. verifyRecord
  * stops at the first failure: that check fails with its reason, the ones
  * after it were not reached.
  */
@@ -35,7 +36,7 @@ export function failedCheck(err: unknown): Check['id'] {
   if (isDhlError(err, 'KEY_NOT_PROVEN') || isDhlError(err, 'USER_VIEW_INVALID')) return 'author-key';
   const reason = isDhlError(err) ? String(err.details.reason ?? '') : '';
   if (reason === 'manifest signature' || reason === 'another chain') return 'manifest-signature';
-  if (reason === 'the block does not hold the entry') return 'block';
+  if (reason === 'the block does not hold the entry' || reason === 'the block holds another transaction there' || reason === 'the transaction does not add this version') return 'block';
   return 'inclusion';
 }
 
