@@ -150,6 +150,8 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
     const securityHeaders = captureSecurityHeaders(helmetOptions(o.tls));
     app.addHook('onRequest', (_request, reply, done) => {
       applySecurityHeaders(reply.raw, securityHeaders);
+      // Health data on shared clinic workstations: no answer is kept by a browser's or proxy's cache unless its route says so (the web app's files).
+      reply.raw.setHeader('cache-control', 'no-store');
       done();
     });
     const limit = o.rateLimit ?? DEFAULT_RATE_LIMIT;

@@ -78,7 +78,7 @@ test('the rate-limited routes answer 429 RATE_LIMITED with Retry-After past thei
   for (let i = 0; i < 5; i++) assert.equal((await fetch(`${n.url}/v1/status`).then(async (r) => (await r.text(), r.status))), 200);
 });
 
-test('every answer carries the security headers: an API answer, an error, an unknown route and the docs', async (t) => {
+test('every answer carries the security headers (and API answers no-store): an API answer, an error, an unknown route and the docs', async (t) => {
   const n = await startTestNode(t);
   for (const path of ['/v1/status', '/v1/session', '/v1/no-such-route', '/v1/docs/', '/v1/ledger/blocks/1']) {
     const response = await fetch(`${n.url}${path}`);
@@ -88,5 +88,6 @@ test('every answer carries the security headers: an API answer, an error, an unk
     assert.equal(response.headers.get('cross-origin-embedder-policy'), 'require-corp', path);
     assert.equal(response.headers.get('x-frame-options'), 'SAMEORIGIN', path);
     assert.equal(response.headers.get('strict-transport-security'), null, `${path}: no HSTS on plain loopback HTTP`);
+    if (path !== '/v1/docs/') assert.equal(response.headers.get('cache-control'), 'no-store', `${path}: no cache keeps an API answer`);
   }
 });
