@@ -11,14 +11,15 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { HelmetOptions } from 'helmet';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { ROUTES, errorResponses, type RouteName, type RouteSpec } from '../protocol/index.ts';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { ROUTES, type RouteName, type RouteSpec } from '../protocol/index.ts';
 import { apiError, handleError } from './errors.ts';
 import { Login } from './login.ts';
 import { PrivateLogController } from './logging.ts';
 import { dataDirPort, DEFAULT_KDF_COSTS, type Accounts, type KdfCosts, type NodeOptions } from './node-port.ts';
 import { routeHandlers, type Handler } from './routes.ts';
 import { applySecurityHeaders, captureSecurityHeaders } from './security-headers.ts';
+import { addSpecRoute } from './route-options.ts';
 import { readHandlers } from './routes-reads.ts';
 import { registerFileRoutes } from './routes-files.ts';
 import { Sessions, type Clock } from './sessions.ts';
@@ -224,24 +225,7 @@ function successResponses(spec: RouteSpec): Record<number, unknown> {
   return Object.fromEntries(Object.entries(spec.response).map(([status, schema]) => [status, { description: spec.summary, content: { [spec.produces!]: { schema } } }]));
 }
 
-/** One route from its spec: schemas (params, query, body, success and error answers), body limit, rate limit, session guard. */
+/** One route from its spec (route-options.ts): streamed answers documented by media type. */
 function addRoute(app: FastifyInstance, spec: RouteSpec, handler: Handler, sessions: Sessions): void {
-  app.route({
-    method: spec.method,
-    url: spec.url,
-    bodyLimit: spec.bodyLimit,
-    schema: {
-      summary: spec.summary,
-      tags: [spec.tag],
-      ...(spec.params ? { params: spec.params } : {}),
-      ...(spec.query ? { querystring: spec.query } : {}),
-      ...(spec.body ? { body: spec.body } : {}),
-      response: { ...successResponses(spec), ...errorResponses(spec.errors) },
-      ...(spec.auth === 'session' ? { security: [{ bearer: [] }, { cookie: [] }] } : {}),
-    },
-    ...(spec.rateLimited ? { config: { rateLimit: {} } } : {}),
-    // Before the body is parsed or validated: without a session, a request learns nothing about its body.
-    ...(spec.auth === 'session' ? { onRequest: sessions.require } : {}),
-    handler: (request: FastifyRequest, reply: FastifyReply) => handler(request, reply),
-  });
+  addSpecRoute(app, spec, { params: spec.params, querystring: spec.query, body: spec.body, response: successResponses(spec) }, handler, sessions);
 }

@@ -8,9 +8,10 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { FILE_ROUTES, errorResponses, type FileBodyOf, type FileRouteName, type FileRouteSpec } from '../protocol/index.ts';
+import { FILE_ROUTES, type FileBodyOf, type FileRouteName, type FileRouteSpec } from '../protocol/index.ts';
 import { ChunkBuffers } from './chunk-buffers.ts';
 import { apiError } from './errors.ts';
+import { addSpecRoute } from './route-options.ts';
 import { isDhlError, type FilesPort } from './node-port.ts';
 import type { Sessions } from './sessions.ts';
 
@@ -159,25 +160,7 @@ export async function registerFileRoutes(app: FastifyInstance, deps: FileRouteDe
 }
 
 function addFileRoute(app: FastifyInstance, spec: FileRouteSpec, handler: Handler, sessions: Sessions): void {
-  const response: Record<string, unknown> = { ...errorResponses(spec.errors) };
-  for (const [status, schema] of Object.entries(spec.response)) {
-    response[status] = schema === 'binary' ? { description: 'ciphertext', content: { [OCTET]: { schema: binarySchema } } } : schema;
-  }
-  app.route({
-    method: spec.method,
-    url: spec.url,
-    bodyLimit: spec.bodyLimit,
-    schema: {
-      summary: spec.summary,
-      tags: [spec.tag],
-      ...(spec.params ? { params: spec.params } : {}),
-      ...(spec.headers ? { headers: spec.headers } : {}),
-      ...(spec.body === 'binary' ? { body: { content: { [OCTET]: { schema: binarySchema } } } } : spec.body ? { body: spec.body } : {}),
-      response,
-      security: [{ bearer: [] }, { cookie: [] }],
-    },
-    ...(spec.rateLimited ? { config: { rateLimit: {} } } : {}),
-    onRequest: sessions.require,
-    handler,
-  });
+  const binary = { content: { [OCTET]: { schema: binarySchema } } };
+  const response = Object.fromEntries(Object.entries(spec.response).map(([status, schema]) => [status, schema === 'binary' ? { description: 'ciphertext', ...binary } : schema]));
+  addSpecRoute(app, spec, { params: spec.params, headers: spec.headers, body: spec.body === 'binary' ? binary : spec.body, response }, handler, sessions);
 }
