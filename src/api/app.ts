@@ -18,7 +18,7 @@ import { Login } from './login.ts';
 import { PrivateLogController } from './logging.ts';
 import { dataDirPort, DEFAULT_KDF_COSTS, type Accounts, type KdfCosts, type NodeOptions } from './node-port.ts';
 import { routeHandlers, type Handler } from './routes.ts';
-import { applySecurityHeaders, captureSecurityHeaders } from './security-headers.ts';
+import { apiSecurityHeaders, applySecurityHeaders, captureSecurityHeaders, isApiPath } from './security-headers.ts';
 import { addSpecRoute } from './route-options.ts';
 import { readHandlers } from './routes-reads.ts';
 import { registerFileRoutes } from './routes-files.ts';
@@ -134,9 +134,9 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
   // JSON only: Fastify's default text/plain parser would hand a string to a route expecting an object.
   app.removeContentTypeParser('text/plain');
@@ -147,12 +147,11 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
 
   try {
     await app.register(fastifyCookie);
-    // Helmet's headers for this fixed configuration, captured once (security-headers.ts); each request sets them in a loop.
-    const securityHeaders = captureSecurityHeaders(helmetOptions(o.tls));
-    app.addHook('onRequest', (_request, reply, done) => {
-      applySecurityHeaders(reply.raw, securityHeaders);
-      // Health data on shared clinic workstations: no answer is kept by a browser's or proxy's cache unless its route says so (the web app's files).
-      reply.raw.setHeader('cache-control', 'no-store');
+    // Documents get helmet's headers for this fixed configuration, captured once; API answers the API set (security-headers.ts).
+    const documentHeaders = captureSecurityHeaders(helmetOptions(o.tls));
+    const apiHeaders = apiSecurityHeaders(o.tls);
+    app.addHook('onRequest', (request, reply, done) => {
+      applySecurityHeaders(reply.raw, isApiPath(request.url) ? apiHeaders : documentHeaders);
       done();
     });
     const limit = o.rateLimit ?? DEFAULT_RATE_LIMIT;
