@@ -4,7 +4,7 @@ import type { Check } from '../../../src/client/index.ts';
 
 export function CheckBadge({ check, what }: { check: Check; what: string }) {
   return (
-    <Badge color={check.ok ? 'green' : 'red'} variant="light" data-check={check.ok ? 'pass' : 'fail'} aria-label={`${what}: ${check.ok ? 'passing' : `failing (${check.code})`}`}>
+    <Badge color={check.ok ? 'teal' : 'red'} variant="light" data-check={check.ok ? 'pass' : 'fail'} data-what={what}>
       {check.ok ? 'passing' : `failing: ${check.code}`}
     </Badge>
   );

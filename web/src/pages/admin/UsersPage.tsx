@@ -152,8 +152,8 @@ export default function UsersPage({ unlocked }: { unlocked: Unlocked }) {
             header: 'Action',
             cell: (m) =>
               m.active && m.username !== unlocked.username ? (
-                <Button size="xs" variant="light" color="red" onClick={() => setChosen(m)} aria-label={`Revoke ${m.username}’s ${m.role} role…`}>
-                  Revoke…
+                <Button size="xs" variant="light" color="red" onClick={() => setChosen(m)} aria-label={`Review revoking ${m.username}’s ${m.role} role`}>
+                  Review revoking
                 </Button>
               ) : null,
           },

@@ -39,7 +39,7 @@ function InclusionCell({ unlocked, entry, head }: { unlocked: Unlocked; entry: E
   }
   if (prove.error) return <Text size="sm" c="red">{messageOf(prove.error)}</Text>;
   return (
-    <Button size="xs" variant="light" onClick={() => prove.mutate()} loading={prove.isPending} disabled={!head?.accepted.ok} aria-label={`Check the inclusion proof of entry ${entry.seq}`}>
+    <Button size="xs" variant="light" onClick={() => prove.mutate()} loading={prove.isPending} disabled={!head?.accepted.ok} aria-label={`Check proof of entry ${entry.seq}`}>
       Check proof
     </Button>
   );
@@ -80,7 +80,7 @@ export default function BlockPage({ unlocked }: { unlocked: Unlocked }) {
               </Text>
               <Group gap="xs">
                 <Text size="sm">
-                  Block hash <Code>{block.data.block.blockHash}</Code>, recomputed from its header:
+                  Block hash <Code className="dhl-hash">{block.data.block.blockHash}</Code>, recomputed from its header:
                 </Text>
                 <CheckBadge check={block.data.check.hash} what="block hash" />
               </Group>

@@ -71,16 +71,16 @@ export default function StatusPage({ unlocked }: { unlocked: Unlocked }) {
             <Table aria-label="ledger head" data-testid="head" data-height={check.data.head.header.height} data-tree-size={check.data.head.header.treeSize} data-block-hash={check.data.head.blockHash}>
               <Table.Tbody>
                 <Row name="Chain id">
-                  <Code>{unlocked.chain}</Code>
+                  <Code className="dhl-hash">{unlocked.chain}</Code>
                 </Row>
                 <Row name="Height">{check.data.head.header.height}</Row>
                 <Row name="Tree size">{check.data.head.header.treeSize} entries</Row>
                 <Row name="Head time">{date(check.data.head.header.time)}</Row>
                 <Row name="Block hash">
-                  <Code>{check.data.head.blockHash}</Code>
+                  <Code className="dhl-hash">{check.data.head.blockHash}</Code>
                 </Row>
                 <Row name="Tree root">
-                  <Code>{check.data.head.header.treeRoot}</Code>
+                  <Code className="dhl-hash">{check.data.head.header.treeRoot}</Code>
                 </Row>
               </Table.Tbody>
             </Table>
