@@ -16,7 +16,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import {
   ApiClient, approveRequest, fingerprint, isDhlError, readFromLedger, register, requestAccess, uploadRecord, utf8, type OpenedClient,
 } from '../../src/client/index.ts';
-import { blockHash, inclusionProofLength, parseBlockHeader, parseTx } from '../../src/ledger/index.ts';
+import { blockHash, consistencyProofLength, inclusionProofLength, parseBlockHeader, parseTx } from '../../src/ledger/index.ts';
 import type { Page } from 'playwright-core';
 import { checkedSteps } from './axe.ts';
 import { Screenshots, startBrowser } from './browser.ts';
@@ -56,7 +56,15 @@ test('an admin enrols a doctor, sees her among the organisation’s users, check
   await admin.getByRole('button', { name: `Enrol ${MEERA.username} as a doctor` }).click();
   await admin.getByText(`${MEERA.username} is a doctor at clinic`).waitFor();
 
-  // As a doctor, meera asks ines (a patient too) for her records; ines grants; meera reads.
+  // The organisation's users: meera with her role's key, ines herself.
+  await open(admin, 'Organisation users');
+  const meeraRow = admin.getByRole('row').filter({ has: admin.locator(`[data-member="${MEERA.username}"]`) });
+  await meeraRow.getByLabel(`${MEERA.username} doctor signing key fingerprint`).waitFor();
+  assert.equal(await meeraRow.getByLabel(`${MEERA.username} doctor signing key fingerprint`).textContent(), meeraSig, 'the fingerprint of the key meera holds');
+  await admin.locator(`[data-member="${ADMIN.username}"]`).waitFor();
+  await step(admin, 'admin-org-users');
+
+  // Blocks the browser has not seen: as a doctor, meera asks ines (a patient too) for her records; ines grants; meera reads.
   const text = utf8.encode(NOTE);
   const note = await uploadRecord(ines.ctx, { title: 'Check-up', mediaType: 'text/plain', fileName: 'note.txt', content: () => [text], contentSize: text.length });
   const asked = await requestAccess(meera.ctx, { patient: ADMIN.username, records: 'all', purpose: 'Follow-up', durationMs: 86_400_000 });
@@ -67,14 +75,6 @@ test('an admin enrols a doctor, sees her among the organisation’s users, check
     return Buffer.concat(parts).toString();
   };
   assert.equal(await read(), NOTE, 'meera reads under the grant while she is a doctor');
-
-  // The organisation's users: meera with her role's key, ines herself.
-  await open(admin, 'Organisation users');
-  const meeraRow = admin.getByRole('row').filter({ has: admin.locator(`[data-member="${MEERA.username}"]`) });
-  await meeraRow.getByLabel(`${MEERA.username} doctor signing key fingerprint`).waitFor();
-  assert.equal(await meeraRow.getByLabel(`${MEERA.username} doctor signing key fingerprint`).textContent(), meeraSig, 'the fingerprint of the key meera holds');
-  await admin.locator(`[data-member="${ADMIN.username}"]`).waitFor();
-  await step(admin, 'admin-org-users');
 
   // Node status: the head this test reads from the API, its signature and the consistency proof passing.
   await open(admin, 'Node status');
@@ -89,7 +89,10 @@ test('an admin enrols a doctor, sees her among the organisation’s users, check
   assert.equal(await signatures.locator('[data-check="fail"]').count(), 0);
   await signatures.getByText('clinic').waitFor();
   const consistency = admin.getByTestId('consistency');
+  const from = Number(await consistency.getAttribute('data-from'));
   assert.equal(await consistency.getAttribute('data-to'), String(expected.treeSize), 'the consistency proof ends at the head');
+  assert.ok(from > 0 && from < expected.treeSize, `the browser kept an older head (tree size ${from}) than the current one (${expected.treeSize})`);
+  assert.equal(await consistency.getAttribute('data-proof-length'), String(consistencyProofLength(from, expected.treeSize)), 'the proof the page checked has the length RFC 9162 gives for these sizes');
   assert.equal(await admin.locator('[data-what="consistency proof"]').getAttribute('data-check'), 'pass');
   await step(admin, 'admin-node-status');
 

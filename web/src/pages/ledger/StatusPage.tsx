@@ -25,9 +25,10 @@ export function HeadTrust({ check }: { check: HeadCheck }) {
         {check.consistency ? (
           <>
             <CheckBadge check={check.consistency} what="consistency proof" />
-            <Text size="sm" data-testid="consistency" data-from={check.consistency.from} data-to={check.consistency.to}>
-              tree size {check.consistency.from} → {check.consistency.to}
-              {check.consistency.proofLength !== undefined ? `, ${check.consistency.proofLength} hash(es) in the proof` : ''}
+            <Text size="sm" data-testid="consistency" data-from={check.consistency.from} data-to={check.consistency.to} data-proof-length={check.consistency.proofLength}>
+              {check.consistency.from === check.consistency.to
+                ? `the same tree size as the head kept (${check.consistency.to}): its header is compared, no proof is needed`
+                : `tree size ${check.consistency.from} → ${check.consistency.to}${check.consistency.proofLength !== undefined ? `, ${check.consistency.proofLength} hash(es) in the proof` : ''}`}
             </Text>
           </>
         ) : (
