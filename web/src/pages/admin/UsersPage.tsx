@@ -138,6 +138,7 @@ export default function UsersPage({ unlocked }: { unlocked: Unlocked }) {
       </Text>
       <PagedTable<Member>
         label="organisation users"
+        minWidth={860}
         queryKey={['org-members', org]}
         fetchPage={(after) => readsOf(unlocked).orgMembers(org, after === undefined ? {} : { after })}
         rowKey={(m) => `${m.username}-${m.role}`}
