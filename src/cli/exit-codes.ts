@@ -85,6 +85,8 @@ const OVERRIDES: Readonly<Record<string, ExitClass>> = Object.freeze({
   READ_REFUSED: 'denied',
   RECORD_NOT_READABLE: 'denied',
   REQUEST_NOT_PENDING: 'denied',
+  // The role no longer names the key the admin confirmed: nothing was signed.
+  ROLE_CHANGED: 'denied',
 });
 
 /** HTTP status (src/protocol/errors.ts: what each means) → exit class. */

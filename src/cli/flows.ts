@@ -8,7 +8,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
-  acceptHead, consistencyFrom, FileTransfer, HeadKeeper, identityOf, openLocal, Reads, sealLocal, toHex, trustedGenesis, verifyUserView,
+  consistencyFrom, FileTransfer, HeadKeeper, identityOf, openLocal, provenUser, Reads, sealLocal, toHex, trustedGenesis,
   type ApiClient, type ClientContext, type ResumeStore, type UploadResume,
 } from '../client/index.ts';
 import { clientStateDir, FileHeadStore, FileResumeStore } from './client-state.ts';
@@ -97,8 +97,6 @@ export class SealedResumeStore implements ResumeStore {
 }
 
 /** A user's keys and roles as the ledger proves them (src/client's verifyUserView), under a head the keeper accepted: for display. */
-export async function provenView(rc: ReadContext, username: string) {
-  const view = await verifyUserView(sha256, await rc.reads.user(username));
-  await acceptHead(rc.ctx, view.head);
-  return view;
+export function provenView(rc: ReadContext, username: string) {
+  return provenUser(rc.ctx, rc.reads, username);
 }

@@ -20,6 +20,7 @@ export const CLIENT_ERRORS = defineErrors({
   KEY_NOT_PROVEN: "the key the node served is not the one the ledger's proven transactions register for that user: refused",
   MANIFEST_NOT_PROVEN: "the record's manifest is not the one its proven AddRecord transaction carries: refused",
   RECORD_NOT_READABLE: 'this user holds no wrapped key for that record version',
+  ROLE_CHANGED: 'the role is no longer held with the keys the admin confirmed: nothing was signed',
 });
 
 export type ClientErrorCode = keyof typeof CLIENT_ERRORS.registry;

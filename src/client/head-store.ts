@@ -86,22 +86,34 @@ export class HeadKeeper {
     }
     // The newer of the two must extend the older (an older head can arrive after a newer one).
     const [older, newer] = head.header.treeSize >= last.header.treeSize ? [last, head] : [head, last];
-    try {
-      const proof = older.header.treeSize === newer.header.treeSize ? [] : (await this.o.consistency(older.header.treeSize, newer.header.treeSize)).proof;
-      verifyExtendsHead(this.o.hash, older, {
-        height: newer.header.height, treeSize: newer.header.treeSize, treeRoot: newer.header.treeRoot,
-        ...(older.header.height === newer.header.height ? { headerAtHeight: newer.header } : {}),
-      }, proof.map((h) => fromHex(h)));
-    } catch (err) {
-      // A node that cannot prove its current tree extends a head it signed (it was cut back) is as inconsistent as a failed proof.
-      if (isDhlError(err, 'HEAD_BEHIND') || isDhlError(err, 'HEAD_MISMATCH') || isDhlError(err, 'QUERY_INVALID')) {
-        throw clientError('HEAD_INCONSISTENT', { height: head.header.height, keptHeight: last.header.height, reason: err.code }, err);
-      }
-      throw err;
-    }
+    await proveExtends(this.o.hash, this.o.consistency, older, newer);
     if (newer === head && head.header.treeSize > last.header.treeSize) {
       await this.o.store.save({ chain: this.o.chainId, latest: head, accepted: (kept?.accepted ?? 0) + 1 });
     }
     return head;
+  }
+}
+
+/**
+ * Checks that the ledger at `newer` extends the signed head `older` (RFC
+ * 9162 §2.1.4.2: a consistency proof from the one tree to the other, from
+ * `consistency`; at the same height, the same header). Returns the proof's
+ * length. A node that cannot prove its current tree extends a head it signed
+ * (it was cut back) is as inconsistent as a failed proof: HEAD_INCONSISTENT
+ * naming the ledger's code as its reason.
+ */
+export async function proveExtends(hash: SyncHash, consistency: ConsistencySource, older: SignedHead, newer: SignedHead): Promise<number> {
+  try {
+    const proof = older.header.treeSize >= newer.header.treeSize ? [] : (await consistency(older.header.treeSize, newer.header.treeSize)).proof;
+    verifyExtendsHead(hash, older, {
+      height: newer.header.height, treeSize: newer.header.treeSize, treeRoot: newer.header.treeRoot,
+      ...(older.header.height === newer.header.height ? { headerAtHeight: newer.header } : {}),
+    }, proof.map((h) => fromHex(h)));
+    return proof.length;
+  } catch (err) {
+    if (isDhlError(err, 'HEAD_BEHIND') || isDhlError(err, 'HEAD_MISMATCH') || isDhlError(err, 'QUERY_INVALID')) {
+      throw clientError('HEAD_INCONSISTENT', { height: newer.header.height, keptHeight: older.header.height, reason: err.code }, err);
+    }
+    throw err;
   }
 }

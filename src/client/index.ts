@@ -53,3 +53,7 @@ export type { OpenedClient, VerifiedVersion } from './flows/ledger.ts';
 export {
   addVersion, approveRequest, auditTrail, contribute, directory, notifications, readFromLedger, requests, revokeAndRekeyFromLedger, setListing, standingGrantees,
 } from './flows/chart.ts';
+export { provenUser, revokeRole, roleHolder } from './flows/roles.ts';
+export type { RoleHolder, RoleName } from './flows/roles.ts';
+export { checkBlock, checkConsistency, checkHead, checkInclusion } from './flows/explorer.ts';
+export type { AttestationCheck, BlockCheck, Check, ConsistencyCheck, HeadCheck, InclusionCheck } from './flows/explorer.ts';

@@ -31,6 +31,8 @@ const PLAIN: Record<string, string> = {
   TRANSFER_INTERRUPTED: 'The transfer stopped before its end (network, cancel, or the node stopped): it can continue.',
   RECORD_NOT_READABLE: 'You hold no key for this record.',
   // The node answers a record one may not see as one that does not exist (so as not to tell that it does).
+  ROLE_CHANGED: 'The role no longer names the keys whose fingerprint you confirmed (it was revoked or assigned again meanwhile): nothing was signed. Look again.',
+  READ_DENIED: 'Only an active administrator of this organisation may see this.',
   RESOURCE_NOT_FOUND: 'Not found here, or not something you may see (the node answers both alike). Check the name or the link.',
 };
 
@@ -40,7 +42,20 @@ const OUTCOMES: Record<string, string> = {
   DOCTOR_REQUIRED: 'only an enrolled doctor can do this',
   ROLE_ALREADY_ASSIGNED: 'this person already holds that role',
   ACCESS_TOO_LONG: 'that is longer than this ledger allows',
+  ADMIN_REQUIRED: 'only an active administrator of that organisation can do this',
+  ROLE_NOT_HELD: 'that person does not hold this role in this organisation (it may already be revoked)',
+  ROLE_KEY_NOT_VOUCHED: 'the role does not name this person’s current keys: an administrator must vouch for them again',
+  GRANT_VOID: 'the grant is void for good: the doctor’s role was revoked after it was given',
+  GRANT_EXPIRED: 'the grant has expired',
+  READ_NOT_PERMITTED: 'there is no grant that lets this person read it',
+  USER_UNKNOWN: 'there is no such registered user',
+  NONCE_REPLAYED: 'the same signed transaction was sent twice',
 };
+
+/** A ledger entry's outcome as people read it: "accepted", or the contract's refusal in plain words (its code when there are none). */
+export function outcomeText(outcome: string): string {
+  return outcome === 'OK' ? 'accepted' : `refused: ${OUTCOMES[outcome] ?? outcome}`;
+}
 
 export function messageOf(err: unknown): string {
   if (isDhlError(err, 'TX_REJECTED')) {

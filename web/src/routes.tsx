@@ -26,6 +26,11 @@ const AuditPage = lazy(() => import('./pages/patient/AuditPage.tsx'));
 const NotificationsPage = lazy(() => import('./pages/NotificationsPage.tsx'));
 const ContributePage = lazy(() => import('./pages/doctor/ContributePage.tsx'));
 const EnrolDoctorPage = lazy(() => import('./pages/admin/EnrolDoctorPage.tsx'));
+// Issue 22: the admin's users, node status and the ledger explorer.
+const UsersPage = lazy(() => import('./pages/admin/UsersPage.tsx'));
+const StatusPage = lazy(() => import('./pages/ledger/StatusPage.tsx'));
+const ExplorerPage = lazy(() => import('./pages/ledger/ExplorerPage.tsx'));
+const BlockPage = lazy(() => import('./pages/ledger/BlockPage.tsx'));
 
 /** A page that needs the keys: without them (a new page, a lock), the login page. */
 function withKeys(Page: ComponentType<{ unlocked: Unlocked }>) {
@@ -90,6 +95,10 @@ export const router = createBrowserRouter([
       { path: 'shared', Component: withKeys(SharedWithMePage) },
       { path: 'contribute', Component: withKeys(ContributePage) },
       { path: 'admin/enrol', Component: withKeys(EnrolDoctorPage) },
+      { path: 'admin/users', Component: withKeys(UsersPage) },
+      { path: 'status', Component: withKeys(StatusPage) },
+      { path: 'ledger', Component: withKeys(ExplorerPage) },
+      { path: 'ledger/blocks/:height', Component: withKeys(BlockPage) },
       { path: '*', element: <NotFound /> },
     ],
   },

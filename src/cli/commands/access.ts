@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import {
   allPages, approveRequest, auditTrail, closeRequest, directory, fingerprint, notifications, provenKey, readFromLedger, requestAccess, requests,
-  revoke, revokeAndRekeyFromLedger, submitOk, type ByteSource,
+  revoke, revokeAndRekeyFromLedger, revokeRole, submitOk, type ByteSource,
 } from '../../client/index.ts';
 import type { Answer, Cli } from '../context.ts';
 import { cliError } from '../errors.ts';
@@ -237,7 +237,7 @@ export async function enrolCommand(cli: Cli, username: string, o: { role: 'docto
 export async function revokeRoleCommand(cli: Cli, username: string, o: { role: 'doctor' | 'admin'; org?: string }): Promise<Answer> {
   const fc = await fullContext(cli);
   const org = await myAdminOrg(fc, o.org);
-  const tx = await submitOk(fc.ctx, 'RevokeRole', { username, role: o.role, org });
+  const tx = await revokeRole(fc.ctx, fc.reads, { username, role: o.role, org });
   return {
     json: { username, role: o.role, org, block: tx.height },
     text: [`${username} is no longer ${o.role} of ${org} (block ${tx.height}): every grant issued to them in that term is void for good`],

@@ -20,6 +20,8 @@ export function PagedTable<T>(o: {
   rowKey: (item: T) => string;
   empty: ReactNode;
   filter?: (item: T) => boolean;
+  /** Below this width the table scrolls in its own box (ColumnsTable's default otherwise). */
+  minWidth?: number;
 }) {
   const q = useInfiniteQuery({
     queryKey: o.queryKey,
@@ -33,7 +35,7 @@ export function PagedTable<T>(o: {
   if (items.length === 0 && !q.hasNextPage) return <Empty>{o.empty}</Empty>;
   return (
     <>
-      <ColumnsTable label={o.label} columns={o.columns} items={items} rowKey={o.rowKey} />
+      <ColumnsTable label={o.label} columns={o.columns} items={items} rowKey={o.rowKey} {...(o.minWidth ? { minWidth: o.minWidth } : {})} />
       {q.hasNextPage ? (
         <Group justify="center" mt="sm">
           <Button variant="light" onClick={() => void q.fetchNextPage()} loading={q.isFetchingNextPage} aria-label={`Load more ${o.label}`}>
