@@ -10,6 +10,7 @@ import { checkGrant, checkRole, isPending, OK, readState, type RequestState, typ
 import { fingerprint } from '../crypto/index.ts';
 import type { Genesis } from '../ledger/index.ts';
 import type { AuditQuery, EntryRow } from './store/index.ts';
+import type { NodeRefusal, NodeRefusalKind } from './store/refusal-log.ts';
 
 /** What these functions read: the state and the audit index. */
 export interface ReadSource {
@@ -193,4 +194,58 @@ export function orgMembers(source: ReadSource, genesis: Genesis, org: string): M
     }
   }
   return members;
+}
+
+/** The kinds of the admin's view of refused actions: the ledger's refused transactions, and the node's own log (refusal-log.ts). */
+export type RefusalKind = 'refused-tx' | NodeRefusalKind;
+
+/**
+ * A refused transaction as the admin's view shows it: ids, the actor and
+ * their key's fingerprint, the type and the contract's code; the body stays
+ * withheld. A record id and version are named when the body has them in
+ * their shape (a refused body may hold anything its signer wrote).
+ */
+export interface RefusedTxView {
+  kind: 'refused-tx';
+  seq: number;
+  height: number;
+  time: number;
+  txHash: string;
+  type: string;
+  actor: string;
+  actorKeyId: string;
+  actorFingerprint: string;
+  outcome: string;
+  recordId?: string;
+  version?: number;
+}
+
+export type RateLimitView = { kind: 'rate-limit'; id: number; time: number; client: string; route: string; username?: string };
+export type FailedLoginView = { kind: 'failed-login'; id: number; time: number; username: string; slot: 'passphrase' | 'recovery' };
+export type RefusalView = RefusedTxView | RateLimitView | FailedLoginView;
+
+const RECORD_ID = /^[0-9a-f]{32}$/;
+
+export function refusedTxView(row: EntryRow): RefusedTxView {
+  const { header } = row;
+  const view: RefusedTxView = {
+    kind: 'refused-tx', seq: row.seq, height: row.height, time: row.blockTime, txHash: row.txHash, type: header.type, actor: header.actor,
+    actorKeyId: header.keyId, actorFingerprint: fingerprint(header.keyId), outcome: row.outcome,
+  };
+  let body: unknown;
+  try {
+    body = JSON.parse(row.bodyJson);
+  } catch {
+    return view;
+  }
+  const { recordId, version } = (typeof body === 'object' && body !== null ? body : {}) as { recordId?: unknown; version?: unknown };
+  if (typeof recordId === 'string' && RECORD_ID.test(recordId)) view.recordId = recordId;
+  if (view.recordId && typeof version === 'number' && Number.isSafeInteger(version) && version >= 1) view.version = version;
+  return view;
+}
+
+/** A row of the node's refusal log as the admin's view shows it. */
+export function nodeRefusalView(r: NodeRefusal): RateLimitView | FailedLoginView {
+  if (r.kind === 'failed-login') return { kind: r.kind, id: r.id, time: r.at, username: r.username, slot: r.slot };
+  return { kind: r.kind, id: r.id, time: r.at, client: r.client, route: r.route, ...(r.username === undefined ? {} : { username: r.username }) };
 }

@@ -54,7 +54,7 @@ export function Shell() {
   );
 }
 
-/** The pages this user has: everyone's own records, requests, grants, audit and notifications; a doctor's directory, requests and shared records; an admin's enrolment. */
+/** The pages this user has: everyone's own records, requests, grants, audit and notifications; a doctor's directory, requests and shared records; an admin's enrolment and the node's refused actions. */
 function MainNav({ unlocked }: { unlocked: Unlocked }) {
   const { roles } = useMe(unlocked);
   const links: [string, string][] = [
@@ -66,6 +66,7 @@ function MainNav({ unlocked }: { unlocked: Unlocked }) {
     ['/notifications', 'Notifications'],
     ...(roles.doctorOrg ? ([['/directory', 'Directory'], ['/my-requests', 'My requests'], ['/shared', 'Shared with me'], ['/contribute', 'Add to a chart']] as [string, string][]) : []),
     ...(roles.adminOrg ? ([['/admin/enrol', 'Enrol doctors']] as [string, string][]) : []),
+    ...(roles.adminOrg ? ([['/admin/refusals', 'Refused actions']] as [string, string][]) : []),
     ['/account', 'Account'],
   ];
   return (

@@ -40,7 +40,17 @@ const OUTCOMES: Record<string, string> = {
   DOCTOR_REQUIRED: 'only an enrolled doctor can do this',
   ROLE_ALREADY_ASSIGNED: 'this person already holds that role',
   ACCESS_TOO_LONG: 'that is longer than this ledger allows',
+  READ_NOT_PERMITTED: 'no grant lets this person open the record',
+  GRANT_EXPIRED: 'the grant that allowed it has expired',
+  GRANT_VOID: 'the doctor role the grant was given under has been revoked',
+  ADMIN_REQUIRED: 'only an administrator can do this',
+  RECORD_NOT_FOUND: 'there is no such record',
 };
+
+/** A contract code (a refused transaction's outcome) in plain words, or the code itself when it has none yet. */
+export function outcomeInWords(code: string): string {
+  return OUTCOMES[code] ?? code;
+}
 
 export function messageOf(err: unknown): string {
   if (isDhlError(err, 'TX_REJECTED')) {

@@ -26,6 +26,7 @@ const AuditPage = lazy(() => import('./pages/patient/AuditPage.tsx'));
 const NotificationsPage = lazy(() => import('./pages/NotificationsPage.tsx'));
 const ContributePage = lazy(() => import('./pages/doctor/ContributePage.tsx'));
 const EnrolDoctorPage = lazy(() => import('./pages/admin/EnrolDoctorPage.tsx'));
+const RefusalsPage = lazy(() => import('./pages/admin/RefusalsPage.tsx'));
 
 /** A page that needs the keys: without them (a new page, a lock), the login page. */
 function withKeys(Page: ComponentType<{ unlocked: Unlocked }>) {
@@ -90,6 +91,7 @@ export const router = createBrowserRouter([
       { path: 'shared', Component: withKeys(SharedWithMePage) },
       { path: 'contribute', Component: withKeys(ContributePage) },
       { path: 'admin/enrol', Component: withKeys(EnrolDoctorPage) },
+      { path: 'admin/refusals', Component: withKeys(RefusalsPage) },
       { path: '*', element: <NotFound /> },
     ],
   },

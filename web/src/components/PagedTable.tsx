@@ -20,6 +20,7 @@ export function PagedTable<T>(o: {
   rowKey: (item: T) => string;
   empty: ReactNode;
   filter?: (item: T) => boolean;
+  rowProps?: Parameters<typeof ColumnsTable<T>>[0]['rowProps'];
 }) {
   const q = useInfiniteQuery({
     queryKey: o.queryKey,
@@ -33,7 +34,7 @@ export function PagedTable<T>(o: {
   if (items.length === 0 && !q.hasNextPage) return <Empty>{o.empty}</Empty>;
   return (
     <>
-      <ColumnsTable label={o.label} columns={o.columns} items={items} rowKey={o.rowKey} />
+      <ColumnsTable label={o.label} columns={o.columns} items={items} rowKey={o.rowKey} {...(o.rowProps ? { rowProps: o.rowProps } : {})} />
       {q.hasNextPage ? (
         <Group justify="center" mt="sm">
           <Button variant="light" onClick={() => void q.fetchNextPage()} loading={q.isFetchingNextPage} aria-label={`Load more ${o.label}`}>
