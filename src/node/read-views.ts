@@ -104,8 +104,8 @@ export function grantOfRead(source: ReadSource, row: EntryRow): string | undefin
 
 export type NotificationKind = 'request-received' | 'grant-used' | 'read-refused';
 
-export interface NotificationView {
-  kind: NotificationKind;
+/** An entry as the lists about actions name it: where it is in the log, who signed it with which key, its outcome. */
+export interface ActedView {
   seq: number;
   time: number;
   txHash: string;
@@ -115,6 +115,15 @@ export interface NotificationView {
   outcome: string;
   recordId?: string;
   version?: number;
+}
+
+function actedView(row: EntryRow): ActedView {
+  const actor = row.header.actor;
+  return { seq: row.seq, time: row.blockTime, txHash: row.txHash, actor, actorKeyId: row.header.keyId, actorFingerprint: fingerprint(row.header.keyId), outcome: row.outcome };
+}
+
+export interface NotificationView extends ActedView {
+  kind: NotificationKind;
   requestId?: string;
   grantId?: string;
 }
@@ -128,7 +137,7 @@ export interface NotificationView {
 export function notificationOf(source: ReadSource, reader: string, row: EntryRow): NotificationView | undefined {
   const actor = row.header.actor;
   if (actor === reader) return undefined;
-  const base = { seq: row.seq, time: row.blockTime, txHash: row.txHash, actor, actorKeyId: row.header.keyId, actorFingerprint: fingerprint(row.header.keyId), outcome: row.outcome };
+  const base = actedView(row);
   if (row.header.type === 'RequestAccess') {
     const body = JSON.parse(row.bodyJson) as { patient?: string };
     return row.outcome === OK && body.patient === reader ? { kind: 'request-received', ...base, requestId: row.txHash } : undefined;
@@ -205,19 +214,10 @@ export type RefusalKind = 'refused-tx' | NodeRefusalKind;
  * withheld. A record id and version are named when the body has them in
  * their shape (a refused body may hold anything its signer wrote).
  */
-export interface RefusedTxView {
+export interface RefusedTxView extends ActedView {
   kind: 'refused-tx';
-  seq: number;
   height: number;
-  time: number;
-  txHash: string;
   type: string;
-  actor: string;
-  actorKeyId: string;
-  actorFingerprint: string;
-  outcome: string;
-  recordId?: string;
-  version?: number;
 }
 
 export type RateLimitView = { kind: 'rate-limit'; id: number; time: number; client: string; route: string; username?: string };
@@ -227,11 +227,7 @@ export type RefusalView = RefusedTxView | RateLimitView | FailedLoginView;
 const RECORD_ID = /^[0-9a-f]{32}$/;
 
 export function refusedTxView(row: EntryRow): RefusedTxView {
-  const { header } = row;
-  const view: RefusedTxView = {
-    kind: 'refused-tx', seq: row.seq, height: row.height, time: row.blockTime, txHash: row.txHash, type: header.type, actor: header.actor,
-    actorKeyId: header.keyId, actorFingerprint: fingerprint(header.keyId), outcome: row.outcome,
-  };
+  const view: RefusedTxView = { kind: 'refused-tx', ...actedView(row), height: row.height, type: row.header.type };
   let body: unknown;
   try {
     body = JSON.parse(row.bodyJson);

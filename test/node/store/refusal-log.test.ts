@@ -4,10 +4,9 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { AccountStore, DEFAULT_KDF_COSTS, REFUSALS_FILE, RefusalLog, type NodeRefusal } from '../../../src/node/index.ts';
+import { assertOwnerOnlyWal } from '../../helpers/sqlite-file.ts';
 import { removeTempDir, tempDir } from '../../helpers/temp.ts';
 
 function open(t: TestContext, keep?: number): { log: RefusalLog; dir: string } {
@@ -36,14 +35,7 @@ function allOf(log: RefusalLog, kind: 'rate-limit' | 'failed-login', limit: numb
 test('the refusal log is its own SQLite file, mode 0600, in WAL mode', (t) => {
   const { log, dir } = open(t);
   log.record(trip(1));
-  const path = join(dir, REFUSALS_FILE);
-  assert.equal(statSync(path).mode & 0o777, 0o600);
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    assert.equal((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
-  } finally {
-    db.close();
-  }
+  assertOwnerOnlyWal(join(dir, REFUSALS_FILE));
 });
 
 test('a flood of one kind keeps at most keep + a tenth of its newest rows and never pushes out the other kind', (t) => {
