@@ -55,7 +55,7 @@ export function outcomeInWords(code: string): string {
 export function messageOf(err: unknown): string {
   if (isDhlError(err, 'TX_REJECTED')) {
     const outcome = String(err.details.outcome ?? '');
-    return `The ledger recorded this as refused: ${OUTCOMES[outcome] ?? outcome}.`;
+    return `The ledger recorded this as refused: ${outcomeInWords(outcome)}.`;
   }
   if (isDhlError(err)) return PLAIN[err.code] ?? `${err.message} (${err.code})`;
   if (err instanceof TypeError && /fetch/i.test(err.message)) return 'The node could not be reached: check the connection and try again.';
