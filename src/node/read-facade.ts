@@ -21,6 +21,9 @@
  * - An organisation's members go to its active admins; notifications to their
  *   user; an export stream to any reader, with the bodies of identity
  *   transactions and of the reader's own, every other body withheld.
+ * - The refused actions across the node (refused transactions, rate-limit
+ *   trips, failed logins) go to the active admins of the organisation that
+ *   runs it, with ids and codes, never bodies.
  *
  * What a list says about each row (statuses, the grant of a read, a
  * notification) is in read-views.ts.
@@ -169,6 +172,9 @@ export class ReadFacade {
 
   /** What read-views.ts reads: the shared state and the audit index. */
   private readonly source: ReadSource;
+  /** The organisation running this node, whose admins see its refusals (absent: nobody does). */
+  private readonly org: string | undefined;
+  private readonly nodeRefusals: RefusalSource | undefined;
 
   constructor(private readonly store: LedgerStore, private readonly blobs: BlobStore, options: ReadFacadeOptions = {}) {
     this.source = { state: store.sharedState, audit: (subject, query) => store.audit(subject, query) };
@@ -177,9 +183,6 @@ export class ReadFacade {
     this.org = options.org;
     this.nodeRefusals = options.refusals;
   }
-
-  private readonly org: string | undefined;
-  private readonly nodeRefusals: RefusalSource | undefined;
 
   /** The store's state with values shared and frozen: every read here only looks. */
   private get state(): StateView {
