@@ -11,7 +11,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { HelmetOptions } from 'helmet';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { ROUTES, type RouteName, type RouteSpec } from '../protocol/index.ts';
 import { apiError, handleError } from './errors.ts';
 import { Login } from './login.ts';
@@ -160,6 +160,8 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
       max: limit.max,
       timeWindow: limit.windowMs,
       errorResponseBuilder: () => Object.assign(apiError('RATE_LIMITED'), { statusCode: 429 }),
+      // Each trip goes in the node's refusal log (the admin's view); the 429 is answered even if the log cannot take it.
+      onExceeded: (request, key) => recordTrip(accounts, request, key, clock.now()),
     });
     await app.register(fastifySwagger, {
       openapi: {
@@ -200,6 +202,16 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
     throw err;
   }
   return { app, setup, webApp, ...(started.token ? { setupToken: started.token } : {}) };
+}
+
+/** A rate-limit trip into the refusal log: the client address the limit counts by, the route's pattern (never the URL), the session's user if any. */
+function recordTrip(accounts: Accounts, request: FastifyRequest, client: string, now: number): void {
+  try {
+    const username = request.session?.username;
+    accounts.refusals.record({ kind: 'rate-limit', at: now, client, route: `${request.method} ${request.routeOptions.url ?? '?'}`, ...(username ? { username } : {}) });
+  } catch (err) {
+    request.log.warn({ errName: (err as Error)?.name, errCode: (err as { code?: unknown })?.code }, 'refusal log: a rate-limit trip was not recorded');
+  }
 }
 
 function statusOf(setup: FirstRun, kdf: KdfCosts) {

@@ -99,7 +99,9 @@ export interface DataDirPort {
 export function dataDirPort(dataDir: string, nodeOptions: NodeOptions = {}): DataDirPort {
   // The uploads' bookkeeping lives in the accounts file: the ledger opened here gets its rows.
   let accounts: AccountStore | undefined;
-  const withUploads = (options: NodeOptions): NodeOptions => (accounts ? { ...options, uploads: { ...options.uploads, rows: accounts.uploads } } : options);
+  // So does the node's refusal log (rate-limit trips, failed logins), which the read facade shows the node's admins.
+  const withUploads = (options: NodeOptions): NodeOptions =>
+    (accounts ? { ...options, uploads: { ...options.uploads, rows: accounts.uploads }, refusals: accounts.refusals } : options);
   return {
     dataDir,
     isInitialised: () => existsSync(join(dataDir, DB_FILE)),

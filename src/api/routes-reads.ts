@@ -119,6 +119,11 @@ export function readHandlers(d: ReadHandlerDeps): Record<ReadRoute, Handler> {
 
     userAudit: async (request) => reads().audit(reader(request), { user: params(request, 'userAudit').username }, page(query(request, 'userAudit'))),
 
+    adminRefusals: async (request) => {
+      const q = query(request, 'adminRefusals');
+      return reads().refusals(reader(request), q.kind, page(q));
+    },
+
     notifications: async (request) => {
       const username = reader(request);
       return { ...reads().notifications(username, page(query(request, 'notifications'))), failedLogins: d.accounts.failedLogins(username) };

@@ -22,6 +22,9 @@ export interface PageInput {
 
 type Body<N extends RouteName> = AnswerOf<N>;
 
+/** The kinds of GET /v1/admin/refusals. */
+export type RefusalKindName = 'refused-tx' | 'rate-limit' | 'failed-login';
+
 const pageQuery = (page: PageInput = {}) => ({ after: page.after, limit: page.limit === undefined ? undefined : String(page.limit) });
 const text = (n: number | undefined) => (n === undefined ? undefined : String(n));
 
@@ -136,6 +139,11 @@ export class Reads {
 
   notifications(page?: PageInput): Promise<Body<'notifications'>> {
     return this.api.call('notifications', { query: pageQuery(page) });
+  }
+
+  /** Refused actions across the node, one kind a page, newest first: for the admins of the organisation running it. */
+  refusals(kind: RefusalKindName, page?: PageInput): Promise<Body<'adminRefusals'>> {
+    return this.api.call('adminRefusals', { query: { kind, ...pageQuery(page) } });
   }
 }
 

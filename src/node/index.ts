@@ -5,8 +5,10 @@ export { Uploads, DEFAULT_UPLOAD_LIMITS } from './uploads.ts';
 export type { UploadLimits, UploadView, CompletedUpload, UsageView, SweepResult } from './uploads.ts';
 export type {
   ReadFacade, EntryView, AuditEntryView, ProvenEntry, KeyView, RoleView, UserView, Page, RequestFilter, GrantFilter, ExportRequest,
-  GrantView, GrantStatus, MemberView, NotificationView, RequestView, RequestStatusView,
+  GrantView, GrantStatus, MemberView, NotificationView, RequestView, RequestStatusView, RefusalKind, RefusalView,
 } from './read-facade.ts';
+export { RefusalLog, REFUSALS_FILE, NODE_REFUSAL_KINDS, DEFAULT_REFUSALS_KEPT } from './store/refusal-log.ts';
+export type { NodeRefusal, NodeRefusalInput, NodeRefusalKind, RefusalSource, RefusalLogOptions } from './store/refusal-log.ts';
 export { initDataDir, createNodeKey, loadNodeKey, ownNodeId, signedHeadOf, DB_FILE, NODE_KEY_FILE, NODE_PUBLIC_KEY_FILE } from './data-dir.ts';
 export type { NodeKey } from './data-dir.ts';
 export { sha256 } from './hash.ts';

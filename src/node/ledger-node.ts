@@ -29,6 +29,7 @@ import { ReadFacade, type ReadFacadeOptions } from './read-facade.ts';
 import { BlobStore, type ExpectedBlob, type PutOptions, type PutResult } from './blob-store.ts';
 import { Uploads, type UploadLimits } from './uploads.ts';
 import type { UploadRows } from './store/upload-rows.ts';
+import type { RefusalSource } from './store/refusal-log.ts';
 
 /** Blocks built ahead of the last durable one: the next block is built while the store commits. */
 const MAX_BLOCKS_WRITING = 3;
@@ -66,6 +67,8 @@ export interface NodeOptions {
    * the accounts file). Without it the node takes blobs only through putBlob.
    */
   uploads?: UploadOptions;
+  /** The node's log of rate-limit trips and failed logins (node-private: the accounts' refusal log), for the admin's view. */
+  refusals?: RefusalSource;
 }
 
 export interface UploadOptions {
@@ -108,7 +111,10 @@ export class LedgerNode {
     this.genesis = store.genesis;
     this.blobs = new BlobStore(dataDir);
     const clock = options.clock ?? systemClock;
-    this.reads = new ReadFacade(store, this.blobs, { now: () => clock.now(), receiptWindowMs: options.receiptWindowMs });
+    const org = this.genesis.orgs.find((o) => o.nodes.some((n) => n.nodeId === nodeKey.nodeId))?.org;
+    this.reads = new ReadFacade(store, this.blobs, {
+      now: () => clock.now(), receiptWindowMs: options.receiptWindowMs, ...(org === undefined ? {} : { org }), ...(options.refusals ? { refusals: options.refusals } : {}),
+    });
     const keys = new KeyCache();
     this.inFlightTxs = new InFlight(options.maxInFlight ?? 10_000, options.maxInFlightPerActor ?? 1_000);
     const rows = options.uploads?.rows;

@@ -21,6 +21,9 @@
  * - An organisation's members go to its active admins; notifications to their
  *   user; an export stream to any reader, with the bodies of identity
  *   transactions and of the reader's own, every other body withheld.
+ * - The refused actions across the node (refused transactions, rate-limit
+ *   trips, failed logins) go to the active admins of the organisation that
+ *   runs it, with ids and codes, never bodies.
  *
  * What a list says about each row (statuses, the grant of a read, a
  * notification) is in read-views.ts.
@@ -40,11 +43,14 @@ import { directoryQuery, type PageOptions } from './admission-input.ts';
 import { exportBlockLine, exportHeaderLine } from './export.ts';
 import { deepFreeze } from './frozen.ts';
 import {
-  grantOfRead, grantView, notificationOf, orgMembers, requestView, type ReadSource, type GrantStatus, type GrantView, type MemberView, type NotificationView,
-  type RequestStatusView, type RequestView,
+  grantOfRead, grantView, nodeRefusalView, notificationOf, orgMembers, refusedTxView, requestView, type ReadSource, type GrantStatus, type GrantView,
+  type MemberView, type NotificationView, type RefusalKind, type RefusalView, type RequestStatusView, type RequestView,
 } from './read-views.ts';
+import type { RefusalSource } from './store/refusal-log.ts';
 
-export type { GrantStatus, GrantView, MemberView, NotificationView, RequestStatusView, RequestView } from './read-views.ts';
+export type {
+  GrantStatus, GrantView, MemberView, NotificationView, RefusalKind, RefusalView, RequestStatusView, RequestView,
+} from './read-views.ts';
 
 /** Identity transactions: public identity data, whose bodies admins may read. */
 export const IDENTITY_TYPES: readonly string[] = Object.freeze(['RegisterUser', 'RotateKeys', 'AssignRole', 'RevokeRole']);
@@ -124,6 +130,10 @@ export interface ReadFacadeOptions {
   /** The node's clock (ms): grant expiry and the receipt window are judged by it. */
   now?: () => number;
   receiptWindowMs?: number;
+  /** The organisation that runs this node (the genesis names its nodes): its active admins see the node's refusals. */
+  org?: string;
+  /** The node's own log of rate-limit trips and failed logins (the accounts' refusal log); without it those pages are empty. */
+  refusals?: RefusalSource;
 }
 
 const withheldOf = (r: EntryRow): WithheldTx => ({ header: r.header, sig: r.sig, withheld: true });
@@ -162,11 +172,16 @@ export class ReadFacade {
 
   /** What read-views.ts reads: the shared state and the audit index. */
   private readonly source: ReadSource;
+  /** The organisation running this node, whose admins see its refusals (absent: nobody does). */
+  private readonly org: string | undefined;
+  private readonly nodeRefusals: RefusalSource | undefined;
 
   constructor(private readonly store: LedgerStore, private readonly blobs: BlobStore, options: ReadFacadeOptions = {}) {
     this.source = { state: store.sharedState, audit: (subject, query) => store.audit(subject, query) };
     this.now = options.now ?? Date.now;
     this.receiptWindowMs = options.receiptWindowMs ?? DEFAULT_RECEIPT_WINDOW_MS;
+    this.org = options.org;
+    this.nodeRefusals = options.refusals;
   }
 
   /** The store's state with values shared and frozen: every read here only looks. */
@@ -588,6 +603,31 @@ export class ReadFacade {
     ].sort((a, b) => b.seq - a.seq).slice(0, limit + 1);
     const items = rows.slice(0, limit).flatMap((r) => notificationOf(this.source, reader, r) ?? []);
     return pageOf(items, rows, limit);
+  }
+
+  /**
+   * Refused actions across the node, newest first, one kind a page: the
+   * ledger's refused transactions (every type and actor: the consortium's
+   * log as this node holds it), or this node's rate-limit trips or failed
+   * logins. For the active admins of the organisation that runs the node
+   * (READ_DENIED for anyone else, an admin of another organisation too: the
+   * node's log is its operator's). Ids, usernames, fingerprints, codes and
+   * times; never a body, title or ciphertext.
+   */
+  refusals(reader: string, kind: RefusalKind, page: PageRequest = {}): Page<RefusalView> {
+    const { after, limit } = checkedPage(page, { maxLimit: 200 });
+    if (this.org === undefined || checkRole(this.state, reader, 'admin', 'ADMIN_REQUIRED', this.org) !== null) {
+      throw nodeError('READ_DENIED', { reason: 'ADMIN_REQUIRED' });
+    }
+    const before = after === undefined ? undefined : Number(after);
+    if (kind === 'refused-tx') {
+      const rows = this.store.refused({ limit: limit + 1, ...(before === undefined ? {} : { beforeSeq: before }) });
+      return pageOf(rows.slice(0, limit).map(refusedTxView), rows, limit);
+    }
+    if (kind !== 'rate-limit' && kind !== 'failed-login') throw nodeError('QUERY_INVALID', { field: 'kind' });
+    const rows = this.nodeRefusals?.page(kind, { limit: limit + 1, ...(before === undefined ? {} : { beforeId: before }) }) ?? [];
+    const items = rows.slice(0, limit).map(nodeRefusalView);
+    return rows.length > limit ? { items, next: String(items[limit - 1]!.id) } : { items };
   }
 
   /** Is `admin` an active admin of an organisation in which `username` holds a role? */

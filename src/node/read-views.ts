@@ -10,6 +10,7 @@ import { checkGrant, checkRole, isPending, OK, readState, type RequestState, typ
 import { fingerprint } from '../crypto/index.ts';
 import type { Genesis } from '../ledger/index.ts';
 import type { AuditQuery, EntryRow } from './store/index.ts';
+import type { NodeRefusal, NodeRefusalKind } from './store/refusal-log.ts';
 
 /** What these functions read: the state and the audit index. */
 export interface ReadSource {
@@ -103,8 +104,8 @@ export function grantOfRead(source: ReadSource, row: EntryRow): string | undefin
 
 export type NotificationKind = 'request-received' | 'grant-used' | 'read-refused';
 
-export interface NotificationView {
-  kind: NotificationKind;
+/** An entry as the lists about actions name it: where it is in the log, who signed it with which key, its outcome. */
+export interface ActedView {
   seq: number;
   time: number;
   txHash: string;
@@ -114,6 +115,15 @@ export interface NotificationView {
   outcome: string;
   recordId?: string;
   version?: number;
+}
+
+function actedView(row: EntryRow): ActedView {
+  const actor = row.header.actor;
+  return { seq: row.seq, time: row.blockTime, txHash: row.txHash, actor, actorKeyId: row.header.keyId, actorFingerprint: fingerprint(row.header.keyId), outcome: row.outcome };
+}
+
+export interface NotificationView extends ActedView {
+  kind: NotificationKind;
   requestId?: string;
   grantId?: string;
 }
@@ -127,7 +137,7 @@ export interface NotificationView {
 export function notificationOf(source: ReadSource, reader: string, row: EntryRow): NotificationView | undefined {
   const actor = row.header.actor;
   if (actor === reader) return undefined;
-  const base = { seq: row.seq, time: row.blockTime, txHash: row.txHash, actor, actorKeyId: row.header.keyId, actorFingerprint: fingerprint(row.header.keyId), outcome: row.outcome };
+  const base = actedView(row);
   if (row.header.type === 'RequestAccess') {
     const body = JSON.parse(row.bodyJson) as { patient?: string };
     return row.outcome === OK && body.patient === reader ? { kind: 'request-received', ...base, requestId: row.txHash } : undefined;
@@ -193,4 +203,45 @@ export function orgMembers(source: ReadSource, genesis: Genesis, org: string): M
     }
   }
   return members;
+}
+
+/** The kinds of the admin's view of refused actions: the ledger's refused transactions, and the node's own log (refusal-log.ts). */
+export type RefusalKind = 'refused-tx' | NodeRefusalKind;
+
+/**
+ * A refused transaction as the admin's view shows it: ids, the actor and
+ * their key's fingerprint, the type and the contract's code; the body stays
+ * withheld. A record id and version are named when the body has them in
+ * their shape (a refused body may hold anything its signer wrote).
+ */
+export interface RefusedTxView extends ActedView {
+  kind: 'refused-tx';
+  height: number;
+  type: string;
+}
+
+export type RateLimitView = { kind: 'rate-limit'; id: number; time: number; client: string; route: string; username?: string };
+export type FailedLoginView = { kind: 'failed-login'; id: number; time: number; username: string; slot: 'passphrase' | 'recovery' };
+export type RefusalView = RefusedTxView | RateLimitView | FailedLoginView;
+
+const RECORD_ID = /^[0-9a-f]{32}$/;
+
+export function refusedTxView(row: EntryRow): RefusedTxView {
+  const view: RefusedTxView = { kind: 'refused-tx', ...actedView(row), height: row.height, type: row.header.type };
+  let body: unknown;
+  try {
+    body = JSON.parse(row.bodyJson);
+  } catch {
+    return view;
+  }
+  const { recordId, version } = (typeof body === 'object' && body !== null ? body : {}) as { recordId?: unknown; version?: unknown };
+  if (typeof recordId === 'string' && RECORD_ID.test(recordId)) view.recordId = recordId;
+  if (view.recordId && typeof version === 'number' && Number.isSafeInteger(version) && version >= 1) view.version = version;
+  return view;
+}
+
+/** A row of the node's refusal log as the admin's view shows it. */
+export function nodeRefusalView(r: NodeRefusal): RateLimitView | FailedLoginView {
+  if (r.kind === 'failed-login') return { kind: r.kind, id: r.id, time: r.at, username: r.username, slot: r.slot };
+  return { kind: r.kind, id: r.id, time: r.at, client: r.client, route: r.route, ...(r.username === undefined ? {} : { username: r.username }) };
 }

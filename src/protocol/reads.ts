@@ -9,7 +9,7 @@ import { route } from './route-spec.ts';
 import {
   AuditPage, BlockPage, BlockView, ConsistencyProof, ConsistencyQuery, DirectoryPage, ExportLines, ExportQuery, GrantPage, GrantsQuery, HeightParams,
   InclusionProof, InclusionQuery, LedgerHead, MemberPage, Notifications, OrgParams, PageQuery, PatientParams, ProvenTx, RecordParams, RecordView,
-  RequestPage, RequestsQuery, TxHashParams, UserView, UsernameParams, VersionParams, VersionView, WrappedKeyView,
+  RefusalPage, RefusalsQuery, RequestPage, RequestsQuery, TxHashParams, UserView, UsernameParams, VersionParams, VersionView, WrappedKeyView,
 } from './schemas-reads.ts';
 
 /** Any read may find the node before its set-up, or its database failing. */
@@ -115,5 +115,12 @@ export const READ_ROUTES = Object.freeze({
     method: 'GET', url: '/v1/notifications', auth: 'session', tag: 'audit',
     summary: "The reader's notifications, newest first (the web app polls this): a request arrived, a grant was used, a read of their record was refused, and failed logins since the last one. Ids and key fingerprints, never content.",
     query: PageQuery, response: { 200: Notifications }, errors: LIST,
+  }),
+
+  // ---- the node's admins ----------------------------------------------------------------------------------------
+  adminRefusals: route({
+    method: 'GET', url: '/v1/admin/refusals', auth: 'session', tag: 'audit',
+    summary: "Refused actions across the node, newest first, one kind a page: transactions the contract refused, rate-limit trips, failed logins per account. For the active admins of the organisation running this node; ids, usernames, fingerprints, codes and times, never content (at most 200 a page).",
+    query: RefusalsQuery, response: { 200: RefusalPage }, errors: [...LIST, 'READ_DENIED'],
   }),
 });

@@ -258,3 +258,44 @@ export const Notifications = closed({
   next: Type.Optional(Cursor),
   failedLogins: FailedLogins,
 }, { description: 'newest first; failedLogins counts failed logins to the account since its last successful one' });
+
+// ---------------------------------------------------------------------------
+// The admin's view of refused actions across the node (issue 22)
+// ---------------------------------------------------------------------------
+
+export const RefusalKind = Type.Union([Type.Literal('refused-tx'), Type.Literal('rate-limit'), Type.Literal('failed-login')], {
+  description: "refused-tx: transactions the contract refused (in the ledger); rate-limit: requests the node's rate limit refused; failed-login: wrong passphrases or recovery keys, per account (both node-local)",
+});
+export const RefusalsQuery = closed({ kind: RefusalKind, ...PageQuery.properties });
+
+export const RefusedTx = closed({
+  kind: Type.Literal('refused-tx'),
+  seq: Int("the entry's position in the log"),
+  height: Int(),
+  time: Int("the block's time"),
+  txHash: Hex64,
+  type: Type.String({ description: 'the transaction type' }),
+  actor: Username,
+  actorKeyId: Hex64,
+  actorFingerprint: Type.String(),
+  outcome: Type.String({ description: "the contract's rejection code" }),
+  recordId: Type.Optional(Hex32),
+  version: Type.Optional(Int()),
+}, { description: 'a refused transaction: ids, the actor and the code; never its body' });
+export const RateLimitTrip = closed({
+  kind: Type.Literal('rate-limit'),
+  id: Int(),
+  time: Int(),
+  client: Type.String({ description: 'the client address the limit counts by' }),
+  route: Type.String({ description: "the route's method and pattern (never the URL)" }),
+  username: Type.Optional(Username),
+}, { description: "a request the node's rate limit refused (429); the user when it carried a session" });
+export const FailedLogin = closed({
+  kind: Type.Literal('failed-login'),
+  id: Int(),
+  time: Int(),
+  username: Username,
+  slot: Type.Union([Type.Literal('passphrase'), Type.Literal('recovery')], { description: 'which secret was wrong' }),
+}, { description: "a wrong passphrase or recovery key for an account (logged one by one, not reset by a later success)" });
+export const RefusalPage = pageOf(Type.Union([RefusedTx, RateLimitTrip, FailedLogin]), 'refused actions of one kind, newest first');
+export type RefusalPage = Static<typeof RefusalPage>;

@@ -167,6 +167,7 @@ const PROBES: Record<string, Probe> = {
   'GET /v1/audit/users/{username} | raj': get('/v1/audit/users/raj'),
   'GET /v1/audit/users/{username} | meera': get('/v1/audit/users/meera'),
   'GET /v1/notifications | theirs': get('/v1/notifications'),
+  'GET /v1/admin/refusals | the refused transactions': get('/v1/admin/refusals?kind=refused-tx'),
 
   'POST /v1/files/uploads | 4 KiB of their own': async () => ({ method: 'POST', path: '/v1/files/uploads', body: { declaredSize: 4096 } }),
   "GET /v1/files/uploads/{uploadId} | raj's upload": async (w) => ({ method: 'GET', path: `/v1/files/uploads/${(await uploadsOf(w)).receiving}` }),
@@ -209,6 +210,10 @@ const CONTENT: Record<string, (w: World, user: User, answer: Answer) => Promise<
   },
   'GET /v1/orgs/{org}/members | city-hospital': (_w, _user, a) =>
     assert.deepEqual((JSON.parse(a.text) as { items: { username: string }[] }).items.map((m) => m.username), ['admin', 'ivan', 'kofi', 'lena', 'meera', 'omar']),
+  'GET /v1/admin/refusals | the refused transactions': (w, _user, a) => {
+    const items = (JSON.parse(a.text) as { items: { txHash: string; recordId?: string }[] }).items;
+    for (const refused of Object.values(w.reads.refused)) assert.equal(items.find((i) => i.txHash === refused.txHash)?.recordId, w.unlisted.recordId);
+  },
   'GET /v1/session | their session': (_w, user, a) => assert.equal((JSON.parse(a.text) as { username: string }).username, user),
 };
 

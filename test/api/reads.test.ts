@@ -220,3 +220,42 @@ test("a version answer is the facade's value in VersionView's field order, its f
   assert.equal(after.treeSize, after.head.header.treeSize);
   assert.deepEqual({ ...after, treeSize: 0, proof: [], head: null }, { ...before, treeSize: 0, proof: [], head: null }, 'the fixed part unchanged');
 });
+
+test("the admin's refused actions: every refused read of raj's unlisted record with its code, the actor's fingerprint and the record id, newest first; pages of two concatenate to the whole; the bytes hold no title, purpose, wrapped key or ciphertext", async () => {
+  const w = await world;
+  const r = await reads('admin');
+  const whole = await r.refusals('refused-tx', { limit: 200 });
+  assert.equal(whole.next, undefined);
+  const paged: typeof whole.items = [];
+  for await (const item of allPages((after) => r.refusals('refused-tx', { limit: 2, ...(after ? { after } : {}) }))) paged.push(item);
+  assert.deepEqual(paged, whole.items);
+  const refusedReads = whole.items.flatMap((i) => (i.kind === 'refused-tx' && i.type === 'RecordRead' ? [i] : []));
+  assert.deepEqual(refusedReads.map((i) => [i.actor, i.outcome]).sort(), [['ivan', 'GRANT_VOID'], ['kofi', 'GRANT_EXPIRED'], ['lena', 'READ_NOT_PERMITTED'], ['omar', 'READ_NOT_PERMITTED'], ['sara', 'READ_NOT_PERMITTED']]);
+  for (const i of refusedReads) {
+    assert.equal(i.recordId, w.unlisted.recordId);
+    assert.equal(i.version, 1);
+    assert.equal(i.txHash, w.reads.refused[i.actor as keyof typeof w.reads.refused].txHash);
+    assert.equal(i.actorFingerprint, fingerprint(i.actorKeyId));
+  }
+  assert.ok(whole.items.every((i, k) => k === 0 || (i.kind === 'refused-tx' && i.seq < (whole.items[k - 1] as { seq: number }).seq)), 'newest first');
+  assert.ok(whole.items.every((i) => i.kind === 'refused-tx' && i.outcome !== 'OK'), 'only refusals');
+  const bytes = await fetch(`${w.n.url}${urlOf(ROUTES.adminRefusals, {}, { kind: 'refused-tx', limit: 200 })}`, { headers: { authorization: `Bearer ${w.members.admin.api.token}` } }).then((a) => a.text());
+  for (const marker of w.markers) assert.ok(!bytes.includes(marker.text), `the answer carries ${marker.what}`);
+});
+
+test("the admin's failed logins per account stay after the account's next successful login; admins of another organisation and everyone else are READ_DENIED (403); an unknown kind is REQUEST_INVALID", async () => {
+  const w = await world;
+  await assert.rejects(login(w.n.api(), { username: 'kofi', secret: { passphrase: 'not his passphrase' }, session: 'bearer', chain: w.chainId, now: w.clock.now(), allowWeakKdf: true }),
+    (e: unknown) => isDhlError(e, 'LOGIN_FAILED'));
+  await login(w.n.api(), { username: 'kofi', secret: { passphrase: w.members.kofi.passphrase }, session: 'bearer', chain: w.chainId, now: w.clock.now(), allowWeakKdf: true });
+  const page = await (await reads('admin')).refusals('failed-login');
+  const kofi = page.items.filter((i) => i.kind === 'failed-login' && i.username === 'kofi');
+  assert.deepEqual(kofi.map((i) => i.kind === 'failed-login' && [i.slot, i.time]), [['passphrase', w.clock.now()]]);
+  assert.deepEqual((await (await reads('admin')).refusals('rate-limit')).items, [], 'the world stays within its rate limit');
+  for (const user of ['admin2', 'raj', 'omar', 'meera'] as const) {
+    await assert.rejects((await reads(user)).refusals('failed-login'), (e: unknown) => isDhlError(e, 'READ_DENIED'), user);
+  }
+  const bad = await fetch(`${w.n.url}/v1/admin/refusals?kind=everything`, { headers: { authorization: `Bearer ${w.members.admin.api.token}` } });
+  assert.equal(bad.status, 400);
+  assertDeclaredError('adminRefusals', 400, await bad.json());
+});

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { ERROR_STATUS, FILE_ROUTES, ROUTES, openApiPath, pathParams, type RouteName, type RouteSpec } from '../../src/protocol/index.ts';
-import { assertDeclaredError, completeSetup, startTestNode } from './helpers.ts';
+import { Reads } from '../../src/client/reads.ts';
+import { assertDeclaredError, completeSetup, loginAs, startTestNode } from './helpers.ts';
 
 const OPEN: RouteName[] = ['status', 'setupJoin', 'setupRegister', 'register', 'prelogin', 'loginStart', 'loginFinish', 'ledgerHead'];
 
@@ -76,6 +77,27 @@ test('the rate-limited routes answer 429 RATE_LIMITED with Retry-After past thei
   assertDeclaredError('prelogin', 429, body);
   assert.equal((body as { code: string }).code, 'RATE_LIMITED');
   for (let i = 0; i < 5; i++) assert.equal((await fetch(`${n.url}/v1/status`).then(async (r) => (await r.text(), r.status))), 200);
+});
+
+test("each rate-limit trip is in the node's refusal log, for the node's admin: the client address, the route's pattern (not its URL), newest first", async (t) => {
+  // Counted per route: set-up joins four times, one login prelogins once; the prelogins below trip the limit.
+  const n = await startTestNode(t, { app: { rateLimit: { max: 4, windowMs: 60_000 } } });
+  const { chainId, admins } = await completeSetup(n);
+  const { api } = await loginAs(n, chainId, admins[0]!.username, admins[0]!.passphrase);
+  const prelogin = () => fetch(`${n.url}/v1/login/prelogin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"nobody"}' }).then(async (r) => (await r.text(), r.status));
+  const statuses: number[] = [];
+  for (let i = 0; i < 6; i++) statuses.push(await prelogin());
+  assert.deepEqual(statuses, [200, 200, 200, 429, 429, 429]);
+  const page = await new Reads(api).refusals('rate-limit');
+  assert.equal(page.items.length, 3, 'one row per 429');
+  for (const item of page.items) {
+    assert.equal(item.kind, 'rate-limit');
+    if (item.kind !== 'rate-limit') continue;
+    assert.equal(item.route, 'POST /v1/login/prelogin');
+    assert.equal(item.client, '127.0.0.1');
+    assert.equal(item.username, undefined, 'prelogin carries no session');
+  }
+  assert.ok(page.items.every((i, k) => k === 0 || (i as { id: number }).id < (page.items[k - 1] as { id: number }).id), 'newest first');
 });
 
 test('every answer carries the security headers: API answers (an answer, an error, an unknown route) the API set with no-store, the docs page the documents\' set', async (t) => {

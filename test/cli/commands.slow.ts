@@ -4,7 +4,7 @@
  * costs), each user with a keystore of their own: list / unlist, withdraw,
  * deny, approve with --scope and --expires, a doctor's contribution
  * (upload --patient), add-version for a standing grantee, notifications,
- * audit of one record, admin revoke-role.
+ * audit of one record, admin revoke-role and admin refusals.
  */
 import { before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ import { Cli, type Answer } from '../../src/cli/context.ts';
 import { exitClassOf } from '../../src/cli/exit-codes.ts';
 import { registerCommand, setupCommand, whoamiCommand } from '../../src/cli/commands/account.ts';
 import {
-  approveCommand, auditCommand, closeCommand, enrolCommand, lookupCommand, notificationsCommand, requestCommand, requestsCommand, revokeRoleCommand,
+  approveCommand, auditCommand, closeCommand, enrolCommand, lookupCommand, notificationsCommand, refusalsCommand, requestCommand, requestsCommand, revokeRoleCommand,
 } from '../../src/cli/commands/access.ts';
 import { downloadCommand, listingCommand, recordsCommand, uploadCommand } from '../../src/cli/commands/records.ts';
 import { startTestNode } from '../api/helpers.ts';
@@ -120,4 +120,11 @@ test('approve --scope read --scope contribute --expires 2h: meera contributes to
   assert.equal(exitClassOf(refused), 'denied', `${refused.code}`);
   const after = await j<{ items: { tx: { header: { type: string; actor: string } }; outcome: string }[] }>(auditCommand(raj, { record: fevers.recordId }));
   assert.ok(after.items.some((e) => e.tx.header.actor === 'meera' && e.tx.header.type === 'RecordRead' && e.outcome !== 'OK'), 'the refused read is in the audit');
+
+  // dhl admin refusals: the node's admin sees the refused read among the ledger's refusals; a patient is denied (exit class denied).
+  const refusals = await j<{ items: { actor: string; type: string; outcome: string; recordId?: string }[] }>(refusalsCommand(ines, { kind: 'refused-tx' }));
+  assert.ok(refusals.items.some((r) => r.actor === 'meera' && r.type === 'RecordRead' && r.outcome === 'GRANT_VOID' && r.recordId === fevers.recordId), JSON.stringify(refusals.items));
+  const notAdmin = await refusalsCommand(raj, { kind: 'failed-login' }).then(() => undefined, (e: unknown) => e);
+  assert.ok(isDhlError(notAdmin, 'READ_DENIED'), String(notAdmin));
+  assert.equal(exitClassOf(notAdmin), 'denied');
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { AccountStore, ACCOUNTS_FILE, DEFAULT_KDF_COSTS } from '../../src/node/index.ts';
+import { assertOwnerOnlyWal } from '../helpers/sqlite-file.ts';
 
 function store(t: import('node:test').TestContext): { accounts: AccountStore; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'dhl-accounts-'));
@@ -26,14 +27,7 @@ function addRaj(accounts: AccountStore, vault: unknown = { v: 1, username: 'raj'
 
 test('the accounts file is its own SQLite file, mode 0600, in WAL mode', (t) => {
   const { dir } = store(t);
-  const path = join(dir, ACCOUNTS_FILE);
-  assert.equal(statSync(path).mode & 0o777, 0o600);
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    assert.equal((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
-  } finally {
-    db.close();
-  }
+  assertOwnerOnlyWal(join(dir, ACCOUNTS_FILE));
 });
 
 test('auth keys are kept as HMAC verifiers and session tokens as hashes: neither is in the file', (t) => {

@@ -374,3 +374,27 @@ test('statuses: a revoked grant is revoked, an expired one expired, one whose do
   assert.deepEqual(thin.items, []);
   assert.ok(thin.next);
 });
+
+test("refusals: the admin of the node's organisation sees the refused transactions (omar's read, its code, the record id); the other organisation's admin, a doctor and a patient are READ_DENIED; a kind or a page it cannot use is QUERY_INVALID; without a refusal log the node's own kinds are empty", async () => {
+  const w = await shared;
+  const page = w.node.reads.refusals('admin', 'refused-tx');
+  const omars = page.items.find((r) => r.kind === 'refused-tx' && r.txHash === w.refusedRead.txHash);
+  assert.deepEqual(omars && omars.kind === 'refused-tx' && [omars.actor, omars.type, omars.outcome, omars.recordId, omars.version], ['omar', 'RecordRead', 'READ_NOT_PERMITTED', w.recordId, 1]);
+  assert.ok(page.items.every((r) => r.kind === 'refused-tx' && r.outcome !== 'OK'));
+  assert.doesNotMatch(JSON.stringify(page), /follow-up|Imaging/);
+  for (const reader of ['admin2', 'meera', 'raj']) assert.throws(() => w.node.reads.refusals(reader, 'refused-tx'), refusedWith('READ_DENIED', 'ADMIN_REQUIRED'), reader);
+  assert.throws(() => w.node.reads.refusals('admin', 'everything' as never), refusedWith('QUERY_INVALID'));
+  for (const bad of [{ limit: 0 }, { limit: 201 }, { limit: Number.NaN }, { after: 'x' }, { after: '-1' }]) {
+    assert.throws(() => w.node.reads.refusals('admin', 'refused-tx', bad), refusedWith('QUERY_INVALID'), JSON.stringify(bad));
+  }
+  assert.deepEqual(w.node.reads.refusals('admin', 'rate-limit'), { items: [] }, 'this node was opened without the accounts’ refusal log');
+});
+
+test("refusals: on river-clinic's node its admin sees them and city-hospital's admin is READ_DENIED (the node's organisation comes from the genesis)", async (t) => {
+  const { dataDir, chainId } = await testDataDir(await twoOrgGenesis(), 'node2');
+  const node = await LedgerNode.open(dataDir, { clock: clock(), ordering: { maxItems: 1, maxDelayMs: 1 } });
+  t.after(() => node.close());
+  for (const u of ['admin', 'admin2'] as const) assert.equal((await node.submit(await new Actor(u, chainId).register())).outcome, 'OK');
+  assert.deepEqual(node.reads.refusals('admin2', 'refused-tx'), { items: [] });
+  assert.throws(() => node.reads.refusals('admin', 'refused-tx'), refusedWith('READ_DENIED', 'ADMIN_REQUIRED'));
+});

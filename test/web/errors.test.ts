@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clientError } from '../../src/client/errors.ts';
 import { DhlError } from '../../src/crypto/errors.ts';
-import { messageOf } from '../../web/src/errors.ts';
+import { isRejectCode } from '../../src/contract/codes.ts';
+import { messageOf, outcomeInWords } from '../../web/src/errors.ts';
 
 test('a not-found says it may also be something one may not see; an unknown code shows its message and code', () => {
   assert.match(messageOf(new DhlError('RESOURCE_NOT_FOUND', 'no such resource (kind=record)')), /Not found here, or not something you may see/);
@@ -18,4 +19,12 @@ test("a refused transaction names the contract's outcome in plain words, an unkn
 test('a failed fetch says the node could not be reached; anything else shows its own message', () => {
   assert.match(messageOf(new TypeError('Failed to fetch')), /could not be reached/);
   assert.equal(messageOf(new Error('plain')), 'plain');
+});
+
+test("a refused action's code in plain words: the read refusals and the admin's code each have words, an unknown code stays itself", () => {
+  for (const code of ['READ_NOT_PERMITTED', 'GRANT_EXPIRED', 'GRANT_VOID', 'ADMIN_REQUIRED', 'RECORD_NOT_FOUND'] as const) {
+    assert.ok(isRejectCode(code), `${code} is a contract code`);
+    assert.notEqual(outcomeInWords(code), code, code);
+  }
+  assert.equal(outcomeInWords('SOMETHING_NEW'), 'SOMETHING_NEW');
 });

@@ -26,13 +26,13 @@ export interface WebNode {
   setupLink(): string;
 }
 
-export async function startWebNode(t: TestContext, o: { admins?: number } = {}): Promise<WebNode> {
+export async function startWebNode(t: TestContext, o: { admins?: number; rateLimit?: { max: number; windowMs: number } } = {}): Promise<WebNode> {
   await ensureWebBuild({ log: () => {} });
   const proxy = await startCaptureProxy(t);
   const node = await startTestNode(t, {
     admins: o.admins ?? 1,
     publicUrl: proxy.url,
-    app: { web: { root: WEB_DIST }, testOnlyKdfCosts: undefined },
+    app: { web: { root: WEB_DIST }, testOnlyKdfCosts: undefined, ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}) },
   });
   // The node's own URL is the proxy's (its public URL): forward to where it listens.
   proxy.target(`http://127.0.0.1:${(node.node.dhl.app.server.address() as AddressInfo).port}`);

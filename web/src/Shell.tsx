@@ -54,7 +54,7 @@ export function Shell() {
   );
 }
 
-/** The pages this user has: everyone's own records, requests, grants, audit and notifications; a doctor's directory, requests and shared records; an admin's enrolment and organisation users; everyone's node status and ledger explorer. */
+/** The pages this user has: everyone's own records, requests, grants, audit and notifications; a doctor's directory, requests and shared records; an admin's enrolment, organisation users and the node's refused actions; everyone's node status and ledger explorer. */
 function MainNav({ unlocked }: { unlocked: Unlocked }) {
   const { roles } = useMe(unlocked);
   const links: [string, string][] = [
@@ -65,7 +65,7 @@ function MainNav({ unlocked }: { unlocked: Unlocked }) {
     ['/audit', 'Audit'],
     ['/notifications', 'Notifications'],
     ...(roles.doctorOrg ? ([['/directory', 'Directory'], ['/my-requests', 'My requests'], ['/shared', 'Shared with me'], ['/contribute', 'Add to a chart']] as [string, string][]) : []),
-    ...(roles.adminOrg ? ([['/admin/enrol', 'Enrol doctors'], ['/admin/users', 'Organisation users']] as [string, string][]) : []),
+    ...(roles.adminOrg ? ([['/admin/enrol', 'Enrol doctors'], ['/admin/users', 'Organisation users'], ['/admin/refusals', 'Refused actions']] as [string, string][]) : []),
     // Every session may read the head and the blocks (docs/security.md), so every user has these two.
     ['/status', 'Node status'],
     ['/ledger', 'Ledger'],

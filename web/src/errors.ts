@@ -47,20 +47,26 @@ const OUTCOMES: Record<string, string> = {
   ROLE_KEY_NOT_VOUCHED: 'the role does not name this person’s current keys: an administrator must vouch for them again',
   GRANT_VOID: 'the grant is void for good: the doctor’s role was revoked after it was given',
   GRANT_EXPIRED: 'the grant has expired',
-  READ_NOT_PERMITTED: 'there is no grant that lets this person read it',
+  READ_NOT_PERMITTED: 'no grant lets this person open the record',
   USER_UNKNOWN: 'there is no such registered user',
   NONCE_REPLAYED: 'the same signed transaction was sent twice',
+  RECORD_NOT_FOUND: 'there is no such record',
 };
 
-/** A ledger entry's outcome as people read it: "accepted", or the contract's refusal in plain words (its code when there are none). */
+/** A contract code (a refused transaction's outcome) in plain words, or the code itself when it has none yet. */
+export function outcomeInWords(code: string): string {
+  return OUTCOMES[code] ?? code;
+}
+
+/** A ledger entry's outcome as people read it: "accepted", or the contract's refusal in plain words. */
 export function outcomeText(outcome: string): string {
-  return outcome === 'OK' ? 'accepted' : `refused: ${OUTCOMES[outcome] ?? outcome}`;
+  return outcome === 'OK' ? 'accepted' : `refused: ${outcomeInWords(outcome)}`;
 }
 
 export function messageOf(err: unknown): string {
   if (isDhlError(err, 'TX_REJECTED')) {
     const outcome = String(err.details.outcome ?? '');
-    return `The ledger recorded this as refused: ${OUTCOMES[outcome] ?? outcome}.`;
+    return `The ledger recorded this as refused: ${outcomeInWords(outcome)}.`;
   }
   if (isDhlError(err)) return PLAIN[err.code] ?? `${err.message} (${err.code})`;
   if (err instanceof TypeError && /fetch/i.test(err.message)) return 'The node could not be reached: check the connection and try again.';

@@ -31,6 +31,7 @@ const UsersPage = lazy(() => import('./pages/admin/UsersPage.tsx'));
 const StatusPage = lazy(() => import('./pages/ledger/StatusPage.tsx'));
 const ExplorerPage = lazy(() => import('./pages/ledger/ExplorerPage.tsx'));
 const BlockPage = lazy(() => import('./pages/ledger/BlockPage.tsx'));
+const RefusalsPage = lazy(() => import('./pages/admin/RefusalsPage.tsx'));
 
 /** A page that needs the keys: without them (a new page, a lock), the login page. */
 function withKeys(Page: ComponentType<{ unlocked: Unlocked }>) {
@@ -99,6 +100,7 @@ export const router = createBrowserRouter([
       { path: 'status', Component: withKeys(StatusPage) },
       { path: 'ledger', Component: withKeys(ExplorerPage) },
       { path: 'ledger/blocks/:height', Component: withKeys(BlockPage) },
+      { path: 'admin/refusals', Component: withKeys(RefusalsPage) },
       { path: '*', element: <NotFound /> },
     ],
   },

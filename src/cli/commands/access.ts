@@ -1,6 +1,6 @@
 /**
  * Access commands: lookup, request, requests, withdraw, approve, deny,
- * revoke, audit, notifications; and the admin's enrol and revoke-role.
+ * revoke, audit, notifications; and the admin's enrol, revoke-role and refusals.
  * Wherever a person decides about someone's key (approve re-wraps a data key
  * for the doctor; enrol vouches for a doctor's keys), the key comes from the
  * ledger with the proof of the transaction that registered it, under a head
@@ -215,6 +215,26 @@ export async function notificationsCommand(cli: Cli): Promise<Answer> {
   return { json: page, text };
 }
 
+const REFUSAL_KINDS = ['refused-tx', 'rate-limit', 'failed-login'] as const;
+type RefusalKindArg = (typeof REFUSAL_KINDS)[number];
+function refusalKindArg(value: string): RefusalKindArg {
+  if (!(REFUSAL_KINDS as readonly string[]).includes(value)) throw new InvalidArgumentError(REFUSAL_KINDS.join(', '));
+  return value as RefusalKindArg;
+}
+
+/** `dhl admin refusals`: one page of the node's refused actions of one kind, newest first (for the admins of the node's organisation). */
+export async function refusalsCommand(cli: Cli, o: { kind: RefusalKindArg; after?: string; limit?: number }): Promise<Answer> {
+  const rc = await readContext(cli);
+  const page = await rc.reads.refusals(o.kind, { ...(o.after ? { after: o.after } : {}), ...(o.limit ? { limit: o.limit } : {}) });
+  const text = [`${o.kind} (${page.items.length}${page.next ? ', more with --after ' + page.next : ''}):`];
+  for (const r of page.items) {
+    if (r.kind === 'refused-tx') text.push(`  ${time(r.time)}  ${r.actor} (key ${r.actorFingerprint})  ${r.type.padEnd(16)} ${r.outcome}${r.recordId ? ` record ${r.recordId}` : ''}`);
+    else if (r.kind === 'rate-limit') text.push(`  ${time(r.time)}  ${r.client.padEnd(16)} ${r.route}${r.username ? ` (${r.username})` : ''}`);
+    else text.push(`  ${time(r.time)}  ${r.username.padEnd(16)} wrong ${r.slot}`);
+  }
+  return { json: page, text };
+}
+
 async function myAdminOrg(rc: ReadContext, org?: string): Promise<string> {
   if (org) return org;
   const me = await provenView(rc, rc.identity.username);
@@ -245,6 +265,11 @@ export async function revokeRoleCommand(cli: Cli, username: string, o: { role: '
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+function limitArg(value: string): number {
+  const n = Number(value);
+  if (!/^[1-9][0-9]{0,2}$/.test(value) || n > 200) throw new InvalidArgumentError('a number from 1 to 200');
+  return n;
+}
 function roleArg(value: string): 'doctor' | 'admin' {
   if (value !== 'doctor' && value !== 'admin') throw new InvalidArgumentError('doctor or admin');
   return value;
@@ -300,6 +325,11 @@ export function addAccessCommands(program: Command, action: Action): void {
     .option('--org <org>', 'default: your own')
     .option('--expect-fingerprint <fp>', "the user's sig key fingerprint, compared instead of asking (scripts)")
     .action(action((cli, user: string, o: { role: 'doctor' | 'admin'; org?: string; expectFingerprint?: string }) => enrolCommand(cli, user, o)));
+  admin.command('refusals').description("refused actions across this node, newest first: transactions the ledger refused, rate-limit trips, failed logins per account (ids, names, codes; never content)")
+    .option('--kind <kind>', REFUSAL_KINDS.join(', '), refusalKindArg, 'refused-tx')
+    .option('--after <cursor>', "the previous page's next")
+    .option('--limit <n>', 'items (1 to 200)', limitArg)
+    .action(action((cli, o: { kind: RefusalKindArg; after?: string; limit?: number }) => refusalsCommand(cli, o)));
   admin.command('revoke-role').description("end a user's role: grants issued to them in that term are void for good").argument('<user>', 'the user')
     .option('--role <role>', 'doctor or admin', roleArg, 'doctor')
     .option('--org <org>', 'default: your own')

@@ -20,6 +20,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { DEFAULT_ARGON2ID } from '../../crypto/index.ts';
 import { GenerationalCache } from './generational-cache.ts';
 import { inTransaction } from './schema.ts';
+import { RefusalLog, type RefusalLogOptions } from './refusal-log.ts';
 import { UPLOAD_SCHEMA, UploadRows } from './upload-rows.ts';
 
 export const ACCOUNTS_FILE = 'accounts.sqlite';
@@ -114,11 +115,14 @@ export class AccountStore {
   private readonly stmt: Record<string, ReturnType<DatabaseSync['prepare']>>;
   /** Who uploaded which blob, quotas, expiry and pins (node/uploads.ts decides). */
   readonly uploads: UploadRows;
+  /** Rate-limit trips and failed logins, bounded (refusal-log.ts: its own file, beside this one). */
+  readonly refusals: RefusalLog;
   /** Sessions read or created by this store and not ended since (frozen: callers share them). */
   private readonly sessions = new GenerationalCache<string, Readonly<Session>>(SESSION_CACHE_GENERATION);
 
-  private constructor(private readonly db: DatabaseSync) {
+  private constructor(private readonly db: DatabaseSync, refusals: RefusalLog) {
     this.uploads = new UploadRows(db);
+    this.refusals = refusals;
     let secret = (db.prepare("SELECT value FROM meta WHERE key = 'secret'").get() as { value: Uint8Array } | undefined)?.value;
     if (!secret) {
       secret = randomBytes(32);
@@ -155,7 +159,7 @@ export class AccountStore {
   }
 
   /** Opens (creating if absent) the accounts file of a data directory, readable by its owner only. */
-  static open(dataDir: string): AccountStore {
+  static open(dataDir: string, options: { refusals?: RefusalLogOptions } = {}): AccountStore {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const path = join(dataDir, ACCOUNTS_FILE);
     const created = !existsSync(path);
@@ -167,14 +171,22 @@ export class AccountStore {
       db.exec('PRAGMA busy_timeout = 5000');
       db.exec(SCHEMA);
       db.exec(UPLOAD_SCHEMA);
-      return new AccountStore(db);
     } catch (err) {
       db.close();
       throw err;
     }
+    let refusals: RefusalLog;
+    try {
+      refusals = RefusalLog.open(dataDir, options.refusals);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new AccountStore(db, refusals);
   }
 
   close(): void {
+    this.refusals.close();
     if (this.db.isOpen) this.db.close();
   }
 
@@ -214,7 +226,8 @@ export class AccountStore {
 
   /**
    * Checks an auth key in constant time against the account's verifier (an
-   * unknown user costs the same HMAC). A wrong key is counted on the account.
+   * unknown user costs the same HMAC). A wrong key is counted on the account
+   * (reset by the next success) and logged in the refusal log (never reset).
    */
   checkAuthKey(username: string, slot: Slot, authKey: string, now: number): 'ok' | 'wrong' | 'unknown' {
     const row = this.stmt.verifier!.get(username) as { passphrase_verifier: Uint8Array; recovery_verifier: Uint8Array } | undefined;
@@ -224,6 +237,7 @@ export class AccountStore {
     if (!row) return 'unknown';
     if (equal) return 'ok';
     this.stmt.failed!.run(now, username);
+    this.refusals.record({ kind: 'failed-login', at: now, username, slot });
     return 'wrong';
   }
 

@@ -137,6 +137,8 @@ export interface LedgerStore {
   consistencyProof(size1: number, size2: number): Uint8Array[];
   /** A subject's audit entries (`u:<user>`, `r:<recordId>`), newest first (authorisation is the caller's). */
   audit(subject: string, query: AuditQuery): EntryRow[];
+  /** Durable entries the contract refused (outcome not OK), every type and actor, newest first (authorisation is the caller's). */
+  refused(query: { beforeSeq?: number; limit: number }): EntryRow[];
   /** One page of a patient's directory rows, in chart order (authorisation is the caller's). */
   directoryPage(patient: string, own: boolean, page: { after?: number; limit?: number }): DirectoryPage;
   /** The same page as the index's stored lines, unparsed. */

@@ -121,7 +121,7 @@ export class SqliteLedgerStore implements LedgerStore {
   private readonly merkle: SqliteMerkleStore;
   private readonly writer: SqliteWriter;
   private readonly read: Record<
-    'entryByHash' | 'blockHash' | 'directoryAll' | 'directoryListed' | 'block' | 'attestations' | 'entries' | 'entryWithBody' | 'blockTime' | 'blob',
+    'entryByHash' | 'blockHash' | 'directoryAll' | 'directoryListed' | 'block' | 'attestations' | 'entries' | 'entryWithBody' | 'blockTime' | 'blob' | 'refused',
     StatementSync
   >;
   /** Audit queries by the filters they use (a handful of shapes). */
@@ -150,6 +150,8 @@ export class SqliteLedgerStore implements LedgerStore {
       entries: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries e ${ENTRY_JOINS} WHERE e.seq >= ? AND e.seq < ? ORDER BY e.seq`),
       entryWithBody: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries e ${ENTRY_JOINS} WHERE e.tx_hash = ?`),
       blockTime: db.prepare('SELECT time, first_seq FROM blocks WHERE height = ?'),
+      // The partial index entries_refused answers this: the condition is the index's own.
+      refused: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries e ${ENTRY_JOINS} WHERE e.outcome <> 'OK' AND e.seq < ? ORDER BY e.seq DESC LIMIT ?`),
       blob: db.prepare('SELECT cipher_root, stored_size, chunk_size, chunk_hashes FROM blobs WHERE cipher_root = ?'),
     };
     this.read.directoryAll.setReturnArrays(true);
@@ -358,6 +360,13 @@ export class SqliteLedgerStore implements LedgerStore {
       const from = query.sinceTime === undefined ? 0 : this.firstSeqAtOrAfter(query.sinceTime);
       const rows = stmt.all(subject, from, before, ...filters.map((f) => query[f]!), query.limit) as unknown as EntrySqlRow[];
       return rows.map(entryOf);
+    });
+  }
+
+  refused(query: { beforeSeq?: number; limit: number }): EntryRow[] {
+    return this.guard(() => {
+      const before = Math.min(query.beforeSeq ?? Number.MAX_SAFE_INTEGER, this.durable.treeSize);
+      return (this.read.refused.all(before, query.limit) as unknown as EntrySqlRow[]).map(entryOf);
     });
   }
 

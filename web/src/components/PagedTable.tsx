@@ -22,6 +22,7 @@ export function PagedTable<T>(o: {
   filter?: (item: T) => boolean;
   /** Below this width the table scrolls in its own box (ColumnsTable's default otherwise). */
   minWidth?: number;
+  rowProps?: Parameters<typeof ColumnsTable<T>>[0]['rowProps'];
 }) {
   const q = useInfiniteQuery({
     queryKey: o.queryKey,
@@ -35,7 +36,7 @@ export function PagedTable<T>(o: {
   if (items.length === 0 && !q.hasNextPage) return <Empty>{o.empty}</Empty>;
   return (
     <>
-      <ColumnsTable label={o.label} columns={o.columns} items={items} rowKey={o.rowKey} {...(o.minWidth ? { minWidth: o.minWidth } : {})} />
+      <ColumnsTable label={o.label} columns={o.columns} items={items} rowKey={o.rowKey} {...(o.minWidth ? { minWidth: o.minWidth } : {})} {...(o.rowProps ? { rowProps: o.rowProps } : {})} />
       {q.hasNextPage ? (
         <Group justify="center" mt="sm">
           <Button variant="light" onClick={() => void q.fetchNextPage()} loading={q.isFetchingNextPage} aria-label={`Load more ${o.label}`}>
