@@ -79,7 +79,22 @@ async function removeProfile(profile: string): Promise<void> {
   throw new Error(`the browser profile ${profile} keeps being written after the browser stopped`);
 }
 
+/** A launched Chromium outside a test (the browser benchmark): the caller stops it. */
+export interface LaunchedBrowser extends TestBrowser {
+  /** The browser process (its renderers are its children, `--type=renderer`). */
+  pid: number;
+  /** Closes the connection, stops every process of the browser and removes its profile. */
+  close(): Promise<void>;
+}
+
+/** One browser for this test, stopped and its profile removed when the test ends (also on failure). */
 export async function startBrowser(t: TestContext): Promise<TestBrowser> {
+  const launched = await launchBrowser();
+  t.after(() => launched.close());
+  return launched;
+}
+
+export async function launchBrowser(): Promise<LaunchedBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run bash scripts/setup-system.sh (as root it installs Debian's chromium; otherwise it prints the command)`);
   const profile = mkdtempSync(join(tmpdir(), 'dhl-chromium-'));
   // Chromium's own scratch (org.chromium.Chromium.*) goes inside the profile, so removing the profile removes it too.
@@ -110,19 +125,20 @@ export async function startBrowser(t: TestContext): Promise<TestBrowser> {
   }
   // Drain stderr so Chromium never blocks on a full pipe.
   child.stderr!.resume();
-  t.after(async () => {
-    await browser.close().catch(() => {});
-    await stop();
-  });
   const problems: string[] = [];
   return {
     browser,
+    pid: child.pid!,
     problems,
     context: async (name: string) => {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       context.setDefaultTimeout(60_000);
       context.on('page', (page) => watchPage(page, name, problems));
       return context;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+      await stop();
     },
   };
 }
