@@ -33,7 +33,7 @@ import { ensureWebBuild, WEB_DIST } from '../scripts/build-web.ts';
 import { uploadRecord, type ByteSource } from '../src/client/index.ts';
 import { launchBrowser } from '../test/web/browser.ts';
 import { fillUpload, logIn, sendUpload } from '../test/web/steps.ts';
-import { RAJ, startBenchNode } from './http-node.ts';
+import { cpuMsOf, RAJ, startBenchNode } from './http-node.ts';
 import { bareWrite, contentPiece, withPeakRss } from './upload.ts';
 import { listOption, log, machine, option, round } from './util.ts';
 
@@ -69,19 +69,56 @@ async function writeContent(path: string, size: number, piece: Uint8Array): Prom
   }
 }
 
-/** Chromium's renderer processes: in the browser's process group (it was started detached), `--type=renderer` on their command line. */
-function rendererPids(browserPid: number): number[] {
+/** Chromium's processes: its process group (it was started detached, so the group is the browser's pid). With `type`, those with `--type=TYPE` on their command line. */
+function browserPids(browserPid: number, type?: string): number[] {
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const group = Number(readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
-      if (group === browserPid && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('--type=renderer')) pids.push(Number(name));
+      if (group === browserPid && (!type || readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(`--type=${type}`))) pids.push(Number(name));
     } catch {
       // The process ended while we looked.
     }
   }
   return pids;
+}
+
+/** CPU time so far of each of the browser's processes (ms, every thread), by pid. */
+function browserCpu(browserPid: number): Map<number, number> {
+  const times = new Map<number, number>();
+  for (const pid of browserPids(browserPid)) {
+    try {
+      times.set(pid, cpuMsOf(pid));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return times;
+}
+
+/** A Chromium process's kind: its `--type=` (renderer, utility, gpu-process, zygote…), or "browser" for the main one. */
+function processType(pid: number): string {
+  try {
+    // Chromium rewrites its children's command lines into one space-separated string.
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /--utility-sub-type=(\S+)/.exec(cmdline)?.[1] ?? /--type=(\S+)/.exec(cmdline)?.[1] ?? 'browser';
+  } catch {
+    return 'gone';
+  }
+}
+
+/** CPU the browser's processes used between two readings (a process started meanwhile counts from zero), in all and by kind of process. */
+function cpuSince(before: Map<number, number>, after: Map<number, number>): { ms: number; byProcess: Record<string, number> } {
+  let ms = 0;
+  const byProcess: Record<string, number> = {};
+  for (const [pid, t] of after) {
+    const used = t - (before.get(pid) ?? 0);
+    ms += used;
+    const type = processType(pid);
+    byProcess[type] = (byProcess[type] ?? 0) + used;
+  }
+  return { ms, byProcess };
 }
 
 /** VmRSS and VmHWM of a process, in bytes (0 once it is gone). */
@@ -157,11 +194,11 @@ async function pageMarks(page: Page): Promise<Required<PageMarks>> {
  * done, with the heap and every renderer's RSS sampled meanwhile. The
  * page's renderer is the one whose RSS peaked highest.
  */
-async function pageUpload(page: Page, cdp: CDPSession, browserPid: number, path: string, title: string, profile: boolean) {
+async function pageUpload(page: Page, cdp: CDPSession, browserPid: number, nodePid: number, path: string, title: string, profile: boolean) {
   await fillUpload(page, path, title);
   await cdp.send('HeapProfiler.collectGarbage');
   const heapBefore = await heapBytes(cdp);
-  const renderers = rendererPids(browserPid);
+  const renderers = browserPids(browserPid, 'renderer');
   for (const pid of renderers) await resetPeak(pid);
   const rssBefore = new Map(renderers.map((pid) => [pid, memoryOf(pid).rss]));
   const rssPeak = new Map(rssBefore);
@@ -184,6 +221,8 @@ async function pageUpload(page: Page, cdp: CDPSession, browserPid: number, path:
   }
   await markPage(page, `“${title}” is encrypted on the node`, profile);
   const timer = setInterval(sample, SAMPLE_MS);
+  const cpuBefore = browserCpu(browserPid);
+  const nodeCpuBefore = cpuMsOf(nodePid);
   const start = performance.now();
   try {
     await sendUpload(page, title);
@@ -191,6 +230,8 @@ async function pageUpload(page: Page, cdp: CDPSession, browserPid: number, path:
     clearInterval(timer);
   }
   const playwrightMs = performance.now() - start;
+  const browserCpuUsed = cpuSince(cpuBefore, browserCpu(browserPid));
+  const nodeCpuMs = cpuMsOf(nodePid) - nodeCpuBefore;
   const marks = await pageMarks(page);
   if (profile) {
     // The profile arrives as an event once the page has stopped it.
@@ -205,6 +246,10 @@ async function pageUpload(page: Page, cdp: CDPSession, browserPid: number, path:
   return {
     ms: marks.done - marks.clicked,
     playwrightMs: round(playwrightMs, 0),
+    // Over Playwright's span (a little longer than the page's): every Chromium process (renderer, browser, network service…) and the node.
+    browserCpuMs: browserCpuUsed.ms,
+    browserCpuMsByProcess: browserCpuUsed.byProcess,
+    nodeCpuMs,
     heapBeforeMiB: round(heapBefore / MiB, 1),
     heapPeakMiB: round(heapPeak / MiB, 1),
     rendererRssBeforeMiB: round(rssBefore.get(pid)! / MiB, 0),
@@ -278,11 +323,16 @@ export async function run(args: string[]) {
         const inNode = await withPeakRss(bench.pid, () =>
           uploadRecord(bench.raj, { title: `node ${sizeMiB} MiB ${i}`, mediaType: 'application/octet-stream', fileName: 'scan.bin', content, contentSize: size }),
         );
-        const inPage = await pageUpload(page, cdp, browser.pid, path, `browser ${sizeMiB} MiB ${i}`, o.profile);
+        const inPage = await pageUpload(page, cdp, browser.pid, bench.pid, path, `browser ${sizeMiB} MiB ${i}`, o.profile);
         const mbps = (ms: number) => round(size / 1e6 / (ms / 1000), 1);
+        // CPU of every process on the path (client side and node) per MiB: what a busy machine moves least.
+        const perMiB = (ms: number) => round(ms / (size / MiB), 1);
         runs.push({
-          browser: { ...inPage, ms: round(inPage.ms, 0), mbPerSec: mbps(inPage.ms) },
-          node: { ms: round(inNode.ms, 0), mbPerSec: mbps(inNode.ms), clientPeakRssMiB: inNode.peakRssMiB, nodePeakRssMiB: inNode.nodePeakRssMiB, block: inNode.value.result.height },
+          browser: { ...inPage, ms: round(inPage.ms, 0), mbPerSec: mbps(inPage.ms), cpuMsPerMiB: perMiB(inPage.browserCpuMs + inPage.nodeCpuMs), nodeCpuMsPerMiB: perMiB(inPage.nodeCpuMs) },
+          node: {
+            ms: round(inNode.ms, 0), mbPerSec: mbps(inNode.ms), cpuMsPerMiB: perMiB(inNode.cpuMs), nodeCpuMsPerMiB: perMiB(inNode.nodeCpuMs!),
+            clientPeakRssMiB: inNode.peakRssMiB, nodePeakRssMiB: inNode.nodePeakRssMiB, block: inNode.value.result.height,
+          },
           bareWrite: { ms: round(bareMs, 0), mbPerSec: mbps(bareMs) },
           ratio: round(inNode.ms / inPage.ms, 3),
         });
@@ -295,6 +345,8 @@ export async function run(args: string[]) {
           browserMbPerSec: median(runs.map((r) => r.browser.mbPerSec)),
           nodeMbPerSec: median(runs.map((r) => r.node.mbPerSec)),
           bareWriteMbPerSec: median(runs.map((r) => r.bareWrite.mbPerSec)),
+          browserCpuMsPerMiB: median(runs.map((r) => r.browser.cpuMsPerMiB)),
+          nodeCpuMsPerMiB: median(runs.map((r) => r.node.cpuMsPerMiB)),
           heapPeakMiB: median(runs.map((r) => r.browser.heapPeakMiB)),
           rendererPeakRssMiB: median(runs.map((r) => r.browser.rendererPeakRssMiB)),
         },

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type ConnectOverCDPTransport, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -56,6 +56,35 @@ function devtoolsUrl(child: ChildProcess): Promise<string> {
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`chromium exited (${code}) before listening: ${seen.slice(-2000)}`)));
     child.once('error', reject);
+  });
+}
+
+/**
+ * Request bodies above this size stay out of the DevTools network events
+ * (Network.enable's maxPostDataSize; 0, Playwright's default, means no
+ * limit): otherwise every 1 MiB chunk an upload PUTs is sent to Playwright a
+ * second and third time, as postData and as base64 postDataEntries, and
+ * serialising that kept Chromium's DevTools thread busier than the page
+ * itself (the browser-upload bench: ~480 ms of its CPU per MiB uploaded).
+ */
+const MAX_POST_DATA_IN_EVENTS = 64 * 1024;
+
+/** CDP over the browser's WebSocket for Playwright, every Network.enable given MAX_POST_DATA_IN_EVENTS. */
+function cdpTransport(url: string): Promise<ConnectOverCDPTransport> {
+  const socket = new WebSocket(url);
+  const transport: ConnectOverCDPTransport = {
+    send(message) {
+      const m = message as { method?: string; params?: Record<string, unknown> };
+      if (m.method === 'Network.enable') m.params = { ...m.params, maxPostDataSize: MAX_POST_DATA_IN_EVENTS };
+      socket.send(JSON.stringify(m));
+    },
+    close: () => socket.close(),
+  };
+  socket.onmessage = (e) => transport.onmessage?.(JSON.parse(e.data as string) as object);
+  socket.onclose = (e) => transport.onclose?.(e.reason);
+  return new Promise((resolve, reject) => {
+    socket.onopen = () => resolve(transport);
+    socket.onerror = () => reject(new Error(`could not open the DevTools connection at ${url}`));
   });
 }
 
@@ -118,7 +147,9 @@ export async function launchBrowser(): Promise<LaunchedBrowser> {
   };
   let browser: Browser;
   try {
-    browser = await chromium.connectOverCDP(await devtoolsUrl(child));
+    // A transport of our own is taken as local: the browser shares this file system, so a file set on an input
+    // by its path is the file on disk (as a person chooses it), not its bytes read here and sent over CDP.
+    browser = await chromium.connectOverCDP(await cdpTransport(await devtoolsUrl(child)));
   } catch (err) {
     await stop();
     throw err;
