@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- browser-upload [--sizes-mib 64,256] [--runs N]`
+ * `npm run bench -- browser-upload [--sizes-mib 64,256] [--runs N] [--profile]`
  *
  * A file uploaded through the web app in Chromium (issue 22): the node runs
  * in a process of its own as `dhl serve` runs it, serving the built web app;
@@ -20,9 +20,15 @@
  *
  * Memory, per size: the page's JavaScript heap (CDP Runtime.getHeapUsage,
  * used size + backing-store size, sampled every 100 ms during the upload,
- * after a forced GC before it) and the renderer process's RSS (sampled from
- * /proc, and its VmHWM since a reset just before the click). The claim it
- * checks: memory does not grow with file size. JSON on stdout.
+ * after a forced GC before it, and again after a GC once it is done: what
+ * stays) and the renderer process's RSS (sampled from /proc, and its VmHWM
+ * since a reset just before the click). Each upload runs in a page of its
+ * own (a fresh context and renderer, raj logged in again), so every size
+ * starts from the same memory. The claim it checks: memory does not grow
+ * with file size. With `--profile`, a CPU profile of the page over the same
+ * span, summarised by function and script. CPU time of every Chromium
+ * process and of the node is reported per MiB beside the Node reference's.
+ * JSON on stdout.
  */
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
@@ -243,6 +249,9 @@ async function pageUpload(page: Page, cdp: CDPSession, browserPid: number, nodeP
   sample();
   await sampling;
   const pid = [...rssPeak.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+  // What stays once the upload's garbage is collected: a retained buffer would show here, not only in the peak.
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heapAfterGc = await heapBytes(cdp);
   return {
     ms: marks.done - marks.clicked,
     playwrightMs: round(playwrightMs, 0),
@@ -252,7 +261,9 @@ async function pageUpload(page: Page, cdp: CDPSession, browserPid: number, nodeP
     nodeCpuMs,
     heapBeforeMiB: round(heapBefore / MiB, 1),
     heapPeakMiB: round(heapPeak / MiB, 1),
+    heapAfterGcMiB: round(heapAfterGc / MiB, 1),
     rendererRssBeforeMiB: round(rssBefore.get(pid)! / MiB, 0),
+    rendererRssAfterGcMiB: round(memoryOf(pid).rss / MiB, 0),
     rendererPeakRssMiB: round(rssPeak.get(pid)! / MiB, 0),
     rendererHwmMiB: round(memoryOf(pid).hwm / MiB, 0),
     renderers: renderers.length,
@@ -304,11 +315,6 @@ export async function run(args: string[]) {
   const results = [];
   const chromium = browser.browser.version();
   try {
-    const context = await browser.context(RAJ.username);
-    context.setDefaultTimeout(UPLOAD_TIMEOUT_MS);
-    const page = await context.newPage();
-    await logIn(page, bench.url, RAJ);
-    const cdp = await context.newCDPSession(page);
     const piece = contentPiece();
     for (const sizeMiB of o.sizesMiB) {
       const size = Math.round(sizeMiB * MiB);
@@ -323,7 +329,17 @@ export async function run(args: string[]) {
         const inNode = await withPeakRss(bench.pid, () =>
           uploadRecord(bench.raj, { title: `node ${sizeMiB} MiB ${i}`, mediaType: 'application/octet-stream', fileName: 'scan.bin', content, contentSize: size }),
         );
-        const inPage = await pageUpload(page, cdp, browser.pid, bench.pid, path, `browser ${sizeMiB} MiB ${i}`, o.profile);
+        // Each upload in a page of its own (a new context: a new renderer), so every size starts from the same memory.
+        const context = await browser.context(RAJ.username);
+        let inPage;
+        try {
+          context.setDefaultTimeout(UPLOAD_TIMEOUT_MS);
+          const page = await context.newPage();
+          await logIn(page, bench.url, RAJ);
+          inPage = await pageUpload(page, await context.newCDPSession(page), browser.pid, bench.pid, path, `browser ${sizeMiB} MiB ${i}`, o.profile);
+        } finally {
+          await context.close();
+        }
         const mbps = (ms: number) => round(size / 1e6 / (ms / 1000), 1);
         // CPU of every process on the path (client side and node) per MiB: what a busy machine moves least.
         const perMiB = (ms: number) => round(ms / (size / MiB), 1);
