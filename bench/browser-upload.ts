@@ -311,7 +311,8 @@ export async function run(args: string[]) {
   await ensureWebBuild({ log });
   const bench = await startBenchNode({}, { nodeProcess: true, web: { root: WEB_DIST } });
   const dir = await mkdtemp(join(tmpdir(), 'dhl-bench-browser-'));
-  const browser = await launchBrowser();
+  // No DevTools network agent in the page (test/web/browser.ts): it would keep every chunk's body while the page lives.
+  const browser = await launchBrowser({ networkEvents: false });
   const results = [];
   const chromium = browser.browser.version();
   try {

@@ -69,12 +69,25 @@ function devtoolsUrl(child: ChildProcess): Promise<string> {
  */
 const MAX_POST_DATA_IN_EVENTS = 64 * 1024;
 
-/** CDP over the browser's WebSocket for Playwright, every Network.enable given MAX_POST_DATA_IN_EVENTS. */
-function cdpTransport(url: string): Promise<ConnectOverCDPTransport> {
+/**
+ * CDP over the browser's WebSocket for Playwright, every Network.enable
+ * given MAX_POST_DATA_IN_EVENTS; with `networkEvents: false` Network.enable
+ * is answered here and never reaches the browser, so pages run without the
+ * DevTools network agent, as in a person's browser: it keeps every request's
+ * body for `Network.getRequestPostData` while the page lives (an upload's
+ * whole ciphertext: the renderer's RSS after a 256 MiB upload stayed ~200 MiB
+ * up, and went back to where it started without it). Playwright's request
+ * events and routing then see nothing, so only the benchmark does this.
+ */
+function cdpTransport(url: string, o: { networkEvents: boolean }): Promise<ConnectOverCDPTransport> {
   const socket = new WebSocket(url);
   const transport: ConnectOverCDPTransport = {
     send(message) {
-      const m = message as { method?: string; params?: Record<string, unknown> };
+      const m = message as { id?: number; sessionId?: string; method?: string; params?: Record<string, unknown> };
+      if (m.method === 'Network.enable' && !o.networkEvents) {
+        queueMicrotask(() => transport.onmessage?.({ id: m.id, ...(m.sessionId ? { sessionId: m.sessionId } : {}), result: {} }));
+        return;
+      }
       if (m.method === 'Network.enable') m.params = { ...m.params, maxPostDataSize: MAX_POST_DATA_IN_EVENTS };
       socket.send(JSON.stringify(m));
     },
@@ -123,7 +136,7 @@ export async function startBrowser(t: TestContext): Promise<TestBrowser> {
   return launched;
 }
 
-export async function launchBrowser(): Promise<LaunchedBrowser> {
+export async function launchBrowser(o: { networkEvents?: boolean } = {}): Promise<LaunchedBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run bash scripts/setup-system.sh (as root it installs Debian's chromium; otherwise it prints the command)`);
   const profile = mkdtempSync(join(tmpdir(), 'dhl-chromium-'));
   // Chromium's own scratch (org.chromium.Chromium.*) goes inside the profile, so removing the profile removes it too.
@@ -149,7 +162,7 @@ export async function launchBrowser(): Promise<LaunchedBrowser> {
   try {
     // A transport of our own is taken as local: the browser shares this file system, so a file set on an input
     // by its path is the file on disk (as a person chooses it), not its bytes read here and sent over CDP.
-    browser = await chromium.connectOverCDP(await cdpTransport(await devtoolsUrl(child)));
+    browser = await chromium.connectOverCDP(await cdpTransport(await devtoolsUrl(child), { networkEvents: o.networkEvents ?? true }));
   } catch (err) {
     await stop();
     throw err;
