@@ -13,15 +13,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { startNode, type RunningNode } from '../src/api/server.ts';
 import {
-  ApiClient, checkSetupGenesis, FileTransfer, HeadKeeper, identityOf, joinSetup, login, MemoryHeadStore, register, registerSetupAdmin,
-  type ClientContext, type UserKeyPairs,
+  ApiClient, checkSetupGenesis, joinSetup, login, MemoryHeadStore, openClient, register, registerSetupAdmin, type ClientContext, type UserKeyPairs,
 } from '../src/client/index.ts';
 import { fixtureKey, type FixtureUser } from '../test/fixtures/keys.ts';
 import type { AppOptions } from '../src/api/app.ts';
 import { nodeFetch } from '../src/cli/http-fetch.ts';
+
+/** The bench's patient: registered with the node's own (the product's) KDF costs, so a browser can log in as them too. */
+export const RAJ = Object.freeze({ username: 'raj', passphrase: 'bench raj passphrase' });
 
 export interface BenchNode {
   url: string;
@@ -45,10 +46,15 @@ interface Served {
   close(): Promise<void>;
 }
 
-async function serveHere(dataDir: string, app: Partial<AppOptions>): Promise<Served> {
+/** How the node serves, in this process or its own: with the built web app at `/` when a browser comes (as `dhl serve` serves it). */
+export interface ServeOptions {
+  web?: { root: string };
+}
+
+async function serveHere(dataDir: string, app: Partial<AppOptions>, o: ServeOptions): Promise<Served> {
   const out: string[] = [];
   const node: RunningNode = await startNode({
-    dataDir, host: '127.0.0.1', port: 0, admins: 1, org: 'clinic', nodeId: 'node1', out: (line) => out.push(line), logger: false,
+    dataDir, host: '127.0.0.1', port: 0, admins: 1, org: 'clinic', nodeId: 'node1', out: (line) => out.push(line), logger: false, ...o,
     // The benchmark is one client address: the per-address limit is not what is measured.
     app: { rateLimit: { max: 1_000_000_000, windowMs: 60_000 }, ...app },
   });
@@ -56,8 +62,9 @@ async function serveHere(dataDir: string, app: Partial<AppOptions>): Promise<Ser
   return { url: node.url, token, pid: process.pid, close: () => node.close() };
 }
 
-async function serveInChild(dataDir: string): Promise<Served> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', new URL('./node-server.ts', import.meta.url).pathname, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function serveInChild(dataDir: string, o: ServeOptions): Promise<Served> {
+  const args = [new URL('./node-server.ts', import.meta.url).pathname, dataDir, ...(o.web ? ['--web', o.web.root] : [])];
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = await new Promise<{ url: string; token: string }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`node-server exited with ${code}`)));
@@ -84,13 +91,14 @@ export function cpuMsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-export async function startBenchNode(app: Partial<AppOptions> = {}, o: { nodeProcess?: boolean } = {}): Promise<BenchNode> {
+export async function startBenchNode(app: Partial<AppOptions> = {}, o: { nodeProcess?: boolean } & ServeOptions = {}): Promise<BenchNode> {
   // The child takes no options: functions and stores cannot cross a process boundary.
   if (o.nodeProcess && Object.keys(app).length > 0) throw new Error('startBenchNode: app options need the node in this process');
   const dataDir = mkdtempSync(join(tmpdir(), 'dhl-bench-http-'));
   let node: Served;
   try {
-    node = o.nodeProcess ? await serveInChild(dataDir) : await serveHere(dataDir, app);
+    const serve: ServeOptions = o.web ? { web: o.web } : {};
+    node = o.nodeProcess ? await serveInChild(dataDir, serve) : await serveHere(dataDir, app, serve);
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
@@ -100,22 +108,15 @@ export async function startBenchNode(app: Partial<AppOptions> = {}, o: { nodePro
     const api = new ApiClient({ baseUrl: node.url });
     const adminKeys = await pairs('admin');
     const state = await joinSetup(api, { token, username: 'ines', keys: adminKeys });
-    const { chainId, genesis } = await checkSetupGenesis(state, { username: 'ines', keys: adminKeys });
+    const { chainId } = await checkSetupGenesis(state, { username: 'ines', keys: adminKeys });
     const status = await api.call('status');
     await registerSetupAdmin(api, { token, chain: chainId, username: 'ines', passphrase: 'bench admin passphrase', keys: adminKeys, kdf: status.kdf, now: Date.now() });
-    await register(api, { username: 'raj', passphrase: 'bench raj passphrase', keys: await pairs('raj'), now: Date.now() });
+    await register(api, { username: RAJ.username, passphrase: RAJ.passphrase, keys: await pairs('raj'), now: Date.now() });
     // The CLI's transport (src/cli/http-fetch.ts), as `dhl` would upload and download.
     const rajApi = new ApiClient({ baseUrl: node.url, fetch: nodeFetch });
-    const loggedIn = await login(rajApi, { username: 'raj', secret: { passphrase: 'bench raj passphrase' }, session: 'bearer', chain: chainId, now: Date.now() });
-    const raj: ClientContext = {
-      api: rajApi, files: new FileTransfer(rajApi, { fetch: nodeFetch }), chain: chainId, me: await identityOf(loggedIn), now: () => Date.now(),
-      heads: new HeadKeeper({
-        hash: sha256, chainId, genesis, store: new MemoryHeadStore(),
-        consistency: async () => {
-          throw new Error('the benchmark submits through the API client directly');
-        },
-      }),
-    };
+    const loggedIn = await login(rajApi, { username: 'raj', secret: { passphrase: RAJ.passphrase }, session: 'bearer', chain: chainId, now: Date.now() });
+    // As the CLI opens its client: heads kept and checked (consistency proofs from the node), so the client's own flows can submit.
+    const { ctx: raj } = await openClient({ api: rajApi, loggedIn, chain: chainId, heads: new MemoryHeadStore(), transfer: { fetch: nodeFetch } });
     return {
       url: node.url, pid: node.pid, dataDir, chainId, raj,
       async close() {

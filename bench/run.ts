@@ -1,14 +1,5 @@
 /** `npm run bench -- NAME [options]`: runs one benchmark; JSON results on stdout, progress on stderr. */
-const benches: Record<string, () => Promise<{ run(args: string[]): Promise<unknown> }>> = {
-  crypto: () => import('./crypto.ts'),
-  'ledger-formats': () => import('./ledger-formats.ts'),
-  ledger: () => import('./ledger.ts'),
-  scale: () => import('./scale.ts'),
-  reads: () => import('./reads.ts'),
-  upload: () => import('./upload.ts'),
-  'upload-breakdown': () => import('./upload-breakdown.ts'),
-  submit: () => import('./submit.ts'),
-};
+import { benches } from './benches.ts';
 
 const [name, ...args] = process.argv.slice(2);
 if (!name || !(name in benches)) {

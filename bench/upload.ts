@@ -33,8 +33,16 @@ function content(size: number, piece: Uint8Array): () => AsyncGenerator<Uint8Arr
   };
 }
 
+/** A MiB of content: 64 KiB of random bytes repeated (the envelope's AES output is random whatever goes in). */
+export function contentPiece(): Uint8Array {
+  const piece = new Uint8Array(MiB);
+  globalThis.crypto.getRandomValues(piece.subarray(0, 65536));
+  for (let i = 65536; i < MiB; i += 65536) piece.copyWithin(i, 0, 65536);
+  return piece;
+}
+
 /** Samples the RSS of this process and of the node's (when it has its own) while `fn` runs: the peaks in MiB, the CPU time of both. */
-async function withPeakRss<T>(nodePid: number, fn: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number; nodeCpuMs?: number; peakRssMiB: number; nodePeakRssMiB?: number }> {
+export async function withPeakRss<T>(nodePid: number, fn: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number; nodeCpuMs?: number; peakRssMiB: number; nodePeakRssMiB?: number }> {
   const own = nodePid === process.pid;
   let peak = process.memoryUsage.rss();
   let nodePeak = own ? 0 : rssOf(nodePid);
@@ -59,7 +67,7 @@ async function withPeakRss<T>(nodePid: number, fn: () => Promise<T>): Promise<{ 
 }
 
 /** The reference: `size` bytes written as the blob store writes a blob — temp file, one fsync, rename, fsync of the directory. */
-async function bareWrite(dir: string, size: number, piece: Uint8Array): Promise<number> {
+export async function bareWrite(dir: string, size: number, piece: Uint8Array): Promise<number> {
   const tmp = join(dir, 'bare.tmp');
   const start = performance.now();
   const handle = await open(tmp, 'wx', 0o600);
@@ -94,9 +102,7 @@ export async function run(args: string[]) {
   const chunkSize = (args.includes('--chunk-mib') ? Number(args[args.indexOf('--chunk-mib') + 1]) : 1) * MiB;
   const nodeProcess = args.includes('--node-process');
   const bench = await startBenchNode({}, { nodeProcess });
-  const piece = new Uint8Array(MiB);
-  globalThis.crypto.getRandomValues(piece.subarray(0, 65536));
-  for (let i = 65536; i < MiB; i += 65536) piece.copyWithin(i, 0, 65536);
+  const piece = contentPiece();
   const results = [];
   try {
     const authorSigKey = (await fixtureKey('raj', 'sig')).publicKey;

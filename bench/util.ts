@@ -10,6 +10,15 @@ export function option(args: string[], name: string, fallback: number): number {
   return n;
 }
 
+/** A comma-separated list of positive numbers (`--sizes-mib 64,256`). */
+export function listOption(args: string[], name: string, fallback: number[]): number[] {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const list = (args[i + 1] ?? '').split(',').map(Number);
+  if (list.some((n) => !Number.isFinite(n) || n <= 0)) throw new Error(`--${name} needs a comma-separated list of positive numbers`);
+  return list;
+}
+
 export function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type ConnectOverCDPTransport, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -59,6 +59,48 @@ function devtoolsUrl(child: ChildProcess): Promise<string> {
   });
 }
 
+/**
+ * Request bodies above this size stay out of the DevTools network events
+ * (Network.enable's maxPostDataSize; 0, Playwright's default, means no
+ * limit): otherwise every 1 MiB chunk an upload PUTs is sent to Playwright a
+ * second and third time, as postData and as base64 postDataEntries, and
+ * serialising that kept Chromium's DevTools thread busier than the page
+ * itself (the browser-upload bench: ~480 ms of its CPU per MiB uploaded).
+ */
+const MAX_POST_DATA_IN_EVENTS = 64 * 1024;
+
+/**
+ * CDP over the browser's WebSocket for Playwright, every Network.enable
+ * given MAX_POST_DATA_IN_EVENTS; with `networkEvents: false` Network.enable
+ * is answered here and never reaches the browser, so pages run without the
+ * DevTools network agent, as in a person's browser: it keeps every request's
+ * body for `Network.getRequestPostData` while the page lives (an upload's
+ * whole ciphertext: the renderer's RSS after a 256 MiB upload stayed ~200 MiB
+ * up, and went back to where it started without it). Playwright's request
+ * events and routing then see nothing, so only the benchmark does this.
+ */
+function cdpTransport(url: string, o: { networkEvents: boolean }): Promise<ConnectOverCDPTransport> {
+  const socket = new WebSocket(url);
+  const transport: ConnectOverCDPTransport = {
+    send(message) {
+      const m = message as { id?: number; sessionId?: string; method?: string; params?: Record<string, unknown> };
+      if (m.method === 'Network.enable' && !o.networkEvents) {
+        queueMicrotask(() => transport.onmessage?.({ id: m.id, ...(m.sessionId ? { sessionId: m.sessionId } : {}), result: {} }));
+        return;
+      }
+      if (m.method === 'Network.enable') m.params = { ...m.params, maxPostDataSize: MAX_POST_DATA_IN_EVENTS };
+      socket.send(JSON.stringify(m));
+    },
+    close: () => socket.close(),
+  };
+  socket.onmessage = (e) => transport.onmessage?.(JSON.parse(e.data as string) as object);
+  socket.onclose = (e) => transport.onclose?.(e.reason);
+  return new Promise((resolve, reject) => {
+    socket.onopen = () => resolve(transport);
+    socket.onerror = () => reject(new Error(`could not open the DevTools connection at ${url}`));
+  });
+}
+
 /** Every process left in the browser's process group (ESRCH: none is left). */
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
@@ -79,7 +121,22 @@ async function removeProfile(profile: string): Promise<void> {
   throw new Error(`the browser profile ${profile} keeps being written after the browser stopped`);
 }
 
+/** A launched Chromium outside a test (the browser benchmark): the caller stops it. */
+export interface LaunchedBrowser extends TestBrowser {
+  /** The browser process (its renderers are its children, `--type=renderer`). */
+  pid: number;
+  /** Closes the connection, stops every process of the browser and removes its profile. */
+  close(): Promise<void>;
+}
+
+/** One browser for this test, stopped and its profile removed when the test ends (also on failure). */
 export async function startBrowser(t: TestContext): Promise<TestBrowser> {
+  const launched = await launchBrowser();
+  t.after(() => launched.close());
+  return launched;
+}
+
+export async function launchBrowser(o: { networkEvents?: boolean } = {}): Promise<LaunchedBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run bash scripts/setup-system.sh (as root it installs Debian's chromium; otherwise it prints the command)`);
   const profile = mkdtempSync(join(tmpdir(), 'dhl-chromium-'));
   // Chromium's own scratch (org.chromium.Chromium.*) goes inside the profile, so removing the profile removes it too.
@@ -103,26 +160,29 @@ export async function startBrowser(t: TestContext): Promise<TestBrowser> {
   };
   let browser: Browser;
   try {
-    browser = await chromium.connectOverCDP(await devtoolsUrl(child));
+    // A transport of our own is taken as local: the browser shares this file system, so a file set on an input
+    // by its path is the file on disk (as a person chooses it), not its bytes read here and sent over CDP.
+    browser = await chromium.connectOverCDP(await cdpTransport(await devtoolsUrl(child), { networkEvents: o.networkEvents ?? true }));
   } catch (err) {
     await stop();
     throw err;
   }
   // Drain stderr so Chromium never blocks on a full pipe.
   child.stderr!.resume();
-  t.after(async () => {
-    await browser.close().catch(() => {});
-    await stop();
-  });
   const problems: string[] = [];
   return {
     browser,
+    pid: child.pid!,
     problems,
     context: async (name: string) => {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       context.setDefaultTimeout(60_000);
       context.on('page', (page) => watchPage(page, name, problems));
       return context;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+      await stop();
     },
   };
 }
