@@ -1,0 +1,131 @@
+/**
+ * Key rotation in real Chromium (issue 22): a patient rotates her keys in the
+ * page (the fingerprints change, and the ledger's lookup proves the new ones),
+ * logs out and in with the same passphrase, still opens the record wrapped for
+ * her old key and uploads a new one; the doctor she granted before still reads
+ * (a grant names the doctor, and the doctor's wrap the doctor's key: the
+ * patient's keys are no part of it). A second rotation is cut off before its
+ * RotateKeys reaches the node (the vault kept in the browser, the ledger still
+ * on the old keys): the next login works and finishes it. Screenshots under
+ * test-artifacts/web/rotation/.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { directory, readFromLedger, requestAccess, verifyUserView } from '../../src/client/index.ts';
+import type { OpenedClient } from '../../src/client/index.ts';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { checkedSteps } from './axe.ts';
+import { Screenshots } from './browser.ts';
+import { approveInBrowser, field, fillUpload, logIn, open, recordFrame, sendUpload, verifyOwn } from './steps.ts';
+import { doctorInNode, startWithPatient } from './web-node.ts';
+
+const RAJ = { username: 'raj', passphrase: 'raj rotates quietly at dawn' };
+const MEERA = { username: 'meera', passphrase: 'meera lantern quartz river' };
+const OLD_TITLE = 'Allergy list';
+const OLD_CONTENT = 'CONTENTMARKER-allergy-penicillin\n';
+const NEW_TITLE = 'After rotation';
+
+/** The fingerprints the account page shows for the keys the keyring holds. */
+async function keyringKeys(page: Page) {
+  return {
+    sig: await page.getByLabel('your signing key fingerprint', { exact: true }).getAttribute('data-fingerprint'),
+    enc: await page.getByLabel('your encryption key fingerprint', { exact: true }).getAttribute('data-fingerprint'),
+  };
+}
+
+/** raj's current keys as the lookup proves them to another user (verifyUserView checks every inclusion proof). */
+async function ledgerKeys(client: OpenedClient, username: string) {
+  const view = await verifyUserView(sha256, await client.reads.user(username));
+  const current = (use: string) => view.keys.find((k) => k.use === use && k.current)!;
+  return { sig: current('sig').keyId, enc: current('enc').keyId, sigBy: current('sig').registeredBy.entry.tx.header.type };
+}
+
+async function rotateIn(page: Page, secret: string): Promise<void> {
+  await open(page, 'Account');
+  await field(page, 'Passphrase or recovery key to rotate').fill(secret);
+  await page.getByRole('button', { name: 'Rotate my keys' }).click();
+}
+
+async function logOutAndIn(page: Page, url: string): Promise<void> {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  await logIn(page, url, RAJ);
+}
+
+test('a patient rotates her keys in the page: new fingerprints proven on the ledger, the same passphrase logs in, her old record opens, a new one uploads, the doctor granted before still reads; an interrupted rotation is finished by the next login', async (t) => {
+  const { web, page: raj, problems } = await startWithPatient(t, RAJ);
+  const meera = await doctorInNode(web, MEERA);
+  const step = checkedSteps(new Screenshots('rotation'));
+
+  await fillUpload(raj, { name: 'allergies.txt', mimeType: 'text/plain', buffer: Buffer.from(OLD_CONTENT) }, OLD_TITLE, { listed: true });
+  await sendUpload(raj, OLD_TITLE);
+  const [entry] = await directory(meera.reads, RAJ.username);
+  await requestAccess(meera.ctx, { patient: RAJ.username, records: [entry!.recordId], purpose: 'Allergy check', durationMs: 7 * 86_400_000 });
+  await approveInBrowser(raj, MEERA.username, 1);
+  const meeraReads = async () => {
+    const parts: Uint8Array[] = [];
+    await readFromLedger(meera.ctx, meera.reads, entry!.recordId, 1, (c) => void parts.push(Uint8Array.from(c)));
+    return Buffer.concat(parts).toString();
+  };
+  assert.equal(await meeraReads(), OLD_CONTENT, 'the grant works before the rotation');
+
+  await open(raj, 'Account');
+  const before = await keyringKeys(raj);
+  assert.deepEqual(await ledgerKeys(meera, RAJ.username), { ...before, sigBy: 'RegisterUser' }, 'the ledger names the keys the page holds');
+  await field(raj, 'Passphrase or recovery key to rotate').fill(RAJ.passphrase);
+  await step(raj, 'patient-rotate-form');
+  await raj.getByRole('button', { name: 'Rotate my keys' }).click();
+  await raj.getByTestId('rotated').getByText(/RotateKeys is in block \d+/).waitFor();
+  await raj.getByTestId('ledger-keys').getByText('RotateKeys in block').first().waitFor();
+  await step(raj, 'patient-rotated');
+  const after = await keyringKeys(raj);
+  assert.notEqual(after.sig, before.sig, 'a new signing key');
+  assert.notEqual(after.enc, before.enc, 'a new encryption key');
+  const shown = raj.getByTestId('rotated');
+  assert.equal(await shown.getByLabel('your old signing key fingerprint').getAttribute('data-fingerprint'), before.sig);
+  assert.equal(await shown.getByLabel('your new signing key fingerprint').getAttribute('data-fingerprint'), after.sig);
+  assert.equal(await shown.getByLabel('your old encryption key fingerprint').getAttribute('data-fingerprint'), before.enc);
+  assert.equal(await shown.getByLabel('your new encryption key fingerprint').getAttribute('data-fingerprint'), after.enc);
+  assert.equal(await raj.getByTestId('ledger-keys').getByLabel('raj signing key fingerprint').getAttribute('data-fingerprint'), after.sig, 'the page shows the proven new key');
+  assert.deepEqual(await ledgerKeys(meera, RAJ.username), { ...after, sigBy: 'RotateKeys' }, "another user's lookup proves the new keys");
+
+  await logOutAndIn(raj, web.url);
+  assert.deepEqual(await keyringKeys(raj), after, 'the same passphrase logs in with the new keys');
+  await verifyOwn(raj, OLD_TITLE);
+  await raj.getByRole('button', { name: 'Open and view' }).click();
+  await (await recordFrame(raj)).getByText('CONTENTMARKER-allergy-penicillin').waitFor();
+  await step(raj, 'patient-old-record-opens');
+  await fillUpload(raj, { name: 'after.txt', mimeType: 'text/plain', buffer: Buffer.from('written after the rotation\n') }, NEW_TITLE);
+  await sendUpload(raj, NEW_TITLE);
+  await verifyOwn(raj, NEW_TITLE);
+  await step(raj, 'patient-new-record-after-rotation');
+  assert.equal(await meeraReads(), OLD_CONTENT, "the doctor granted before still reads: the grant does not depend on the patient's keys");
+
+  // Cut off before the node hears of the RotateKeys: the vault is kept in this browser, the ledger stays on the keys of the first rotation.
+  let cut = 0;
+  await raj.route('**/v1/tx', async (route) => {
+    cut += 1;
+    await route.abort('connectionreset');
+  });
+  await rotateIn(raj, RAJ.passphrase);
+  await raj.getByRole('alert').filter({ hasText: 'Keys not rotated yet' }).waitFor();
+  await step(raj, 'patient-rotation-interrupted');
+  await raj.unroute('**/v1/tx');
+  assert.equal(cut, 1, 'the RotateKeys was the one transaction cut off');
+  assert.deepEqual(await ledgerKeys(meera, RAJ.username), { ...after, sigBy: 'RotateKeys' }, 'the ledger still names the keys of the first rotation');
+
+  await logOutAndIn(raj, web.url);
+  await raj.getByTestId('rotated').getByText('The rotation this browser kept was finished at this login').waitFor();
+  await step(raj, 'patient-login-finished-rotation');
+  const third = await keyringKeys(raj);
+  assert.notEqual(third.sig, after.sig, 'the login finished the kept rotation');
+  assert.equal(await raj.getByTestId('rotated').getByLabel('your old signing key fingerprint').getAttribute('data-fingerprint'), after.sig);
+  assert.deepEqual(await ledgerKeys(meera, RAJ.username), { ...third, sigBy: 'RotateKeys' }, 'the ledger names the keys the login finished');
+  await logOutAndIn(raj, web.url);
+  assert.equal(await raj.getByTestId('rotated').count(), 0, 'nothing is left to finish');
+  assert.deepEqual(await keyringKeys(raj), third);
+  await verifyOwn(raj, OLD_TITLE);
+
+  assert.deepEqual(problems, [], 'no uncaught error and no CSP violation in any page');
+});
