@@ -129,25 +129,26 @@ function RotatedKeys({ rotated }: { rotated: Rotated }) {
     </Table.Tr>
   );
   return (
-    <Alert color="green" role="status" title="Your keys were rotated" data-testid="rotated">
+    <Alert color="teal" role="status" title="Your keys were rotated" data-testid="rotated">
       <Stack gap="xs">
         <Text size="sm">
-          {rotated.height !== undefined ? `RotateKeys is in block ${rotated.height}.` : 'The rotation this browser kept was finished at this login.'} Your
-          sessions elsewhere have ended.
+          {rotated.atLogin ? 'The key rotation this browser kept unfinished was finished at this login. ' : ''}
+          {rotated.height !== undefined ? `RotateKeys is in block ${rotated.height}. ` : 'RotateKeys was in a block already. '}
+          Your sessions elsewhere have ended.
         </Text>
         <WideTable label="fingerprints before and after the rotation">
           <Table aria-label="fingerprints before and after the rotation">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">Key</Table.Th>
-              <Table.Th scope="col">Old fingerprint</Table.Th>
-              <Table.Th scope="col">New fingerprint</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {row('Signing', 'sigKeyId', 'signing key')}
-            {row('Encryption', 'encKeyId', 'encryption key')}
-          </Table.Tbody>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">Key</Table.Th>
+                <Table.Th scope="col">Old fingerprint</Table.Th>
+                <Table.Th scope="col">New fingerprint</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {row('Signing', 'sigKeyId', 'signing key')}
+              {row('Encryption', 'encKeyId', 'encryption key')}
+            </Table.Tbody>
           </Table>
         </WideTable>
       </Stack>

@@ -46,6 +46,8 @@ export interface Rotated {
   next: KeyIds;
   /** The block holding the RotateKeys; undefined when a login found it ledgered already. */
   height?: number;
+  /** A rotation kept in this browser, finished by a login. */
+  atLogin: boolean;
 }
 
 const storeOf = (chain: string, username: string) => new IdbRotationStore<KeptRotation>(chain, username);
@@ -74,7 +76,7 @@ export async function rotateKeys(chain: string, username: string, secret: LoginS
 /** At login: a rotation this browser kept is finished before the session the page uses begins (else nothing). */
 export async function finishKeptRotation(chain: string, username: string, secret: LoginSecret): Promise<Rotated | undefined> {
   const kept = await storeOf(chain, username).get();
-  return kept ? finishKept(chain, username, secret, kept) : undefined;
+  return kept ? { ...(await finishKept(chain, username, secret, kept)), atLogin: true } : undefined;
 }
 
 async function finishKept(chain: string, username: string, secret: LoginSecret, kept: KeptRotation): Promise<Rotated> {
@@ -85,7 +87,7 @@ async function finishKept(chain: string, username: string, secret: LoginSecret, 
     const loggedIn = await bearerLogin(api, chain, username, secret, kept.vault);
     await storeRotatedVault(api, loggedIn.proof, kept.vault);
     await storeOf(chain, username).delete();
-    return { old: idsOf(kept.old), next: idsOf(kept.next) };
+    return { old: idsOf(kept.old), next: idsOf(kept.next), atLogin: false };
   } catch (err) {
     if (!isDhlError(err, 'LOGIN_CHALLENGE_FAILED')) throw err;
     // Not on the ledger: the node's vault (the old keys) logs in, and the kept RotateKeys goes in.
@@ -114,5 +116,5 @@ async function submitAndStore(api: ApiClient, chain: string, username: string, o
   // (3) The node keeps the new vault; every session of the user ends.
   await storeRotatedVault(api, old.proof, kept.vault);
   await store.delete();
-  return { old: idsOf(kept.old), next: idsOf(kept.next), height: result.height };
+  return { old: idsOf(kept.old), next: idsOf(kept.next), height: result.height, atLogin: false };
 }
