@@ -56,14 +56,19 @@ test('every route of the web app, as who can see it, has no serious or critical 
     let page = pages.get(who);
     if (!page) {
       page = await (await context(who)).newPage();
-      if (who !== 'anyone') await logIn(page, web.url, people[who]).catch(async (e) => { await page!.screenshot({ path: `/tmp/dbg-${who}.png` }); throw e; });
+      if (who !== 'anyone') {
+        // The test node's clock is a manual one, set when it started; Chromium signs login challenges by the wall clock, and refuses one
+        // that expired by it (LOGIN_CHALLENGE_REFUSED) — this sweep outlasts the challenge's lifetime, so the node's clock catches up first.
+        web.node.clock.advance(Math.max(0, Date.now() - web.node.clock.now()));
+        await logIn(page, web.url, people[who]);
+      }
       pages.set(who, page);
     }
     return page;
   };
   const shots = new Screenshots('pages-a11y');
 
-  for (const [path, swept] of Object.entries(SWEEP).filter(([, v]) => !process.env.DBG_AS || v.as === process.env.DBG_AS)) {
+  for (const [path, swept] of Object.entries(SWEEP)) {
     await t.test(`${path} as ${swept.as}`, async () => {
       const page = await pageOf(swept.as);
       const url = swept.url(seeded);
