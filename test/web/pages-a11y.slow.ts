@@ -33,7 +33,7 @@ async function goInApp(page: Page, path: string): Promise<void> {
   }, path);
 }
 
-test('every route of the web app, as who can see it, has no serious or critical axe-core violation at 1280x800 and at 390x844', async (t) => {
+test('every route of the web app, as who can see it, has no serious or critical axe-core violation at 1280x800 and at 390x844; the account page tells an admin (who confirms) and a doctor what a rotation does to the role', async (t) => {
   const web = await startWebNode(t, { admins: 2 });
   await completeSetup(web.node);
   await register(new ApiClient({ baseUrl: web.node.url }), { ...RAJ, now: Date.now() });
@@ -94,6 +94,17 @@ test('every route of the web app, as who can see it, has no serious or critical 
   assert.equal(await admin.getByRole('button', { name: 'Rotate my keys' }).isDisabled(), false);
   await shots.take(admin, 'admin-rotate-warning');
   await assertAccessible(admin, 'the admin rotation warning');
+  // A doctor is told the role names the old keys; a patient is told neither.
+  const doctor = await pageOf('doctor');
+  await goInApp(doctor, '/account');
+  await doctor.getByTestId('rotate-doctor-warning').waitFor();
+  assert.equal(await doctor.getByTestId('rotate-admin-warning').count(), 0, 'meera is no admin');
+  const patient = await pageOf('patient');
+  await goInApp(patient, '/account');
+  await patient.getByLabel('Passphrase or recovery key to rotate').fill(RAJ.passphrase);
+  // Enabled once the ledger's view of raj (his roles) has loaded: the warnings would show by then.
+  await patient.getByRole('button', { name: 'Rotate my keys', disabled: false }).waitFor();
+  assert.equal(await patient.locator('[data-testid^="rotate-"][data-testid$="-warning"]').count(), 0, 'raj holds no role the rotation affects');
 
   assert.deepEqual(problems, [], 'no uncaught error and no CSP violation in any page');
 });

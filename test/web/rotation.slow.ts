@@ -17,6 +17,7 @@ import type { OpenedClient } from '../../src/client/index.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { checkedSteps } from './axe.ts';
 import { Screenshots } from './browser.ts';
+import { assertNoLeaks } from './leaks.ts';
 import { approveInBrowser, field, fillUpload, logIn, open, recordFrame, sendUpload, verifyOwn } from './steps.ts';
 import { doctorInNode, startWithPatient } from './web-node.ts';
 
@@ -130,4 +131,6 @@ test('a patient rotates her keys in the page: new fingerprints proven on the led
   await verifyOwn(raj, OLD_TITLE);
 
   assert.deepEqual(problems, [], 'no uncaught error and no CSP violation in any page');
+  // Two rotations' worth of vaults and logins went to the node: never the passphrase, never the content.
+  assertNoLeaks(web.proxy.captured, { never: [RAJ.passphrase, 'CONTENTMARKER', 'written after the rotation'], onlyInManifest: [OLD_TITLE, NEW_TITLE] });
 });
