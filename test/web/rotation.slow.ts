@@ -6,20 +6,26 @@
  * (a grant names the doctor, and the doctor's wrap the doctor's key: the
  * patient's keys are no part of it). A second rotation is cut off before its
  * RotateKeys reaches the node (the vault kept in the browser, the ledger still
- * on the old keys): the next login works and finishes it. Screenshots under
- * test-artifacts/web/rotation/.
+ * on the old keys): the next login works and finishes it. A doctor who
+ * rotates is warned first, then refused reads under her grant (the role names
+ * the old keys: ROLE_KEY_NOT_VOUCHED) until an admin enrols the new ones, and
+ * then opens the version wrapped for her old key. Screenshots under
+ * test-artifacts/web/rotation/ and test-artifacts/web/rotation-doctor/.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { directory, readFromLedger, requestAccess, verifyUserView } from '../../src/client/index.ts';
+import {
+  ApiClient, approveRequest, directory, isDhlError, readFromLedger, register, requestAccess, setListing, submit, submitOk, uploadRecord, utf8, verifyUserView,
+} from '../../src/client/index.ts';
+import { ADMINS } from '../api/helpers.ts';
 import type { OpenedClient } from '../../src/client/index.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { checkedSteps } from './axe.ts';
 import { Screenshots } from './browser.ts';
 import { assertNoLeaks } from './leaks.ts';
 import { approveInBrowser, field, fillUpload, logIn, open, recordFrame, sendUpload, verifyOwn } from './steps.ts';
-import { doctorInNode, startWithPatient } from './web-node.ts';
+import { doctorInNode, loginInNode, startWithDoctor, startWithPatient } from './web-node.ts';
 
 const RAJ = { username: 'raj', passphrase: 'raj rotates quietly at dawn' };
 const MEERA = { username: 'meera', passphrase: 'meera lantern quartz river' };
@@ -133,4 +139,40 @@ test('a patient rotates her keys in the page: new fingerprints proven on the led
   assert.deepEqual(problems, [], 'no uncaught error and no CSP violation in any page');
   // Two rotations' worth of vaults and logins went to the node: never the passphrase, never the content.
   assertNoLeaks(web.proxy.captured, { never: [RAJ.passphrase, 'CONTENTMARKER', 'written after the rotation'], onlyInManifest: [OLD_TITLE, NEW_TITLE] });
+});
+
+test('a doctor rotates her keys in the page: warned first, she is refused reads under her grant until an admin enrols the new keys, then reads the version wrapped for her old key', async (t) => {
+  const { web, page: meera, problems } = await startWithDoctor(t, MEERA);
+  const step = checkedSteps(new Screenshots('rotation-doctor'));
+  await register(new ApiClient({ baseUrl: web.node.url }), { ...RAJ, now: Date.now() });
+  const raj = await loginInNode(web, RAJ);
+  const before = await loginInNode(web, MEERA);
+  const content = utf8.encode(OLD_CONTENT);
+  const record = await uploadRecord(raj.ctx, { title: OLD_TITLE, mediaType: 'text/plain', fileName: 'allergies.txt', content: () => [content], contentSize: content.length });
+  await setListing(raj.ctx, record.recordId, true);
+  const asked = await requestAccess(before.ctx, { patient: RAJ.username, records: [record.recordId], purpose: 'Allergy check', durationMs: 7 * 86_400_000 });
+  await approveRequest(raj.ctx, raj.reads, { requestId: asked.requestId, doctor: MEERA.username, records: [record.recordId], durationMs: 7 * 86_400_000 });
+  const reads = async (client: OpenedClient) => {
+    const parts: Uint8Array[] = [];
+    await readFromLedger(client.ctx, client.reads, record.recordId, 1, (c) => void parts.push(Uint8Array.from(c)));
+    return Buffer.concat(parts).toString();
+  };
+
+  await open(meera, 'Account');
+  await meera.getByTestId('rotate-doctor-warning').getByText('Until an administrator of clinic enrols your new keys').waitFor();
+  await field(meera, 'Passphrase or recovery key to rotate').fill(MEERA.passphrase);
+  await step(meera, 'doctor-rotate-warned');
+  await meera.getByRole('button', { name: 'Rotate my keys' }).click();
+  await meera.getByTestId('rotated').getByText(/RotateKeys is in block \d+/).waitFor();
+  await meera.getByTestId('ledger-keys').getByTestId('role-doctor').getByText('keys not vouched').waitFor();
+  await step(meera, 'doctor-rotated-role-not-vouched');
+
+  const rotated = await loginInNode(web, MEERA);
+  // The role names the old keys, so the grant is not usable: the node hides the record, and the contract refuses the read itself.
+  await assert.rejects(reads(rotated), (err: unknown) => isDhlError(err, 'RESOURCE_NOT_FOUND'), 'the node does not show her the record');
+  assert.equal((await submit(rotated.ctx, 'RecordRead', { recordId: record.recordId, version: 1 })).outcome, 'ROLE_KEY_NOT_VOUCHED', 'the ledgered read is refused');
+  const admin = await loginInNode(web, ADMINS[0]!);
+  await submitOk(admin.ctx, 'AssignRole', { username: MEERA.username, role: 'doctor', org: 'clinic', sigKeyId: rotated.ctx.me.sig.keyId, encKeyId: rotated.ctx.me.enc.keyId });
+  assert.equal(await reads(rotated), OLD_CONTENT, 'enrolled again: the version wrapped for her old enc key opens with the old key from her vault');
+  assert.deepEqual(problems, [], 'no uncaught error and no CSP violation in any page');
 });
