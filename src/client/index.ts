@@ -42,7 +42,7 @@ export { HeadKeeper, MemoryHeadStore } from './head-store.ts';
 export type { HeadStore, KeptHeads, ConsistencySource, HeadKeeperOptions } from './head-store.ts';
 export { MemoryResumeStore } from './resume-store.ts';
 export type { ResumeStore, UploadResume } from './resume-store.ts';
-export { identityOf, submit, submitOk } from './flows/context.ts';
+export { identityOf, submit, submitOk, submitSigned } from './flows/context.ts';
 export type { ClientContext, Identity } from './flows/context.ts';
 export { uploadBlob, uploadRecord, ledgerRecord, readRecord } from './flows/records.ts';
 export type { UploadInput, Uploaded, ReadInput } from './flows/records.ts';

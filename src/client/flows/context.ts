@@ -66,6 +66,14 @@ export async function identityOf(loggedIn: Pick<LoggedIn, 'vault' | 'keys'>): Pr
  */
 export async function submit(ctx: ClientContext, type: string, body: JsonValue): Promise<TxResult> {
   const tx = await signTx(sha256, ctx.chain, { username: ctx.me.username, sigKeyId: ctx.me.sig.keyId, sigPrivateKey: ctx.me.sig.privateKey }, type, body, { now: ctx.now() });
+  return submitSigned(ctx, tx);
+}
+
+/**
+ * Submits a transaction signed earlier (a key rotation's RotateKeys, kept
+ * before it is sent), with the same checks of the answer as submit.
+ */
+export async function submitSigned(ctx: Pick<ClientContext, 'api' | 'heads'>, tx: unknown): Promise<TxResult> {
   const result = await ctx.api.call('submitTx', tx as never);
   await ctx.heads.accept(result.signedHead);
   // RFC 9162 §2.1.3.2: the entry is in the tree of the head the answer names.

@@ -35,7 +35,7 @@ export function RecoveryKeyStep({ username, recoveryKey, onKept }: { username: s
           If you forget your passphrase, this key is the only other way to open your records. It is shown <strong>once</strong>: nobody, not
           even the clinic, can show it to you again. Write it down or save it, and keep it somewhere safe and offline.
         </Text>
-        <Code block aria-label="recovery key" data-testid="recovery-key" fz="lg">
+        <Code block className="dhl-code-wrap" aria-label="recovery key" data-testid="recovery-key" fz="lg">
           {recoveryKey}
         </Code>
         <Group>

@@ -54,7 +54,7 @@ export function UserKeys({ view }: { view: UserView }) {
       <Group gap="xs">
         {roles.length === 0 ? <Text size="sm">No doctor or admin role.</Text> : null}
         {roles.map((r) => (
-          <Badge key={`${r.role}-${r.org}`} color={r.vouched ? 'teal' : 'orange'} data-testid={`role-${r.role}`}>
+          <Badge key={`${r.role}-${r.org}`} variant="light" color={r.vouched ? 'teal' : 'orange'} data-testid={`role-${r.role}`}>
             {r.role} at {r.org}
             {r.vouched ? (r.assignedBy ? ` · AssignRole in block ${r.assignedBy.entry.height}` : '') : ' · keys not vouched'}
           </Badge>

@@ -1,7 +1,8 @@
-/** The logged-in home: who you are, your keys' fingerprints, failed logins since last time; change the passphrase. */
+/** The logged-in home: who you are, your keys' fingerprints, failed logins since last time; change the passphrase; rotate the keys. */
 import { Alert, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { Fingerprint } from '../components/Fingerprint.tsx';
 import { ChangePassphrase } from './ChangePassphrase.tsx';
+import { RotateKeys } from './RotateKeys.tsx';
 import { IDLE_TIMEOUT_MS } from '../session/idle.ts';
 import type { Unlocked } from '../session/keyring.ts';
 
@@ -59,6 +60,7 @@ export default function AccountPage({ unlocked }: { unlocked: Unlocked }) {
         </Stack>
       </Paper>
       <ChangePassphrase unlocked={unlocked} />
+      <RotateKeys unlocked={unlocked} />
     </Stack>
   );
 }

@@ -174,7 +174,7 @@ function AfterJoin({ joined }: { joined: Joined }) {
         </Text>
         <div>
           <Text fw={600}>Chain id</Text>
-          <Code block data-testid="chain-id">
+          <Code block className="dhl-code-wrap" data-testid="chain-id">
             {g.chainId}
           </Code>
         </div>

@@ -7,7 +7,11 @@
  *   a key that is a hash of the user and the file's name, size and date, so
  *   choosing the same file again after a reload resumes it. Its one secret,
  *   the data key, is stored only wrapped for the user's own enc key (RSA-OAEP
- *   with the record's label): it opens nothing without the vault.
+ *   with the record's label): it opens nothing without the vault;
+ * - a key rotation under way (key-rotation.ts): the vault with the new
+ *   generation, sealed as the node keeps vaults (only the passphrase or the
+ *   recovery key opens it), and the signed RotateKeys, kept before the node
+ *   hears of either so that an interruption cannot lock the user out.
  */
 import { openDB, type IDBPDatabase } from 'idb';
 import { sha256, toHex, utf8 } from '../../../src/client/index.ts';
@@ -15,13 +19,18 @@ import { sha256, toHex, utf8 } from '../../../src/client/index.ts';
 const DB = 'dhl';
 const HEADS = 'heads';
 const UPLOADS = 'uploads';
+const ROTATIONS = 'rotations';
 
 let db: Promise<IDBPDatabase> | undefined;
 function database(): Promise<IDBPDatabase> {
-  db ??= openDB(DB, 1, {
-    upgrade(d) {
-      d.createObjectStore(HEADS);
-      d.createObjectStore(UPLOADS);
+  db ??= openDB(DB, 2, {
+    upgrade(d, oldVersion) {
+      // Version 1 had heads and uploads; version 2 adds the rotation under way.
+      if (oldVersion < 1) {
+        d.createObjectStore(HEADS);
+        d.createObjectStore(UPLOADS);
+      }
+      if (oldVersion < 2) d.createObjectStore(ROTATIONS);
     },
   });
   return db;
@@ -51,6 +60,24 @@ export class IdbResumeStore<S> {
   }
   async delete(key: string): Promise<void> {
     await (await database()).delete(UPLOADS, key);
+  }
+}
+
+/** At most one rotation under way per user and chain. */
+export class IdbRotationStore<R> {
+  private readonly key: string;
+  constructor(chain: string, username: string) {
+    this.key = `${chain}/${username}`;
+  }
+  async get(): Promise<R | undefined> {
+    const v = (await (await database()).get(ROTATIONS, this.key)) as R | undefined;
+    return v && copy(v);
+  }
+  async put(rotation: R): Promise<void> {
+    await (await database()).put(ROTATIONS, copy(rotation), this.key);
+  }
+  async delete(): Promise<void> {
+    await (await database()).delete(ROTATIONS, this.key);
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import { ApiClient, fromBase64url, importSpki, openClient, type LoggedIn, type OpenedClient } from '../../../src/client/index.ts';
 import { IdbHeadStore } from './browser-stores.ts';
+import type { Rotated } from './key-rotation.ts';
 
 export interface KeyHalf {
   keyId: string;
@@ -35,6 +36,8 @@ export interface Unlocked {
    * head is kept in IndexedDB between visits; `reads` for the read routes.
    */
   client: OpenedClient;
+  /** A key rotation this login finished, or the page did just before it: the account page shows the fingerprints before and after. */
+  rotated?: Rotated;
 }
 
 /**
@@ -61,7 +64,7 @@ export function subscribe(listener: () => void): () => void {
 }
 
 /** Keeps the keys of a login: the private halves as they came out of the vault (non-extractable), the public halves from the vault's SPKIs. */
-export async function unlock(loggedIn: LoggedIn, chain: string): Promise<Unlocked> {
+export async function unlock(loggedIn: LoggedIn, chain: string, rotated?: Rotated): Promise<Unlocked> {
   const gen = loggedIn.vault.current;
   const csrfToken = loggedIn.session.csrfToken;
   const api = new ApiClient({ baseUrl: location.origin, ...(csrfToken ? { csrfToken } : {}) });
@@ -76,6 +79,7 @@ export async function unlock(loggedIn: LoggedIn, chain: string): Promise<Unlocke
     failedLogins: { ...loggedIn.session.failedLogins },
     api,
     client,
+    ...(rotated ? { rotated } : {}),
   };
   if (csrfToken) sessionStorage.setItem(CSRF_KEY, csrfToken);
   for (const listener of listeners) listener();

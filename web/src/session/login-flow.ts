@@ -4,6 +4,7 @@
  * here, the challenge is signed here, and only non-extractable keys remain.
  */
 import { ApiClient, DhlError, login, type LoginSecret } from '../../../src/client/index.ts';
+import { finishKeptRotation, type Rotated } from './key-rotation.ts';
 import { unlock, type Unlocked } from './keyring.ts';
 import { trustedChain } from './trust.ts';
 
@@ -18,12 +19,19 @@ export function secretOf(typed: string): LoginSecret {
   return RECOVERY_KEY.test(key) ? { recoveryKey: key } : { passphrase: typed };
 }
 
-/** Logs in with the passphrase (a string) or the recovery key (its slot of the vault opens instead). */
-export async function loginInBrowser(username: string, secret: string | LoginSecret): Promise<Unlocked> {
+/**
+ * Logs in with the passphrase (a string) or the recovery key (its slot of the
+ * vault opens instead). A key rotation this browser kept unfinished is
+ * finished first (key-rotation.ts), so the session begins with the keys the
+ * ledger names; `rotated` carries one the page itself just did.
+ */
+export async function loginInBrowser(username: string, secret: string | LoginSecret, o: { rotated?: Rotated } = {}): Promise<Unlocked> {
   const api = pageApi();
   const status = await api.call('status');
   if (!status.chainId || status.setup !== 'complete') throw new DhlError('NODE_AWAITING_SETUP', 'the node is not set up yet');
   const chain = trustedChain(status.chainId);
-  const loggedIn = await login(api, { username, secret: typeof secret === 'string' ? { passphrase: secret } : secret, session: 'cookie', chain, now: Date.now() });
-  return unlock(loggedIn, chain);
+  const typed = typeof secret === 'string' ? { passphrase: secret } : secret;
+  const rotated = o.rotated ?? (await finishKeptRotation(chain, username, typed));
+  const loggedIn = await login(api, { username, secret: typed, session: 'cookie', chain, now: Date.now() });
+  return unlock(loggedIn, chain, rotated);
 }
