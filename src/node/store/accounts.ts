@@ -14,11 +14,10 @@
  * unknown users and each session's CSRF token.
  */
 import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { DEFAULT_ARGON2ID } from '../../crypto/index.ts';
 import { GenerationalCache } from './generational-cache.ts';
+import { openOwnerOnlyDb } from './owner-only-db.ts';
 import { inTransaction } from './schema.ts';
 import { RefusalLog, type RefusalLogOptions } from './refusal-log.ts';
 import { UPLOAD_SCHEMA, UploadRows } from './upload-rows.ts';
@@ -160,21 +159,7 @@ export class AccountStore {
 
   /** Opens (creating if absent) the accounts file of a data directory, readable by its owner only. */
   static open(dataDir: string, options: { refusals?: RefusalLogOptions } = {}): AccountStore {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const path = join(dataDir, ACCOUNTS_FILE);
-    const created = !existsSync(path);
-    const db = new DatabaseSync(path);
-    try {
-      if (created) chmodSync(path, 0o600);
-      db.exec('PRAGMA journal_mode = WAL');
-      db.exec('PRAGMA synchronous = FULL');
-      db.exec('PRAGMA busy_timeout = 5000');
-      db.exec(SCHEMA);
-      db.exec(UPLOAD_SCHEMA);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+    const db = openOwnerOnlyDb(dataDir, ACCOUNTS_FILE, { synchronous: 'FULL', schema: [SCHEMA, UPLOAD_SCHEMA] });
     let refusals: RefusalLog;
     try {
       refusals = RefusalLog.open(dataDir, options.refusals);

@@ -19,9 +19,8 @@
  * count (accounts.ts, shown to its owner) is reset by the next success, which
  * would hide an attack that ended with one (docs/decisions.md).
  */
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { openOwnerOnlyDb } from './owner-only-db.ts';
 
 export const REFUSALS_FILE = 'refusals.sqlite';
 
@@ -104,22 +103,16 @@ export class RefusalLog implements RefusalSource {
 
   /** Opens (creating if absent) the refusal log of a data directory, readable by its owner only. */
   static open(dataDir: string, options: RefusalLogOptions = {}): RefusalLog {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const path = join(dataDir, REFUSALS_FILE);
-    const created = !existsSync(path);
-    const db = new DatabaseSync(path);
+    // NORMAL, in a file of its own: a flood of refusals costs no fsync per row, and the accounts' file stays FULL.
+    const db = openOwnerOnlyDb(dataDir, REFUSALS_FILE, { synchronous: 'NORMAL', schema: [SCHEMA] });
     try {
-      if (created) chmodSync(path, 0o600);
-      db.exec('PRAGMA journal_mode = WAL');
-      db.exec('PRAGMA synchronous = NORMAL');
-      db.exec('PRAGMA busy_timeout = 5000');
-      db.exec(SCHEMA);
       return new RefusalLog(db, options);
     } catch (err) {
       db.close();
       throw err;
     }
   }
+
 
   /** Records one refusal, then deletes the kind's oldest rows once it holds more than `keep` plus a tenth. */
   record(r: NodeRefusalInput): void {
