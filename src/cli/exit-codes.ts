@@ -87,6 +87,8 @@ const OVERRIDES: Readonly<Record<string, ExitClass>> = Object.freeze({
   REQUEST_NOT_PENDING: 'denied',
   // The role no longer names the key the admin confirmed: nothing was signed.
   ROLE_CHANGED: 'denied',
+  PASSPHRASE_REQUIRED: 'auth',
+  ROTATION_PENDING: 'auth',
 });
 
 /** HTTP status (src/protocol/errors.ts: what each means) → exit class. */

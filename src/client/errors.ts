@@ -21,6 +21,8 @@ export const CLIENT_ERRORS = defineErrors({
   MANIFEST_NOT_PROVEN: "the record's manifest is not the one its proven AddRecord transaction carries: refused",
   RECORD_NOT_READABLE: 'this user holds no wrapped key for that record version',
   ROLE_CHANGED: 'the role is no longer held with the keys the admin confirmed: nothing was signed',
+  PASSPHRASE_REQUIRED: 'this needs the passphrase, not the recovery key: the vault stored at the node keeps the passphrase as its login secret',
+  ROTATION_PENDING: 'a key rotation begun here is not finished: log in with the passphrase (that finishes it), then try again',
 });
 
 export type ClientErrorCode = keyof typeof CLIENT_ERRORS.registry;

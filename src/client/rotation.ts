@@ -15,6 +15,7 @@ import { generateUserKeys, keyGeneration, type SealedVault } from '../crypto/ind
 import type { SignedTx } from '../ledger/index.ts';
 import type { ApiClient } from './api-client.ts';
 import { publicKeysOf, type PublicKeys, type Unlocked } from './account.ts';
+import { clientError } from './errors.ts';
 import { signTx } from './transactions.ts';
 
 export interface PreparedRotation {
@@ -38,5 +39,7 @@ export function rotationTx(chain: string, username: string, unlocked: Unlocked, 
 
 /** Step 3: the re-sealed vault to the node, under the unchanged passphrase (proof: its current auth key). The node ends every session. */
 export function storeRotatedVault(api: ApiClient, proof: Unlocked['proof'], vault: SealedVault) {
+  // The route stores `authKey` as the passphrase's verifier: a recovery key's would lock the passphrase out.
+  if (proof.slot !== 'passphrase') return Promise.reject(clientError('PASSPHRASE_REQUIRED', { step: 'store the rotated vault' }));
   return api.call('changePassphrase', { current: proof, vault, authKey: proof.authKey });
 }

@@ -28,3 +28,11 @@ test("a refused action's code in plain words: the read refusals and the admin's 
   }
   assert.equal(outcomeInWords('SOMETHING_NEW'), 'SOMETHING_NEW');
 });
+
+test('a read denied says why only where it is the admin-only rule; any other denial (a doctor whose keys the role does not vouch for) is not told it needs an admin', async () => {
+  const { nodeError } = await import('../../src/node/errors.ts');
+  // As the client gets it: the node's code and message, over HTTP.
+  const overHttp = (reason: string) => { const e = nodeError('READ_DENIED', { reason }); return new DhlError(e.code, e.message); };
+  assert.match(messageOf(overHttp('ADMIN_REQUIRED')), /Only an active administrator/);
+  assert.equal(messageOf(overHttp('ROLE_KEY_NOT_VOUCHED')), 'The ledger gives you no right to see this now.');
+});

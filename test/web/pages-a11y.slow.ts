@@ -88,7 +88,7 @@ test('every route of the web app, as who can see it, has no serious or critical 
   await admin.setViewportSize(VIEWPORTS[0]);
   await goInApp(admin, '/account');
   await admin.getByTestId('rotate-admin-warning').waitFor();
-  await admin.getByLabel('Passphrase or recovery key to rotate').fill(ADMINS[0]!.passphrase);
+  await admin.getByLabel('Your passphrase, to rotate').fill(ADMINS[0]!.passphrase);
   assert.equal(await admin.getByRole('button', { name: 'Rotate my keys' }).isDisabled(), true, 'not before the admin confirms');
   await admin.getByLabel(/^I understand that I lose the admin role of /).check();
   assert.equal(await admin.getByRole('button', { name: 'Rotate my keys' }).isDisabled(), false);
@@ -101,7 +101,7 @@ test('every route of the web app, as who can see it, has no serious or critical 
   assert.equal(await doctor.getByTestId('rotate-admin-warning').count(), 0, 'meera is no admin');
   const patient = await pageOf('patient');
   await goInApp(patient, '/account');
-  await patient.getByLabel('Passphrase or recovery key to rotate').fill(RAJ.passphrase);
+  await patient.getByLabel('Your passphrase, to rotate').fill(RAJ.passphrase);
   // Enabled once the ledger's view of raj (his roles) has loaded: the warnings would show by then.
   await patient.getByRole('button', { name: 'Rotate my keys', disabled: false }).waitFor();
   assert.equal(await patient.locator('[data-testid^="rotate-"][data-testid$="-warning"]').count(), 0, 'raj holds no role the rotation affects');

@@ -50,7 +50,7 @@ async function ledgerKeys(client: OpenedClient, username: string) {
 
 async function rotateIn(page: Page, secret: string): Promise<void> {
   await open(page, 'Account');
-  await field(page, 'Passphrase or recovery key to rotate').fill(secret);
+  await field(page, 'Your passphrase, to rotate').fill(secret);
   await page.getByRole('button', { name: 'Rotate my keys' }).click();
 }
 
@@ -81,7 +81,7 @@ test('a patient rotates her keys in the page: new fingerprints proven on the led
   await open(raj, 'Account');
   const before = await keyringKeys(raj);
   assert.deepEqual(await ledgerKeys(meera, RAJ.username), { ...before, sigBy: 'RegisterUser' }, 'the ledger names the keys the page holds');
-  await field(raj, 'Passphrase or recovery key to rotate').fill(RAJ.passphrase);
+  await field(raj, 'Your passphrase, to rotate').fill(RAJ.passphrase);
   await step(raj, 'patient-rotate-form');
   await raj.getByRole('button', { name: 'Rotate my keys' }).click();
   await raj.getByTestId('rotated').getByText(/RotateKeys is in block \d+/).waitFor();
@@ -160,7 +160,7 @@ test('a doctor rotates her keys in the page: warned first, she is refused reads 
 
   await open(meera, 'Account');
   await meera.getByTestId('rotate-doctor-warning').getByText('Until an administrator of clinic enrols your new keys').waitFor();
-  await field(meera, 'Passphrase or recovery key to rotate').fill(MEERA.passphrase);
+  await field(meera, 'Your passphrase, to rotate').fill(MEERA.passphrase);
   await step(meera, 'doctor-rotate-warned');
   await meera.getByRole('button', { name: 'Rotate my keys' }).click();
   await meera.getByTestId('rotated').getByText(/RotateKeys is in block \d+/).waitFor();

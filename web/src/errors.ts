@@ -32,7 +32,9 @@ const PLAIN: Record<string, string> = {
   RECORD_NOT_READABLE: 'You hold no key for this record.',
   // The node answers a record one may not see as one that does not exist (so as not to tell that it does).
   ROLE_CHANGED: 'The role no longer names the keys whose fingerprint you confirmed (it was revoked or assigned again meanwhile): nothing was signed. Look again.',
-  READ_DENIED: 'Only an active administrator of this organisation may see this.',
+  READ_DENIED: 'The ledger gives you no right to see this now.',
+  PASSPHRASE_REQUIRED: 'This needs your passphrase, not the recovery key (the node keeps the rotated vault under the passphrase): nothing was changed.',
+  ROTATION_PENDING: 'A key rotation begun in this browser is not finished yet: log in with your passphrase (that finishes it), then try again.',
   RESOURCE_NOT_FOUND: 'Not found here, or not something you may see (the node answers both alike). Check the name or the link.',
 };
 
@@ -68,6 +70,8 @@ export function messageOf(err: unknown): string {
     const outcome = String(err.details.outcome ?? '');
     return `The ledger recorded this as refused: ${outcomeInWords(outcome)}.`;
   }
+  // READ_DENIED names the contract's reason in its message (reason=…): the admin-only views say so plainly.
+  if (isDhlError(err, 'READ_DENIED') && /ADMIN_REQUIRED/.test(err.message)) return 'Only an active administrator of the organisation that runs this node may see this.';
   if (isDhlError(err)) return PLAIN[err.code] ?? `${err.message} (${err.code})`;
   if (err instanceof TypeError && /fetch/i.test(err.message)) return 'The node could not be reached: check the connection and try again.';
   return err instanceof Error ? err.message : String(err);

@@ -8,7 +8,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fromBase64url, fromHex, importPkcs8, importSpki, type JsonValue } from '../../crypto/index.ts';
 import type { OpenedVault } from '../../crypto/index.ts';
-import { entryLeafHash, verifyInclusion } from '../../ledger/index.ts';
+import { entryLeafHash, parseTx, verifyInclusion } from '../../ledger/index.ts';
 import type { TxResult } from '../../protocol/index.ts';
 import type { ApiClient } from '../api-client.ts';
 import type { LoggedIn } from '../account.ts';
@@ -74,7 +74,10 @@ export async function submit(ctx: ClientContext, type: string, body: JsonValue):
  * before it is sent), with the same checks of the answer as submit.
  */
 export async function submitSigned(ctx: Pick<ClientContext, 'api' | 'heads'>, tx: unknown): Promise<TxResult> {
+  // The hash of what this client signed: the answer must prove that entry, not another the node picks.
+  const sent = parseTx(sha256, tx).hash;
   const result = await ctx.api.call('submitTx', tx as never);
+  if (result.txHash !== sent) throw clientError('ANSWER_INVALID', { reason: 'the answer proves another transaction' });
   await ctx.heads.accept(result.signedHead);
   // RFC 9162 §2.1.3.2: the entry is in the tree of the head the answer names.
   if (result.treeSize !== result.signedHead.header.treeSize || result.treeRoot !== result.signedHead.header.treeRoot) {

@@ -135,7 +135,7 @@ export async function verifyRecord(ctx: ClientContext, reads: Reads, recordId: s
   const block = await reads.block(v.entry.height);
   const hash = blockHash(sha256, block.header as never);
   if (block.header.height !== v.entry.height || v.entry.seq < block.header.firstSeq || v.entry.seq >= block.header.firstSeq + block.header.entryCount) throw refused('the block does not hold the entry');
-  await checkVersionTx(block.entries.find((e) => e.seq === v.entry.seq), { txHash: v.txHash, chain: ctx.chain, author, signedManifest }, refused);
+  await checkVersionTx(block.entries.find((e) => e.seq === v.entry.seq), { txHash: v.txHash, chain: ctx.chain, author, signedManifest, reader: ctx.me.username }, refused);
   return { recordId, version, signedManifest, manifest, author, txHash: v.txHash, height: v.entry.height, blockHash: hash, head };
 }
 
@@ -149,12 +149,13 @@ const VERSION_TX_TYPES: readonly string[] = ['AddRecord', 'AddRecordVersion'];
  * see its body, carrying exactly this signed manifest. Without it a node
  * could pair a manifest the author signed but the ledger refused (or never
  * saw) with the proof of another of the author's accepted transactions.
- * A body withheld from this reader (a doctor's view of a patient's
- * AddRecord) binds only by author, key and kind: docs/security.md says so.
+ * A body withheld from a reader who may see it (its owner or author) is
+ * refused; withheld from anyone else (a doctor's view of a patient's
+ * AddRecord) it binds only by author, key and kind: docs/security.md says so.
  */
 async function checkVersionTx(
   listed: EntryView | undefined,
-  expected: { txHash: string; chain: string; author: ProvenKey; signedManifest: SignedManifest },
+  expected: { txHash: string; chain: string; author: ProvenKey; signedManifest: SignedManifest; reader: string },
   refused: (reason: string, cause?: unknown) => Error,
 ): Promise<void> {
   if (!listed) throw refused('the block does not hold the entry');
@@ -173,6 +174,11 @@ async function checkVersionTx(
     await verifyTxSignature(tx, author.publicKey);
   } catch (err) {
     throw refused('the transaction does not add this version', err);
+  }
+  // The owner and the author may read the body (docs/security.md): withheld from them, it is hidden, not private.
+  const { manifest } = expected.signedManifest;
+  if (tx.body === undefined && (expected.reader === manifest.patient || expected.reader === manifest.author)) {
+    throw refused('the transaction does not add this version');
   }
   if (tx.body !== undefined) {
     const body = tx.body as { manifest?: JsonValue; manifestSig?: JsonValue };

@@ -53,19 +53,20 @@ export async function roleHolder(ctx: ClientContext, reads: Reads, username: str
  * (GRANT_VOID), even if the role is assigned again. With `confirmed` (the
  * sig key id whose fingerprint the admin was shown), the role is proven
  * again first and must still name that key: a role assigned anew with other
- * keys in the meantime is ROLE_CHANGED, and nothing is signed.
+ * keys, or with the same keys in a new term (another AssignRole block), in
+ * the meantime is ROLE_CHANGED, and nothing is signed.
  */
 export async function revokeRole(
   ctx: ClientContext,
   reads: Reads,
   target: { username: string; role: RoleName; org: string },
-  confirmed?: { sigKeyId: string },
+  confirmed?: { sigKeyId: string; assignedAt?: number },
 ): Promise<TxResult> {
   if (confirmed) {
     const holder = await roleHolder(ctx, reads, target.username, target.role, target.org);
-    if (holder?.sigKeyId !== confirmed.sigKeyId) {
-      throw clientError('ROLE_CHANGED', { username: target.username, role: target.role, org: target.org, reason: holder ? 'other keys' : 'not held' });
-    }
+    // The same keys in a new term (revoked and assigned again meanwhile) is another role than the one confirmed.
+    const reason = !holder ? 'not held' : holder.sigKeyId !== confirmed.sigKeyId ? 'other keys' : holder.assignedAt !== confirmed.assignedAt ? 'assigned again' : undefined;
+    if (reason) throw clientError('ROLE_CHANGED', { username: target.username, role: target.role, org: target.org, reason });
   }
   return submitOk(ctx, 'RevokeRole', { username: target.username, role: target.role, org: target.org });
 }

@@ -167,7 +167,13 @@ export class AccountStore {
       db.close();
       throw err;
     }
-    return new AccountStore(db, refusals);
+    try {
+      return new AccountStore(db, refusals);
+    } catch (err) {
+      refusals.close();
+      db.close();
+      throw err;
+    }
   }
 
   close(): void {
@@ -222,7 +228,11 @@ export class AccountStore {
     if (!row) return 'unknown';
     if (equal) return 'ok';
     this.stmt.failed!.run(now, username);
-    this.refusals.record({ kind: 'failed-login', at: now, username, slot });
+    try {
+      this.refusals.record({ kind: 'failed-login', at: now, username, slot });
+    } catch {
+      // The log is the admin's evidence, not the decision: a busy or full refusals.sqlite must not turn a wrong passphrase into a 500.
+    }
     return 'wrong';
   }
 

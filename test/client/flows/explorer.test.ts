@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { checkBlock, checkConsistency, checkHead, checkInclusion } from '../../../src/client/flows/explorer.ts';
+import { trustedGenesis } from '../../../src/client/flows/ledger.ts';
 import { submit } from '../../../src/client/flows/context.ts';
 import { Reads } from '../../../src/client/reads.ts';
-import { consistencyProofLength, type SignedHead } from '../../../src/ledger/index.ts';
+import { blockHash, consistencyProofLength, parseBlockHeader, type SignedHead } from '../../../src/ledger/index.ts';
 import { startWorld, type World } from '../world.ts';
 
 /** By ines, so raj's keeper does not see its answer's head; refused by the contract (no such record), it is still an entry of a block. */
@@ -64,22 +66,28 @@ test('checkConsistency fails a consistency proof with one hash changed (HEAD_MIS
   assert.deepEqual(await checkConsistency(reads, signed(newer), signed(older)), { from: newer.header.treeSize, to: older.header.treeSize, ok: false, code: 'HEAD_BEHIND' });
 });
 
-test('checkBlock recomputes a block’s hash and entries root, and a changed outcome fails the root; checkInclusion passes every entry under the head and fails a changed proof hash or outcome with MERKLE_ROOT_MISMATCH', async (t) => {
+test('checkBlock recomputes a block’s hash and entries root and checks a genesis node signed it (a made-up block that hashes consistently fails), and a changed outcome fails the root; checkInclusion passes every entry under the head and fails a changed proof hash or outcome with MERKLE_ROOT_MISMATCH', async (t) => {
   const w = await startWorld(t);
   const reads = new AlteredReads(w.raj.ctx.api);
   for (let i = 1; i <= 2; i++) await listing(w, i);
   const { head } = await checkHead(w.raj.ctx, reads);
+  const trust = { chain: w.chainId, genesis: await trustedGenesis(reads, w.chainId) };
   for (let height = 1; height <= head.header.height; height++) {
     const block = await reads.block(height);
-    const checked = checkBlock(block);
+    const checked = await checkBlock(block, trust);
     assert.deepEqual([checked.hash, checked.entries], [{ ok: true }, { ok: true }], `block ${height}`);
     for (const entry of block.entries) assert.equal((await checkInclusion(reads, entry, head)).ok, true, `entry ${entry.seq}`);
   }
   const block = await reads.block(head.header.height);
   const entry = block.entries[0]!;
   const changed = { ...entry, outcome: entry.outcome === 'OK' ? 'NOT_RECORD_OWNER' : 'OK' };
-  assert.deepEqual(checkBlock({ ...block, entries: [changed, ...block.entries.slice(1)] }).entries, { ok: false, code: 'CHAIN_ENTRIES_ROOT_MISMATCH' });
-  assert.deepEqual(checkBlock({ ...block, blockHash: flipped(block.blockHash) }).hash, { ok: false, code: 'ANSWER_INVALID' });
+  assert.deepEqual((await checkBlock({ ...block, entries: [changed, ...block.entries.slice(1)] }, trust)).entries, { ok: false, code: 'CHAIN_ENTRIES_ROOT_MISMATCH' });
+  assert.deepEqual((await checkBlock({ ...block, blockHash: flipped(block.blockHash) }, trust)).hash, { ok: false, code: 'ANSWER_INVALID' });
+  // A made-up block that hashes consistently (its hash recomputed after a change) carries no genesis node's signature over it.
+  const madeUp = { ...block.header, time: block.header.time + 1 };
+  const forged = await checkBlock({ ...block, header: madeUp, blockHash: blockHash(sha256, parseBlockHeader(madeUp)) }, trust);
+  assert.equal(forged.hash.ok, false, 'an unattested block does not pass');
+  assert.equal((await checkBlock({ ...block, attestations: [] }, trust)).hash.ok, false, 'nor a block without attestations');
   assert.equal((await checkInclusion(reads, changed, head)).ok, false);
   reads.alter = { inclusion: true };
   const bad = await checkInclusion(reads, entry, head);

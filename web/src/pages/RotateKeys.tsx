@@ -88,7 +88,7 @@ export function RotateKeys({ unlocked }: { unlocked: Unlocked }) {
             </Alert>
           ) : null}
           <PasswordInput
-            label="Passphrase or recovery key to rotate"
+            label="Your passphrase, to rotate"
             description="It opens your vault again in this page; it stays the same after the rotation."
             value={secret}
             onChange={(e) => setSecret(e.currentTarget.value)}

@@ -74,7 +74,9 @@ export class IdbRotationStore<R> {
     return v && copy(v);
   }
   async put(rotation: R): Promise<void> {
-    await (await database()).put(ROTATIONS, copy(rotation), this.key);
+    // Strict: the kept vault holds the only copy of the new private keys once RotateKeys is sent; a relaxed commit could lose it to an OS crash.
+    const tx = (await database()).transaction(ROTATIONS, 'readwrite', { durability: 'strict' });
+    await Promise.all([tx.store.put(copy(rotation), this.key), tx.done]);
   }
   async delete(): Promise<void> {
     await (await database()).delete(ROTATIONS, this.key);

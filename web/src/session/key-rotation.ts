@@ -60,6 +60,8 @@ function bearerLogin(api: ApiClient, chain: string, username: string, secret: Lo
 
 /** Steps (1)–(3) for the user logged in with `secret`: returns the fingerprints before and after, and the block. */
 export async function rotateKeys(chain: string, username: string, secret: LoginSecret): Promise<Rotated> {
+  // Refused before anything is kept or signed: the node stores the rotated vault under the passphrase's verifier.
+  if (!('passphrase' in secret)) throw clientError('PASSPHRASE_REQUIRED', { step: 'rotate keys' });
   const store = storeOf(chain, username);
   const kept = await store.get();
   // A rotation this browser started and did not finish is finished, never begun again beside it.
@@ -76,7 +78,15 @@ export async function rotateKeys(chain: string, username: string, secret: LoginS
 /** At login: a rotation this browser kept is finished before the session the page uses begins (else nothing). */
 export async function finishKeptRotation(chain: string, username: string, secret: LoginSecret): Promise<Rotated | undefined> {
   const kept = await storeOf(chain, username).get();
-  return kept ? { ...(await finishKept(chain, username, secret, kept)), atLogin: true } : undefined;
+  if (!kept) return undefined;
+  // Finishing stores the kept vault under the passphrase's verifier: a recovery-key login cannot (docs/decisions.md).
+  if (!('passphrase' in secret)) throw clientError('ROTATION_PENDING', { user: username });
+  return { ...(await finishKept(chain, username, secret, kept)), atLogin: true };
+}
+
+/** Whether this browser keeps an unfinished rotation of the user (a passphrase change must wait for it: it would re-seal the old keys). */
+export async function hasKeptRotation(chain: string, username: string): Promise<boolean> {
+  return (await storeOf(chain, username).get()) !== undefined;
 }
 
 async function finishKept(chain: string, username: string, secret: LoginSecret, kept: KeptRotation): Promise<Rotated> {

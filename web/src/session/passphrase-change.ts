@@ -6,7 +6,8 @@
  * (src/client: changePassphrase). The node then ends every session of the
  * user, this one included: the page locks and the new passphrase logs in.
  */
-import { changePassphrase, DhlError, login } from '../../../src/client/index.ts';
+import { changePassphrase, clientError, DhlError, login } from '../../../src/client/index.ts';
+import { hasKeptRotation } from './key-rotation.ts';
 import { pageApi, secretOf } from './login-flow.ts';
 import { trustedChain } from './trust.ts';
 
@@ -14,6 +15,9 @@ export async function changePassphraseInBrowser(username: string, current: strin
   const api = pageApi();
   const status = await api.call('status');
   if (!status.chainId) throw new DhlError('NODE_AWAITING_SETUP', 'the node is not set up yet');
-  const opened = await login(api, { username, secret: secretOf(current), session: 'bearer', chain: trustedChain(status.chainId), now: Date.now() });
+  const chain = trustedChain(status.chainId);
+  // A rotation kept here would be stored later under the old passphrase: finish it first (a passphrase login does).
+  if (await hasKeptRotation(chain, username)) throw clientError('ROTATION_PENDING', { user: username });
+  const opened = await login(api, { username, secret: secretOf(current), session: 'bearer', chain, now: Date.now() });
   await changePassphrase(api, { vault: opened.vault, proof: opened.proof, newPassphrase: next, kdf: status.kdf });
 }

@@ -67,7 +67,7 @@ function RevokeStep({ unlocked, member, org, onDone }: { unlocked: Unlocked; mem
   const [confirmed, setConfirmed] = useState(false);
   const queryClient = useQueryClient();
   const revoke = useMutation({
-    mutationFn: () => revokeRole(ctxOf(unlocked), readsOf(unlocked), { username: member.username, role: member.role, org }, { sigKeyId: holder.data!.sigKeyId }),
+    mutationFn: () => revokeRole(ctxOf(unlocked), readsOf(unlocked), { username: member.username, role: member.role, org }, { sigKeyId: holder.data!.sigKeyId, ...(holder.data!.assignedAt !== undefined ? { assignedAt: holder.data!.assignedAt } : {}) }),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: ['org-members', org] });
       void queryClient.invalidateQueries({ queryKey: ['role-holder', member.username] });

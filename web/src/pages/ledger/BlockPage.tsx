@@ -9,7 +9,7 @@
 import { Alert, Anchor, Button, Code, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { checkBlock, checkInclusion, type HeadCheck } from '../../../../src/client/index.ts';
+import { checkBlock, checkInclusion, trustedGenesis, type HeadCheck } from '../../../../src/client/index.ts';
 import { CheckBadge } from '../../components/CheckBadge.tsx';
 import { ColumnsTable } from '../../components/ColumnsTable.tsx';
 import { Fingerprint } from '../../components/Fingerprint.tsx';
@@ -53,8 +53,9 @@ export default function BlockPage({ unlocked }: { unlocked: Unlocked }) {
     queryKey: ['block', height],
     enabled: valid,
     queryFn: async () => {
-      const b = await readsOf(unlocked).block(height);
-      return { block: b, check: checkBlock(b) };
+      const reads = readsOf(unlocked);
+      const b = await reads.block(height);
+      return { block: b, check: await checkBlock(b, { chain: unlocked.chain, genesis: await trustedGenesis(reads, unlocked.chain) }) };
     },
   });
   if (!valid) return <Alert color="yellow" title="No such block">A block is named by its height, a whole number.</Alert>;
