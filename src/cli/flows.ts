@@ -18,8 +18,9 @@ import type { Identity } from './keystore.ts';
 /**
  * What the commands that neither sign nor decrypt need of a client context:
  * the reads, the trusted chain and the head keeper. src/client's ledger
- * flows (acceptHead, provenKey, verifyRecord) read only these of a context;
- * `ctx` is typed as the full one for them, and fullContext adds the keys.
+ * flows (acceptHead, provenKey, verifyRecord) read only these of a context
+ * (and the reader's username); `ctx` is typed as the full one for them, and
+ * fullContext adds the keys.
  */
 export interface ReadContext {
   cli: Cli;
@@ -46,7 +47,9 @@ export async function readContext(cli: Cli): Promise<ReadContext> {
   const heads = new HeadKeeper({
     hash: sha256, chainId: identity.chain, genesis, store: new FileHeadStore(clientStateDir(identity.node, cli.keystore.dir)), consistency: consistencyFrom(reads),
   });
-  const ctx = { api, chain: identity.chain, heads, now: () => cli.now() } as ClientContext;
+  // Who reads (verifyRecord asks: the owner and the author must be served a version's body), without the keys.
+  const me = { username: identity.username } as ClientContext['me'];
+  const ctx = { api, chain: identity.chain, heads, now: () => cli.now(), me } as ClientContext;
   return { cli, api, identity, reads, heads, ctx };
 }
 
