@@ -29,7 +29,6 @@ export const CLI_ERRORS = defineErrors({
   WRONG_USER: 'the keystore belongs to another user',
   NODE_MISMATCH: "the keystore's account is on another node: give that node, or a DHL_HOME with an account on this one",
   FINGERPRINT_MISMATCH: 'the key on the ledger does not have the fingerprint you expected: nothing was signed',
-  NOT_PROVEN: "the node's answer does not prove what it says: refused",
   ROTATION_UNFINISHED: 'a key rotation of this keystore is not finished: run dhl rotate-keys again to finish it',
   ROTATION_REJECTED: 'the ledger rejected the RotateKeys transaction: the keystore keeps the old keys',
 });

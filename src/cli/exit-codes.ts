@@ -46,7 +46,6 @@ const CLI_CLASS: Readonly<Record<CliErrorCode, ExitClass>> = Object.freeze({
   WRONG_USER: 'usage',
   NODE_MISMATCH: 'usage',
   FINGERPRINT_MISMATCH: 'verification',
-  NOT_PROVEN: 'verification',
   ROTATION_UNFINISHED: 'auth',
   ROTATION_REJECTED: 'denied',
 });

@@ -7,10 +7,7 @@
  * cannot sign in.
  */
 import type { Command } from 'commander';
-import { sha256 } from '@noble/hashes/sha2.js';
-import {
-  entryLeafHash, fingerprint, fromHex, login, prepareRotation, rotationTx, storeRotatedVault, verifyInclusion,
-} from '../../client/index.ts';
+import { fingerprint, login, prepareRotation, rotationTx, storeRotatedVault, submitSigned } from '../../client/index.ts';
 import type { Answer, Cli } from '../context.ts';
 import { cliError } from '../errors.ts';
 import { readContext } from '../flows.ts';
@@ -34,13 +31,8 @@ async function rotateKeysCommand(cli: Cli): Promise<Answer> {
   }
   const rotation = identity.rotation!;
   // (2) The RotateKeys, signed with the old key; signed again if it expired unsubmitted.
-  const submitOnce = async (tx: unknown) => {
-    const r = await rc.api.call('submitTx', tx as never);
-    await rc.heads.accept(r.signedHead);
-    if (r.treeSize !== r.signedHead.header.treeSize) throw cliError('NOT_PROVEN', { reason: 'the proof is not in the tree of the signed head' });
-    verifyInclusion(sha256, r.seq, r.treeSize, entryLeafHash(sha256, { tx: r.txHash, outcome: r.outcome }), r.proof.map((h) => fromHex(h)), fromHex(r.treeRoot));
-    return r;
-  };
+  // The answer must prove this very transaction under a head the keeper accepts (src/client submitSigned).
+  const submitOnce = (tx: unknown) => submitSigned(rc, tx);
   let result = await submitOnce(rotation.tx);
   if (result.outcome === 'TX_EXPIRED') {
     const old = await cli.open({ ...identity, vault: rotation.previousVault }, { passphrase: unlocked.passphrase });
