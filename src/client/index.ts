@@ -30,8 +30,8 @@ export { defineErrors } from '../crypto/index.ts';
 export { DEFAULT_GENESIS_PARAMS, ledgerError, chainIdOf, parseGenesis, entryLeafHash, verifyInclusion } from '../ledger/index.ts';
 export type { Genesis } from '../ledger/index.ts';
 /** The error table (every code of every layer with its HTTP status): the CLI maps codes to exit classes from it. */
-export { statusOf, ERROR_STATUS } from '../protocol/index.ts';
-export type { SetupState, Status, LoginFinishResult, KdfCosts, TxResult, SignedHead } from '../protocol/index.ts';
+export { statusOf, ERROR_STATUS, REFUSAL_KINDS } from '../protocol/index.ts';
+export type { SetupState, Status, LoginFinishResult, KdfCosts, TxResult, SignedHead, RefusalKindName } from '../protocol/index.ts';
 
 // Encrypted files over HTTP and the flows on them (issue 19).
 export { CLIENT_ERRORS, clientError } from './errors.ts';

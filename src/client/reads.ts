@@ -11,7 +11,7 @@
  */
 import { DhlError, fromHex, keyIdOfSpki, fromBase64url, type SyncHash } from '../crypto/index.ts';
 import { entryLeafHash, parseTx, verifyInclusion } from '../ledger/index.ts';
-import type { AnswerOf, RouteName } from '../protocol/index.ts';
+import type { AnswerOf, RefusalKindName, RouteName } from '../protocol/index.ts';
 import { errorOf, type ApiClient } from './api-client.ts';
 
 export interface PageInput {
@@ -21,9 +21,6 @@ export interface PageInput {
 }
 
 type Body<N extends RouteName> = AnswerOf<N>;
-
-/** The kinds of GET /v1/admin/refusals. */
-export type RefusalKindName = 'refused-tx' | 'rate-limit' | 'failed-login';
 
 const pageQuery = (page: PageInput = {}) => ({ after: page.after, limit: page.limit === undefined ? undefined : String(page.limit) });
 const text = (n: number | undefined) => (n === undefined ? undefined : String(n));

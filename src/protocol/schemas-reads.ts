@@ -266,6 +266,9 @@ export const Notifications = closed({
 export const RefusalKind = Type.Union([Type.Literal('refused-tx'), Type.Literal('rate-limit'), Type.Literal('failed-login')], {
   description: "refused-tx: transactions the contract refused (in the ledger); rate-limit: requests the node's rate limit refused; failed-login: wrong passphrases or recovery keys, per account (both node-local)",
 });
+/** The kinds of refused action, one page each, read from the schema (the node spells its own two again: node/ imports no protocol). */
+export type RefusalKindName = Static<typeof RefusalKind>;
+export const REFUSAL_KINDS: readonly RefusalKindName[] = Object.freeze(RefusalKind.anyOf.map((literal) => literal.const));
 export const RefusalsQuery = closed({ kind: RefusalKind, ...PageQuery.properties });
 
 export const RefusedTx = closed({

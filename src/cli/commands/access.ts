@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import {
   allPages, approveRequest, auditTrail, closeRequest, directory, fingerprint, notifications, provenKey, readFromLedger, requestAccess, requests,
-  revoke, revokeAndRekeyFromLedger, revokeRole, submitOk, type ByteSource,
+  revoke, revokeAndRekeyFromLedger, revokeRole, submitOk, REFUSAL_KINDS, type ByteSource, type RefusalKindName,
 } from '../../client/index.ts';
 import type { Answer, Cli } from '../context.ts';
 import { cliError } from '../errors.ts';
@@ -215,15 +215,13 @@ export async function notificationsCommand(cli: Cli): Promise<Answer> {
   return { json: page, text };
 }
 
-const REFUSAL_KINDS = ['refused-tx', 'rate-limit', 'failed-login'] as const;
-type RefusalKindArg = (typeof REFUSAL_KINDS)[number];
-function refusalKindArg(value: string): RefusalKindArg {
+function refusalKindArg(value: string): RefusalKindName {
   if (!(REFUSAL_KINDS as readonly string[]).includes(value)) throw new InvalidArgumentError(REFUSAL_KINDS.join(', '));
-  return value as RefusalKindArg;
+  return value as RefusalKindName;
 }
 
 /** `dhl admin refusals`: one page of the node's refused actions of one kind, newest first (for the admins of the node's organisation). */
-export async function refusalsCommand(cli: Cli, o: { kind: RefusalKindArg; after?: string; limit?: number }): Promise<Answer> {
+export async function refusalsCommand(cli: Cli, o: { kind: RefusalKindName; after?: string; limit?: number }): Promise<Answer> {
   const rc = await readContext(cli);
   const page = await rc.reads.refusals(o.kind, { ...(o.after ? { after: o.after } : {}), ...(o.limit ? { limit: o.limit } : {}) });
   const text = [`${o.kind} (${page.items.length}${page.next ? ', more with --after ' + page.next : ''}):`];
@@ -329,7 +327,7 @@ export function addAccessCommands(program: Command, action: Action): void {
     .option('--kind <kind>', REFUSAL_KINDS.join(', '), refusalKindArg, 'refused-tx')
     .option('--after <cursor>', "the previous page's next")
     .option('--limit <n>', 'items (1 to 200)', limitArg)
-    .action(action((cli, o: { kind: RefusalKindArg; after?: string; limit?: number }) => refusalsCommand(cli, o)));
+    .action(action((cli, o: { kind: RefusalKindName; after?: string; limit?: number }) => refusalsCommand(cli, o)));
   admin.command('revoke-role').description("end a user's role: grants issued to them in that term are void for good").argument('<user>', 'the user')
     .option('--role <role>', 'doctor or admin', roleArg, 'doctor')
     .option('--org <org>', 'default: your own')
