@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { isDhlError, toHex } from '../client/index.ts';
 import { Cli, type Answer } from './context.ts';
+import { cliError } from './errors.ts';
 import { exitClassOf } from './exit-codes.ts';
 import { registerCommand, setupCommand, whoamiCommand } from './commands/account.ts';
 import { approveCommand, auditCommand, enrolCommand, lookupCommand, notificationsCommand, requestCommand, requestsCommand, revokeCommand } from './commands/access.ts';
@@ -68,7 +69,7 @@ export async function runDemo(o: DemoOptions, out: (line: string) => void): Prom
       embedded = await startEmbeddedNode(join(work, 'node-data'));
       node = embedded.url;
     } else if (!o.adminHome) {
-      throw new Error('against --node, give --admin-home: the keystore of an admin of that node (its passphrase with --passphrase-file or at the prompt)');
+      throw cliError('USAGE', { reason: 'against --node, give --admin-home: the keystore of an admin of that node (its passphrase with --passphrase-file or at the prompt)' });
     }
     out(`node ${node}`);
     // Names of their own on a shared node, so that the demo can run again.
