@@ -149,7 +149,7 @@ export async function buildApp(o: AppOptions): Promise<DhlApp> {
     await app.register(fastifyCookie);
     // Documents get helmet's headers for this fixed configuration, captured once; API answers the API set (security-headers.ts).
     const documentHeaders = captureSecurityHeaders(helmetOptions(o.tls));
-    const apiHeaders = apiSecurityHeaders(o.tls);
+    const apiHeaders = apiSecurityHeaders(documentHeaders);
     app.addHook('onRequest', (request, reply, done) => {
       applySecurityHeaders(reply.raw, isApiPath(request.url) ? apiHeaders : documentHeaders);
       done();

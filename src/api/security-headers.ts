@@ -50,19 +50,22 @@ export function captureSecurityHeaders(options: HelmetOptions): SecurityHeaders 
 /**
  * An API answer's headers: nothing may load or frame it, its type is not
  * sniffed, no other origin may embed it, no cache keeps it (health data on
- * shared workstations), no referrer leaves with it; HSTS under TLS.
+ * shared workstations), no referrer leaves with it; the documents' HSTS
+ * (present under TLS) and removals, taken from their captured set so the two
+ * cannot differ.
  */
-export function apiSecurityHeaders(tls: boolean): SecurityHeaders {
-  const set: [string, string][] = [
+export function apiSecurityHeaders(documents: SecurityHeaders): SecurityHeaders {
+  const hsts = documents.set.filter(([name]) => name.toLowerCase() === 'strict-transport-security');
+  const set: (readonly [string, string])[] = [
     ['Content-Security-Policy', "default-src 'none';frame-ancestors 'none'"],
     ['X-Content-Type-Options', 'nosniff'],
     ['X-Frame-Options', 'DENY'],
     ['Cross-Origin-Resource-Policy', 'same-origin'],
     ['Referrer-Policy', 'no-referrer'],
     ['Cache-Control', 'no-store'],
-    ...(tls ? ([['Strict-Transport-Security', 'max-age=31536000; includeSubDomains']] as [string, string][]) : []),
+    ...hsts,
   ];
-  return Object.freeze({ set: Object.freeze(set.map((h) => Object.freeze(h))), removed: Object.freeze(['X-Powered-By']) });
+  return Object.freeze({ set: Object.freeze(set.map((h) => Object.freeze(h))), removed: documents.removed });
 }
 
 /** Whether a request's answer is the API's (under /v1, not the docs page): anything else may be a document. */
