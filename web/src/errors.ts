@@ -30,11 +30,11 @@ const PLAIN: Record<string, string> = {
   MANIFEST_NOT_PROVEN: 'The record’s manifest is not the one the ledger proves: not opened.',
   TRANSFER_INTERRUPTED: 'The transfer stopped before its end (network, cancel, or the node stopped): it can continue.',
   RECORD_NOT_READABLE: 'You hold no key for this record.',
-  // The node answers a record one may not see as one that does not exist (so as not to tell that it does).
   ROLE_CHANGED: 'The role no longer names the keys whose fingerprint you confirmed (it was revoked or assigned again meanwhile): nothing was signed. Look again.',
   READ_DENIED: 'The ledger gives you no right to see this now.',
   PASSPHRASE_REQUIRED: 'This needs your passphrase, not the recovery key (the node keeps the rotated vault under the passphrase): nothing was changed.',
   ROTATION_PENDING: 'A key rotation begun in this browser is not finished yet: log in with your passphrase (that finishes it), then try again.',
+  // The node answers a record one may not see as one that does not exist (so as not to tell that it does).
   RESOURCE_NOT_FOUND: 'Not found here, or not something you may see (the node answers both alike). Check the name or the link.',
 };
 

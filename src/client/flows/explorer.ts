@@ -75,7 +75,8 @@ export async function checkHead(ctx: ClientContext, reads: Reads): Promise<HeadC
   const attestations: AttestationCheck[] = [];
   for (const attestation of head.attestations) {
     const a = attestation.attestation;
-    const who = { nodeId: a.nodeId, ...(orgOfNode(genesis, a.nodeId) ? { org: orgOfNode(genesis, a.nodeId)! } : {}), keyId: a.keyId, fingerprint: fingerprint(a.keyId) };
+    const org = orgOfNode(genesis, a.nodeId);
+    const who = { nodeId: a.nodeId, ...(org ? { org } : {}), keyId: a.keyId, fingerprint: fingerprint(a.keyId) };
     attestations.push({ ...who, ...(await verifySignedHead(sha256, ctx.chain, genesis, { header: head.header, attestation }).then(() => passed, failed)) });
   }
   const signed = { header: head.header, attestation: head.attestations[0]! } as SignedHead;
