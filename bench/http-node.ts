@@ -20,6 +20,7 @@ import {
 import { fixtureKey, type FixtureUser } from '../test/fixtures/keys.ts';
 import type { AppOptions } from '../src/api/app.ts';
 import { nodeFetch } from '../src/cli/http-fetch.ts';
+import { NODE_FLAGS } from '../src/cli/node-flags.ts';
 
 /** The bench's patient: registered with the node's own (the product's) KDF costs, so a browser can log in as them too. */
 export const RAJ = Object.freeze({ username: 'raj', passphrase: 'bench raj passphrase' });
@@ -64,7 +65,7 @@ async function serveHere(dataDir: string, app: Partial<AppOptions>, o: ServeOpti
 
 async function serveInChild(dataDir: string, o: ServeOptions): Promise<Served> {
   const args = [new URL('./node-server.ts', import.meta.url).pathname, dataDir, ...(o.web ? ['--web', o.web.root] : [])];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = await new Promise<{ url: string; token: string }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`node-server exited with ${code}`)));

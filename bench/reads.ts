@@ -32,6 +32,7 @@ import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { fillReadsWorld, type ReadsWorld } from './reads-world.ts';
 import { log, machine, option, round } from './util.ts';
+import { NODE_FLAGS } from '../src/cli/node-flags.ts';
 
 const META = 'bench-reads.json';
 
@@ -85,7 +86,7 @@ export async function run(args: string[]) {
   try {
     const pick = <T>(list: readonly T[]) => list[Math.floor(Math.random() * list.length)]!;
     let entriesHeld = 1;
-    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./reads-server.ts', import.meta.url).pathname, world.dataDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', new URL('./reads-server.ts', import.meta.url).pathname, world.dataDir], { stdio: ['pipe', 'pipe', 'inherit'] });
     const routes = {
       // Not a read of the budget: the cheapest route with a session, to show what every read pays before it reads.
       sessionOnly: { path: '/v1/session', paths: undefined, floor: true },

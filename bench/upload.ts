@@ -10,6 +10,10 @@
  * is fsynced. Each beside the reference of the same run: a bare write of the
  * same size done as DESIGN §8 stores a blob (write, one fsync, rename,
  * directory fsync). Ratio = reference time / measured time (target ≥ 0.7).
+ * A second reference, the floor of the client's own work: WebCrypto alone
+ * encrypting each chunk (AES-256-GCM) and hashing its ciphertext (SHA-256),
+ * as many in flight as the client keeps, no HTTP, no node — `ratio.
+ * uploadOfSeal` is how near the whole upload comes to it.
  * Client and node share this process, or with `--node-process` the node runs
  * in a child process of its own (as the CLI and `dhl serve` do: each side's
  * JavaScript on its own thread). Peak RSS of each process is sampled during
@@ -89,6 +93,26 @@ export async function bareWrite(dir: string, size: number, piece: Uint8Array): P
   return ms;
 }
 
+/** The second reference: `size` bytes through raw WebCrypto as the client seals them, AES-256-GCM then SHA-256 of each chunk, `parallel` chunks in flight. */
+export async function webCryptoSeal(size: number, chunkSize: number, parallel: number): Promise<number> {
+  const subtle = globalThis.crypto.subtle;
+  const key = await subtle.importKey('raw', globalThis.crypto.getRandomValues(new Uint8Array(32)), 'AES-GCM', false, ['encrypt']);
+  const chunk = globalThis.crypto.getRandomValues(new Uint8Array(Math.min(chunkSize, 65536)));
+  const plain = new Uint8Array(chunkSize);
+  for (let i = 0; i < chunkSize; i += chunk.length) plain.set(chunk.subarray(0, Math.min(chunk.length, chunkSize - i)), i);
+  const count = Math.ceil(size / chunkSize);
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    for (let i = next++; i < count; i = next++) {
+      const iv = new Uint8Array(12);
+      new DataView(iv.buffer).setUint32(8, i);
+      await subtle.digest('SHA-256', await subtle.encrypt({ name: 'AES-GCM', iv }, key, plain));
+    }
+  }));
+  return performance.now() - start;
+}
+
 async function submitTx(ctx: ClientContext, type: string, body: unknown): Promise<string> {
   const tx = await signTx(sha256, ctx.chain, { username: ctx.me.username, sigKeyId: ctx.me.sig.keyId, sigPrivateKey: ctx.me.sig.privateKey }, type, body as never, { now: Date.now() });
   const result = await ctx.api.call('submitTx', tx as never);
@@ -109,6 +133,7 @@ export async function run(args: string[]) {
     for (const size of sizes) {
       log(`upload: ${size / MiB} MiB`);
       const bareMs = await bareWrite(bench.dataDir, size, piece);
+      const sealMs = await webCryptoSeal(size, chunkSize, bench.raj.files.parallel);
       const up = await withPeakRss(bench.pid, () =>
         uploadBlob(bench.raj, { title: 'bench', mediaType: 'application/octet-stream', fileName: 'bench.bin', content: content(size, piece), contentSize: size, chunkSize }),
       );
@@ -143,8 +168,8 @@ export async function run(args: string[]) {
         // CPU time of client and node (every thread: JavaScript, crypto and file-system pools) per MiB: less sensitive to a busy machine than wall time.
         upload: { ms: round(up.ms, 0), mbPerSec: mbps(up.ms), peakRssMiB: up.peakRssMiB, ...(up.nodePeakRssMiB !== undefined ? { nodePeakRssMiB: up.nodePeakRssMiB } : {}), cpuMsPerMiB: round(up.cpuMs / (size / MiB), 2), ...nodeShare(up) },
         download: { ms: round(down.ms, 0), mbPerSec: mbps(down.ms), peakRssMiB: down.peakRssMiB, ...(down.nodePeakRssMiB !== undefined ? { nodePeakRssMiB: down.nodePeakRssMiB } : {}), cpuMsPerMiB: round(down.cpuMs / (size / MiB), 2), ...nodeShare(down) },
-        reference: { bareWriteMs: [round(bareMs, 0), round(bareMs2, 0)], mbPerSec: [mbps(bareMs), mbps(bareMs2)] },
-        ratio: { upload: round(bareMs / up.ms, 3), download: round(bareMs2 / down.ms, 3) },
+        reference: { bareWriteMs: [round(bareMs, 0), round(bareMs2, 0)], mbPerSec: [mbps(bareMs), mbps(bareMs2)], webCryptoSealMs: round(sealMs, 0), webCryptoSealMbPerSec: mbps(sealMs) },
+        ratio: { upload: round(bareMs / up.ms, 3), download: round(bareMs2 / down.ms, 3), uploadOfSeal: round(sealMs / up.ms, 3) },
       });
     }
   } finally {

@@ -17,9 +17,11 @@ import { DEFAULT_KDF_COSTS } from '../../src/api/node-port.ts';
 import { register } from '../../src/client/index.ts';
 import { completeSetup, fixturePairs, startTestNode, type TestNode } from '../api/helpers.ts';
 import { endToEndHeaders } from '../helpers/proxy-headers.ts';
+import { NODE_FLAGS } from '../../src/cli/node-flags.ts';
 
 export const REPO = new URL('../../', import.meta.url).pathname;
-const DHL = [process.execPath, '--import', 'tsx', 'src/cli/main.ts'];
+// As bin/dhl.js starts it: the product's Node flags, then the CLI through tsx.
+const DHL = [process.execPath, ...NODE_FLAGS, '--import', 'tsx', 'src/cli/main.ts'];
 
 export interface Ran {
   status: number | null;
