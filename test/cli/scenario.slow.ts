@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { dhl, PtyDhl, REPO, scratch } from './helpers.ts';
@@ -107,6 +107,23 @@ test('the scenario from a terminal, each user a process with a keystore of their
   const rajCopy = join(s.dir, 'raj-v2.txt');
   await json(raj('--json', 'download', rec.recordId, '--out', rajCopy));
   assert.equal(readFileSync(rajCopy, 'utf8'), 'fever 39.2C\n', 'the re-keyed version holds the same content');
+  // Onto a file that exists: refused before anything is fetched, unless --force, which replaces it (the temp file lies beside it).
+  writeFileSync(rajCopy, 'an older copy');
+  const exists = await raj('download', rec.recordId, '--out', rajCopy);
+  assert.equal(exists.status, 2, exists.stderr);
+  assert.match(exists.stderr, /raj-v2\.txt exists: give --force to replace it/);
+  assert.equal(readFileSync(rajCopy, 'utf8'), 'an older copy');
+  await json(raj('--json', 'download', rec.recordId, '--out', rajCopy, '--force'));
+  assert.equal(readFileSync(rajCopy, 'utf8'), 'fever 39.2C\n', '--force replaced it');
+  // Into a directory: under the file name sealed in the envelope; a directory that is not there is a usage error.
+  const into = join(s.dir, 'downloads');
+  mkdirSync(into);
+  const inDir = (await json(raj('--json', 'download', rec.recordId, '--out', into))) as { out: string };
+  assert.equal(inDir.out, join(into, 'fevers.txt'));
+  assert.deepEqual(readdirSync(into), ['fevers.txt'], 'no temp file is left beside it');
+  const noDir = await raj('download', rec.recordId, '--out', join(s.dir, 'missing', 'x.txt'));
+  assert.equal(noDir.status, 2, noDir.stderr);
+  assert.match(noDir.stderr, /no such directory: .*missing/);
   assert.ok(!existsSync(join(s.dir, 'again.txt')), 'nothing written for a refused read');
   const audit = (await json(raj('--json', 'audit'))) as { items: { outcome: string; tx: { header: { type: string; actor: string } } }[] };
   const trail = audit.items.map((e) => [e.tx.header.actor, e.tx.header.type, e.outcome].join(' '));

@@ -183,16 +183,33 @@ async function refusedRead(fc: FullContext, recordId: string, version: number, c
   throw clientError('READ_REFUSED', { recordId, version, outcome: receipt.outcome, block: receipt.height });
 }
 
+/**
+ * Where a download goes: standard output (`-`); into a directory (`--out`
+ * naming one, or none given: the current one) under the file name sealed in
+ * the envelope, known only once decrypted; or to the file `--out` names. The
+ * temporary file lies in that same directory, so the last step is a rename.
+ * What can be refused before anything is fetched (and a read ledgered) is.
+ */
+function downloadTarget(out: string | undefined, force: boolean): { dir: string; file?: string } | undefined {
+  if (out === '-') return undefined;
+  const target = resolve(out ?? '.');
+  if (existsSync(target) && statSync(target).isDirectory()) return { dir: target };
+  const dir = dirname(target);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw cliError('USAGE', { reason: `no such directory: ${dir}` });
+  if (existsSync(target) && !force) throw cliError('USAGE', { reason: `${target} exists: give --force to replace it, or --out` });
+  return { dir, file: target };
+}
+
 export async function downloadCommand(cli: Cli, recordId: string, o: { version?: number; out?: string; force?: boolean }): Promise<Answer> {
+  const target = downloadTarget(o.out, o.force === true);
   const fc = await fullContext(cli);
   const record = await fc.reads.record(recordId).catch((err: unknown) =>
     isDhlError(err, 'RESOURCE_NOT_FOUND') || isDhlError(err, 'READ_DENIED') ? refusedRead(fc, recordId, o.version ?? 1, err) : Promise.reject(err));
   const version = o.version ?? record.latestVersion;
   const size = record.versions.find((x) => x.version === version)?.manifest.size ?? 0;
-  const toStdout = o.out === '-';
-  const target = toStdout ? undefined : resolve(o.out ?? '.');
-  const tmp = toStdout ? undefined : join(o.out && !existsSync(target!) ? dirname(target!) : target!, `.dhl-download-${process.pid}-${recordId.slice(0, 8)}.part`);
-  const sink = toStdout ? process.stdout : createWriteStream(tmp!, { mode: 0o600 });
+  const toStdout = target === undefined;
+  const tmp = target && join(target.dir, `.dhl-download-${process.pid}-${recordId.slice(0, 8)}.part`);
+  const sink = tmp ? createWriteStream(tmp, { mode: 0o600 }) : process.stdout;
   const progress = new Progress('download', size);
   const stop = interruptible(cli);
   let result;
@@ -218,9 +235,9 @@ export async function downloadCommand(cli: Cli, recordId: string, o: { version?:
     progress.done();
   }
   let written = '-';
-  if (tmp) {
+  if (tmp && target) {
     // Renamed only now: the last chunk authenticated and the stored bytes built the manifest's cipherRoot.
-    written = o.out && (!existsSync(target!) || !statSync(target!).isDirectory()) ? target! : join(target!, safeName(result.opened.fileName));
+    written = target.file ?? join(target.dir, safeName(result.opened.fileName));
     if (existsSync(written) && !o.force) {
       rmSync(tmp, { force: true });
       throw cliError('USAGE', { reason: `${written} exists: give --force to replace it, or --out` });
