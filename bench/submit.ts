@@ -19,13 +19,13 @@ import { signTx } from '../src/client/index.ts';
 import { LedgerNode } from '../src/node/index.ts';
 import { createLedger, seedLedger } from './ledger-load.ts';
 import { startBenchNode } from './http-node.ts';
-import { log, machine, rate, round } from './util.ts';
+import { listOption, log, machine, option, rate, round } from './util.ts';
 
 const listing = () => ({ recordId: toHex(randomBytes(16)), listed: true });
 
 export async function run(args: string[]) {
-  const count = args.includes('--txs') ? Number(args[args.indexOf('--txs') + 1]) : 2000;
-  const sweep = args.includes('--concurrency') ? args[args.indexOf('--concurrency') + 1]!.split(',').map(Number) : [16, 64, 256];
+  const count = option(args, 'txs', 2000);
+  const sweep = listOption(args, 'concurrency', [16, 64, 256]);
 
   const http = await startBenchNode();
   const ledger = await createLedger();

@@ -27,7 +27,7 @@ import { storedSizeOf } from '../src/client/files.ts';
 import { nodeFetch } from '../src/cli/http-fetch.ts';
 import { ALG, encryptEnvelope, generateDek, type StoredChunk } from '../src/crypto/index.ts';
 import { cpuMsOf, startBenchNode } from './http-node.ts';
-import { log, machine, round } from './util.ts';
+import { log, machine, option, round } from './util.ts';
 
 const MiB = 2 ** 20;
 
@@ -63,8 +63,8 @@ async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
 }
 
 export async function run(args: string[]) {
-  const size = (args.includes('--size-mib') ? Number(args[args.indexOf('--size-mib') + 1]) : 256) * MiB;
-  const chunkSize = (args.includes('--chunk-mib') ? Number(args[args.indexOf('--chunk-mib') + 1]) : 1) * MiB;
+  const size = option(args, 'size-mib', 256) * MiB;
+  const chunkSize = option(args, 'chunk-mib', 1) * MiB;
   const nodeProcess = args.includes('--node-process');
   const chunks = size / chunkSize;
   const piece = new Uint8Array(chunkSize);

@@ -26,7 +26,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { fixtureKey } from '../test/fixtures/keys.ts';
 import { openRecord, signTx, uploadBlob, type ClientContext } from '../src/client/index.ts';
 import { cpuMsOf, rssOf, startBenchNode } from './http-node.ts';
-import { log, machine, round } from './util.ts';
+import { listOption, log, machine, option, round } from './util.ts';
 
 const MiB = 2 ** 20;
 
@@ -121,9 +121,8 @@ async function submitTx(ctx: ClientContext, type: string, body: unknown): Promis
 }
 
 export async function run(args: string[]) {
-  const sizesArg = args[args.indexOf('--sizes-mib') + 1];
-  const sizes = (args.includes('--sizes-mib') ? sizesArg!.split(',').map(Number) : [100, 1024]).map((m) => m * MiB);
-  const chunkSize = (args.includes('--chunk-mib') ? Number(args[args.indexOf('--chunk-mib') + 1]) : 1) * MiB;
+  const sizes = listOption(args, 'sizes-mib', [100, 1024]).map((m) => m * MiB);
+  const chunkSize = option(args, 'chunk-mib', 1) * MiB;
   const nodeProcess = args.includes('--node-process');
   const bench = await startBenchNode({}, { nodeProcess });
   const piece = contentPiece();

@@ -17,7 +17,7 @@ import {
 } from '../../client/index.ts';
 import type { Answer, Cli } from '../context.ts';
 import { cliError } from '../errors.ts';
-import { mib, time } from '../format.ts';
+import { duration as durationText, durationShort, mib, time } from '../format.ts';
 import { fullContext, provenView, readContext, type FullContext, type ReadContext } from '../flows.ts';
 import { confirmOrCancel } from '../prompts.ts';
 import type { Action } from './account.ts';
@@ -26,12 +26,12 @@ const DAY = 24 * 60 * 60 * 1000;
 /** What a request asks for when --duration is not given. */
 const DEFAULT_REQUEST_MS = 30 * DAY;
 
-/** 30d, 12h, 90m, or milliseconds. */
+/** 30d, 12h, 90m. A bare number is refused: nobody means "30" as milliseconds, and guessing days would hide a typo. */
 export function durationArg(value: string): number {
-  const m = /^([1-9][0-9]{0,6})(d|h|m)?$/.exec(value);
-  if (!m) throw new InvalidArgumentError('a duration: 30d, 12h, 90m');
+  const m = /^([1-9][0-9]{0,6})(d|h|m)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(/^[0-9]+$/.test(value.trim()) ? `a duration needs its unit: ${value.trim()}d, ${value.trim()}h or ${value.trim()}m` : 'a duration: 30d, 12h or 90m');
   const n = Number(m[1]);
-  return m[2] === 'd' ? n * DAY : m[2] === 'h' ? n * 3_600_000 : m[2] === 'm' ? n * 60_000 : n;
+  return m[2] === 'd' ? n * DAY : m[2] === 'h' ? n * 3_600_000 : n * 60_000;
 }
 
 /** An expected fingerprint (spaces and case aside) or the whole key id matches the key. */
@@ -76,7 +76,7 @@ export async function requestCommand(cli: Cli, patient: string, o: { record?: st
   const r = await requestAccess(fc.ctx, { patient, records: o.all ? 'all' : o.record!, purpose: o.purpose, durationMs: duration });
   return {
     json: { requestId: r.txHash, patient, records: o.all ? 'all' : o.record, block: r.height },
-    text: [`asked ${patient} for ${o.all ? 'all records' : o.record!.join(', ')} (${Math.round(duration / DAY)} days): request ${r.txHash} in block ${r.height}`],
+    text: [`asked ${patient} for ${o.all ? 'all records' : o.record!.join(', ')} (${durationText(duration)}): request ${r.txHash} in block ${r.height}`],
   };
 }
 
@@ -88,7 +88,7 @@ export async function requestsCommand(cli: Cli, o: { incoming?: boolean; outgoin
   const me = rc.identity.username;
   const text = [`access requests (${items.length}):`];
   for (const r of items) {
-    text.push(`  ${r.requestId}  ${r.status.padEnd(9)} ${r.doctor === me ? `to ${r.patient}` : `from ${r.doctor}`}  ${r.records === 'all' ? 'all records' : r.records.join(', ')}  ${Math.round(r.durationMs / DAY)}d  ${time(r.createdAt)}`);
+    text.push(`  ${r.requestId}  ${r.status.padEnd(9)} ${r.doctor === me ? `to ${r.patient}` : `from ${r.doctor}`}  ${r.records === 'all' ? 'all records' : r.records.join(', ')}  ${durationShort(r.durationMs)}  ${time(r.createdAt)}`);
     text.push(`      purpose: ${r.purpose}`);
   }
   return { json: { items }, text };
