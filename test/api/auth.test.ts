@@ -7,6 +7,7 @@ import { isDhlError } from '../../src/crypto/index.ts';
 import { ApiClient } from '../../src/client/api-client.ts';
 import { changePassphrase, login, newAccount, register } from '../../src/client/account.ts';
 import { fixtureKey } from '../fixtures/keys.ts';
+import { REFUSALS_FILE } from '../../src/node/store/refusal-log.ts';
 import { completeSetup, fixturePairs, loginAs, startTestNode, TEST_KDF, type TestNode } from './helpers.ts';
 
 async function rejects(p: Promise<unknown>, code: string): Promise<void> {
@@ -83,6 +84,26 @@ test('a wrong passphrase is LOGIN_FAILED, as an unknown user is; failed attempts
   assert.equal(typeof ok.loggedIn.session.failedLogins.lastAt, 'number');
   const next = await loginAs(n, chainId, 'raj', RAJ_PASS);
   assert.equal(next.loggedIn.session.failedLogins.count, 0, 'shown once, then reset');
+});
+
+test('a refusal log another process holds locked costs the admin a row, never the answer: a wrong passphrase is still LOGIN_FAILED, counted on the account, and a rate-limit trip still 429', async (t) => {
+  const { n, chainId } = await readyNode(t, { app: { rateLimit: { max: 6, windowMs: 60_000 } } });
+  await registerRaj(n);
+  const holder = new DatabaseSync(join(n.dataDir, REFUSALS_FILE));
+  holder.exec('BEGIN IMMEDIATE');
+  try {
+    await rejects(loginAs(n, chainId, 'raj', 'not raj passphrase'), 'LOGIN_FAILED');
+    const ok = await loginAs(n, chainId, 'raj', RAJ_PASS);
+    assert.equal(ok.loggedIn.session.failedLogins.count, 1, 'the account counted it: the decision never depended on the log');
+    const prelogin = () => fetch(`${n.url}/v1/login/prelogin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"nobody"}' }).then(async (r) => (await r.text(), r.status));
+    const statuses: number[] = [];
+    while (statuses.at(-1) !== 429 && statuses.length < 10) statuses.push(await prelogin());
+    assert.equal(statuses.at(-1), 429, statuses.join(' '));
+  } finally {
+    holder.exec('ROLLBACK');
+  }
+  assert.equal((holder.prepare('SELECT COUNT(*) AS n FROM refusals').get() as { n: number }).n, 0, 'the lock held: no row was written meanwhile');
+  holder.close();
 });
 
 test('a decoy prelogin for an unknown user is indistinguishable in shape from a real one, and stable', async (t) => {

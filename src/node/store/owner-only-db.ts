@@ -1,14 +1,14 @@
 /**
  * A node-local SQLite file of a data directory (the accounts, the refusal
  * log): created readable by its owner only, in WAL mode, with the given
- * synchronous level and schema. A file that cannot be set up is closed
- * before the error goes on.
+ * synchronous level, busy timeout and schema. A file that cannot be set up
+ * is closed before the error goes on.
  */
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
-export function openOwnerOnlyDb(dataDir: string, file: string, o: { synchronous: 'FULL' | 'NORMAL'; schema: readonly string[] }): DatabaseSync {
+export function openOwnerOnlyDb(dataDir: string, file: string, o: { synchronous: 'FULL' | 'NORMAL'; schema: readonly string[]; busyTimeoutMs?: number }): DatabaseSync {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, file);
   const created = !existsSync(path);
@@ -17,7 +17,8 @@ export function openOwnerOnlyDb(dataDir: string, file: string, o: { synchronous:
     if (created) chmodSync(path, 0o600);
     db.exec('PRAGMA journal_mode = WAL');
     db.exec(`PRAGMA synchronous = ${o.synchronous}`);
-    db.exec('PRAGMA busy_timeout = 5000');
+    // node:sqlite is synchronous: a wait for another connection's lock is a wait of the whole event loop.
+    db.exec(`PRAGMA busy_timeout = ${o.busyTimeoutMs ?? 5000}`);
     for (const sql of o.schema) db.exec(sql);
     return db;
   } catch (err) {
