@@ -79,6 +79,28 @@ async function loginWith(cli: Cli, api: ApiClient, username: string, chain: stri
 
 const wrongLogin = (err: unknown) => (isDhlError(err, 'LOGIN_FAILED') ? 'the node refused the login (unknown user or wrong passphrase)' : undefined);
 
+/** The node's answer when a session is over: expired there, or ended (logout, a passphrase change, revoked). */
+const sessionOver = (err: unknown) => isDhlError(err, 'SESSION_EXPIRED') || isDhlError(err, 'SESSION_REQUIRED');
+
+type SessionState = 'valid' | 'expired' | 'none' | 'unchecked';
+
+/**
+ * The keystore's session of `username` on `node`, as the node sees it now:
+ * none kept for them there; expired (by its own clock here, or the node says
+ * so); valid, with the node's expiry; or unchecked (the node did not answer).
+ */
+async function sessionState(cli: Cli, username: string, node: string | undefined): Promise<{ state: SessionState; expiresAt?: number }> {
+  const stored = cli.keystore.session();
+  if (!stored || stored.username !== username || stored.node !== node) return { state: 'none' };
+  if (stored.expiresAt <= cli.now()) return { state: 'expired', expiresAt: stored.expiresAt };
+  try {
+    const info = await cli.api(stored.node, stored.token).call('session');
+    return { state: 'valid', expiresAt: info.expiresAt };
+  } catch (err) {
+    return { state: sessionOver(err) ? 'expired' : 'unchecked', expiresAt: stored.expiresAt };
+  }
+}
+
 // ---------------------------------------------------------------------------
 
 export async function statusCommand(cli: Cli): Promise<Answer> {
@@ -86,19 +108,9 @@ export async function statusCommand(cli: Cli): Promise<Answer> {
   const api = cli.api(node);
   const status = await cli.status(api);
   const identity = cli.keystore.identity();
-  const stored = cli.keystore.session();
-  let session: 'valid' | 'expired' | 'none' | 'unchecked' = 'none';
-  let sessionUntil: number | undefined;
-  if (identity && stored && stored.node === node && stored.username === identity.username) {
-    try {
-      const info = await cli.api(node, stored.token).call('session');
-      session = 'valid';
-      sessionUntil = info.expiresAt;
-    } catch (err) {
-      if (isDhlError(err, 'SESSION_EXPIRED') || isDhlError(err, 'SESSION_REQUIRED')) session = 'expired';
-      else session = 'unchecked';
-    }
-  }
+  const checked = identity ? await sessionState(cli, identity.username, node) : { state: 'none' as const };
+  const session = checked.state;
+  const sessionUntil = checked.state === 'valid' ? checked.expiresAt : undefined;
   const trusted = identity?.node === node ? identity.chain : undefined;
   const chainMatches = trusted === undefined || status.chainId === undefined ? undefined : trusted === status.chainId;
   const text = [`node   ${node} (set-up ${status.setup})`];
@@ -195,7 +207,7 @@ export async function logoutCommand(cli: Cli): Promise<Answer> {
   try {
     await cli.api(stored.node, stored.token).call('logout');
   } catch (err) {
-    if (isDhlError(err, 'SESSION_EXPIRED') || isDhlError(err, 'SESSION_REQUIRED')) told = 'already ended';
+    if (sessionOver(err)) told = 'already ended';
     else if (isDhlError(err, 'NODE_UNREACHABLE')) told = 'unreachable';
     else throw err;
   }
@@ -208,18 +220,7 @@ export async function logoutCommand(cli: Cli): Promise<Answer> {
 export async function whoamiCommand(cli: Cli): Promise<Answer> {
   const identity = cli.identity();
   const stored = cli.keystore.session();
-  let session: 'valid' | 'expired' | 'none' | 'unchecked' = 'none';
-  if (stored && stored.username === identity.username && identity.node === stored.node) {
-    if (stored.expiresAt <= cli.now()) session = 'expired';
-    else {
-      try {
-        await cli.api(stored.node, stored.token).call('session');
-        session = 'valid';
-      } catch (err) {
-        session = isDhlError(err, 'SESSION_EXPIRED') || isDhlError(err, 'SESSION_REQUIRED') ? 'expired' : 'unchecked';
-      }
-    }
-  }
+  const session = (await sessionState(cli, identity.username, identity.node)).state;
   return {
     json: {
       username: identity.username, account: identity.status, node: identity.node, chain: identity.chain, sigKeyId: identity.sigKeyId, encKeyId: identity.encKeyId,
