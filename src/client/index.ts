@@ -32,6 +32,9 @@ export type { Genesis } from '../ledger/index.ts';
 /** The error table (every code of every layer with its HTTP status): the CLI maps codes to exit classes from it. */
 export { statusOf, ERROR_STATUS, REFUSAL_KINDS } from '../protocol/index.ts';
 export type { SetupState, Status, LoginFinishResult, KdfCosts, TxResult, SignedHead, RefusalKindName } from '../protocol/index.ts';
+/** The contract's refusal codes with their messages (the one registry): the web says a refused entry's outcome in these words. */
+export { REJECT_CODES, isRejectCode, rejectMessage } from '../contract/codes.ts';
+export type { RejectCode } from '../contract/codes.ts';
 
 // Encrypted files over HTTP and the flows on them (issue 19).
 export { CLIENT_ERRORS, clientError } from './errors.ts';

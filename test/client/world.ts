@@ -15,6 +15,7 @@ import { submitOk, type ClientContext } from '../../src/client/flows/context.ts'
 import { consistencyFrom, openClient, type OpenedClient } from '../../src/client/flows/ledger.ts';
 import { HeadKeeper, MemoryHeadStore, type HeadStore } from '../../src/client/head-store.ts';
 import { Reads } from '../../src/client/reads.ts';
+import { parseGenesis, type Genesis } from '../../src/ledger/index.ts';
 import type { FixtureUser } from '../fixtures/keys.ts';
 import { completeSetup, fixturePairs, loginAs, startTestNode, type TestNode, type TestNodeOptions } from '../api/helpers.ts';
 
@@ -31,7 +32,7 @@ export interface WorldUser {
 export interface World {
   n: TestNode;
   chainId: string;
-  genesis: unknown;
+  genesis: Genesis;
   ines: WorldUser;
   raj: WorldUser;
   meera: WorldUser;
@@ -53,7 +54,7 @@ export interface WorldOptions extends TestNodeOptions {
 export async function startWorld(t: TestContext, o: WorldOptions = {}): Promise<World> {
   const n = await startTestNode(t, o);
   const { chainId } = await completeSetup(n);
-  const genesis: unknown = n.node.dhl.setup.ledger().genesis;
+  const genesis = parseGenesis(n.node.dhl.setup.ledger().genesis);
   const client = async (username: string, passphrase: string, baseUrl = n.url, extra: { heads?: HeadStore; transfer?: TransferOptions } = {}) => {
     const api = new ApiClient({ baseUrl });
     const { loggedIn } = await loginAs({ ...n, api: () => api }, chainId, username, passphrase);
@@ -80,7 +81,7 @@ export async function startWorld(t: TestContext, o: WorldOptions = {}): Promise<
         ...u.ctx, api, files: new FileTransfer(api, o.transfer),
         heads: new HeadKeeper({ hash: sha256, chainId, genesis, store: heads, consistency: consistencyFrom(reads) }),
       };
-      return { ctx, reads };
+      return { ctx, reads, genesis };
     },
   };
 }

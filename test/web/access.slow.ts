@@ -75,13 +75,20 @@ test('revoke: meera’s next read is refused and shows in raj’s audit and noti
   await meeraReads.filter({ hasText: 'refused' }).waitFor();
   assert.equal(await meeraReads.count(), 2, 'one accepted read and one refused');
   assert.equal(await meeraReads.filter({ hasText: 'accepted' }).locator('code').count(), 1, 'the accepted read names its grant');
-  assert.notEqual(await meeraReads.filter({ hasText: 'refused' }).first().getAttribute('data-audit-outcome'), 'OK');
+  const refusedRead = meeraReads.filter({ hasText: 'refused' }).first();
+  assert.equal(await refusedRead.getAttribute('data-audit-outcome'), 'READ_NOT_PERMITTED');
+  assert.match((await refusedRead.textContent())!, /refused\s*no grant lets this person open the record READ_NOT_PERMITTED$/, 'the refusal in words, its code beside them');
   await step(raj, 'patient-audit-refused-read');
 
   // A failed login to raj's account, then his notifications: the request, the used grant, the refused read, the failed login.
   await assert.rejects(loginInNode(web, { ...RAJ, passphrase: 'not raj’s passphrase' }));
   await open(raj, 'Notifications');
   for (const kind of ['request-received', 'grant-used', 'read-refused']) await raj.locator(`tr[data-notification="${kind}"]`).first().waitFor();
+  assert.match(
+    (await raj.locator('tr[data-notification="read-refused"]').first().textContent())!,
+    new RegExp(`${MEERA.username} tried to open a record and was refused: no grant lets this person open the record READ_NOT_PERMITTED`),
+    'the refused read in words, its code beside them',
+  );
   await raj.getByTestId('failed-logins').getByText(/1 failed login/).waitFor();
   await step(raj, 'patient-notifications');
 

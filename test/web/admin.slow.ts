@@ -14,10 +14,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
-  ApiClient, approveRequest, fingerprint, isDhlError, readFromLedger, register, requestAccess, uploadRecord, utf8, type OpenedClient,
+  ApiClient, approveRequest, fingerprint, isDhlError, readFromLedger, register, requestAccess, submit, uploadRecord, utf8, type OpenedClient,
 } from '../../src/client/index.ts';
 import { blockHash, consistencyProofLength, inclusionProofLength, parseBlockHeader, parseTx } from '../../src/ledger/index.ts';
 import type { Page } from 'playwright-core';
+import { HEAD_CHECK_STALE_MS } from '../../web/src/pages/ledger/use-head-check.ts';
 import { checkedSteps } from './axe.ts';
 import { Screenshots, startBrowser } from './browser.ts';
 import { field, open, setUpNode } from './steps.ts';
@@ -33,6 +34,12 @@ async function apiHead(client: OpenedClient) {
   return { treeSize: head.header.treeSize, height: head.header.height, blockHash: blockHash(sha256, parseBlockHeader(head.header)) };
 }
 
+/** The request src/client's trustedGenesis makes: the export's header line alone, past every block. */
+const isGenesisRequest = (url: string) => {
+  const u = new URL(url);
+  return u.pathname === '/v1/ledger/export' && Number(u.searchParams.get('fromHeight')) > 1e12;
+};
+
 async function noSidewaysScroll(page: Page, where: string): Promise<void> {
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), `${where}: no sideways scrolling of the page at phone width`);
 }
@@ -42,7 +49,11 @@ test('an admin enrols a doctor, sees her among the organisation’s users, check
   const { context, problems } = await startBrowser(t);
   const step = checkedSteps(new Screenshots('admin'));
   const admin = await (await context('admin')).newPage();
+  const genesisAsked: string[] = [];
+  admin.on('request', (r) => void (isGenesisRequest(r.url()) && genesisAsked.push(new URL(admin.url()).pathname)));
   await setUpNode(admin, web.setupLink(), ADMIN);
+  const genesisAtLogin = genesisAsked.length;
+  assert.equal(genesisAtLogin, 1, `the session's client asked for the genesis once, when it opened (${genesisAsked.join(', ')})`);
   await register(new ApiClient({ baseUrl: web.node.url }), { ...MEERA, now: Date.now() });
   const meera = await loginInNode(web, MEERA);
   const ines = await loginInNode(web, ADMIN);
@@ -77,6 +88,10 @@ test('an admin enrols a doctor, sees her among the organisation’s users, check
   assert.equal(await read(), NOTE, 'meera reads under the grant while she is a doctor');
 
   // Node status: the head this test reads from the API, its signature and the consistency proof passing.
+  const headAsked: string[] = [];
+  const countHeads = (r: { url(): string }) => void (new URL(r.url()).pathname === '/v1/ledger/head' && headAsked.push(new URL(admin.url()).pathname));
+  admin.on('request', countHeads);
+  const explorerSince = Date.now();
   await open(admin, 'Node status');
   const head = admin.getByTestId('head');
   await head.waitFor();
@@ -122,6 +137,25 @@ test('an admin enrols a doctor, sees her among the organisation’s users, check
   assert.equal(await proof.getAttribute('data-tree-size'), String(now.treeSize), 'under the current head');
   await proof.getByText(`${inclusionProofLength(seq, now.treeSize)} hash(es)`).waitFor();
   await step(admin, 'admin-block-assign-role');
+  // A second block, the newest: its hash checks under the same genesis, and the head checked on the status page still stands.
+  await admin.getByRole('link', { name: 'Back to the blocks' }).click();
+  await admin.getByRole('link', { name: `Block ${now.height}`, exact: true }).click();
+  await admin.locator(`[data-testid="block"][data-height="${now.height}"] [data-what="block hash"][data-check="pass"]`).waitFor();
+  assert.deepEqual(genesisAsked.slice(genesisAtLogin), [], 'node status, the explorer and two blocks asked the node for the genesis no more: the session keeps the one it checked');
+  // The head checked on the status page stands for the explorer and both blocks (none is past it) until it is HEAD_CHECK_STALE_MS old.
+  const mayAsk = 1 + Math.floor((Date.now() - explorerSince) / HEAD_CHECK_STALE_MS);
+  assert.equal(headAsked[0], '/status');
+  assert.ok(headAsked.length <= mayAsk, `the head was checked again only once it was stale, not per page (${headAsked.join(', ')}; at most ${mayAsk})`);
+  // A block past that head (ines lists her note from Node): its page checks the new head first, and proves the entry under it.
+  const listed = await submit(ines.ctx, 'SetListing', { recordId: note.recordId, listed: true });
+  await admin.getByRole('link', { name: 'Back to the blocks' }).click();
+  await admin.getByRole('link', { name: `Block ${listed.height}`, exact: true }).click();
+  await admin.getByRole('button', { name: `Check proof of entry ${listed.seq}` }).click();
+  const newer = admin.getByTestId(`inclusion-${listed.seq}`);
+  await newer.waitFor();
+  assert.equal(await newer.getAttribute('data-check'), 'pass', 'the new entry’s inclusion proof passes');
+  assert.equal(await newer.getAttribute('data-tree-size'), String(listed.treeSize), 'under the head that holds it');
+  admin.off('request', countHeads);
 
   // Revoke meera's role: the fingerprint shown, confirmed, then the RevokeRole.
   await open(admin, 'Organisation users');
@@ -168,5 +202,6 @@ test('an admin enrols a doctor, sees her among the organisation’s users, check
   await noSidewaysScroll(admin, 'block');
   await step(admin, 'phone-admin-block');
 
+  assert.equal(genesisAsked.length, genesisAtLogin, 'the genesis was asked for once in the whole session');
   assert.deepEqual(problems, [], 'no uncaught error and no CSP violation in any page');
 });

@@ -3,12 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clientError } from '../../src/client/errors.ts';
 import { DhlError } from '../../src/crypto/errors.ts';
-import { isRejectCode } from '../../src/contract/codes.ts';
+import { isRejectCode, REJECT_CODES } from '../../src/contract/codes.ts';
 import { messageOf, outcomeInWords } from '../../web/src/errors.ts';
 
 test('a not-found says it may also be something one may not see; an unknown code shows its message and code', () => {
   assert.match(messageOf(new DhlError('RESOURCE_NOT_FOUND', 'no such resource (kind=record)')), /Not found here, or not something you may see/);
   assert.equal(messageOf(new DhlError('SOMETHING_NEW', 'a new failure')), 'a new failure (SOMETHING_NEW)');
+  assert.equal(messageOf(new DhlError('constructor', 'a code named like a built-in')), 'a code named like a built-in (constructor)');
 });
 
 test("a refused transaction names the contract's outcome in plain words, an unknown one by its code", () => {
@@ -27,6 +28,17 @@ test("a refused action's code in plain words: the read refusals and the admin's 
     assert.notEqual(outcomeInWords(code), code, code);
   }
   assert.equal(outcomeInWords('SOMETHING_NEW'), 'SOMETHING_NEW');
+});
+
+test("every code of the contract's registry has words (the page's own, else the registry's message), and a code it does not declare stays itself", () => {
+  for (const [code, message] of Object.entries(REJECT_CODES)) {
+    const words = outcomeInWords(code);
+    assert.ok(words.length > 0 && words !== code && !words.includes(code), `${code} in words, not as itself`);
+    assert.ok(!/^[A-Z_]+$/.test(words), `${code}: words, not another code`);
+    if (code === 'WRAP_DUPLICATE') assert.equal(words, message, 'a code without words of the page reads as the registry says it');
+  }
+  assert.equal(outcomeInWords('READ_NOT_PERMITTED'), 'no grant lets this person open the record', 'the page’s words where it has them');
+  for (const unknown of ['SOMETHING_NEW', 'read_not_permitted', 'toString', '__proto__', '']) assert.equal(outcomeInWords(unknown), unknown, JSON.stringify(unknown));
 });
 
 test('a read denied says why only where it is the admin-only rule; any other denial (a doctor whose keys the role does not vouch for) is not told it needs an admin', async () => {

@@ -3,7 +3,7 @@
  * error codes in plain words. Unknown codes show the error's own message
  * (which names fields and ids, never content: STYLE 6).
  */
-import { isDhlError } from '../../src/client/index.ts';
+import { isDhlError, isRejectCode, rejectMessage } from '../../src/client/index.ts';
 
 const PLAIN: Record<string, string> = {
   LOGIN_FAILED: 'The username or passphrase is wrong. Failed attempts are counted and shown to the account’s owner at their next login.',
@@ -38,7 +38,11 @@ const PLAIN: Record<string, string> = {
   RESOURCE_NOT_FOUND: 'Not found here, or not something you may see (the node answers both alike). Check the name or the link.',
 };
 
-/** The contract's refusals as people read them (src/contract/README.md has every code). */
+/**
+ * The contract's refusals as people read them, where the registry's own
+ * message (src/contract/codes.ts REJECT_CODES, written for the spec) speaks
+ * of actors and fields: these say it as the person on the page would.
+ */
 const OUTCOMES: Record<string, string> = {
   REQUEST_PENDING_EXISTS: 'you already asked for this record and the patient has not answered yet',
   DOCTOR_REQUIRED: 'only an enrolled doctor can do this',
@@ -55,9 +59,16 @@ const OUTCOMES: Record<string, string> = {
   RECORD_NOT_FOUND: 'there is no such record',
 };
 
-/** A contract code (a refused transaction's outcome) in plain words, or the code itself when it has none yet. */
+/**
+ * A contract code (a refused transaction's outcome) in words: the page's own
+ * where it has them, else the contract registry's message, so every code the
+ * contract declares has words; a code it does not know (a newer node's) is
+ * shown as itself.
+ */
 export function outcomeInWords(code: string): string {
-  return OUTCOMES[code] ?? code;
+  // Own keys only: a code such as `toString` is not the object's method.
+  if (Object.hasOwn(OUTCOMES, code)) return OUTCOMES[code]!;
+  return isRejectCode(code) ? rejectMessage(code) : code;
 }
 
 /** A ledger entry's outcome as people read it: "accepted", or the contract's refusal in plain words. */
@@ -72,7 +83,7 @@ export function messageOf(err: unknown): string {
   }
   // READ_DENIED names the contract's reason in its message (reason=…): the admin-only views say so plainly.
   if (isDhlError(err, 'READ_DENIED') && /ADMIN_REQUIRED/.test(err.message)) return 'Only an active administrator of the organisation that runs this node may see this.';
-  if (isDhlError(err)) return PLAIN[err.code] ?? `${err.message} (${err.code})`;
+  if (isDhlError(err)) return Object.hasOwn(PLAIN, err.code) ? PLAIN[err.code]! : `${err.message} (${err.code})`;
   if (err instanceof TypeError && /fetch/i.test(err.message)) return 'The node could not be reached: check the connection and try again.';
   return err instanceof Error ? err.message : String(err);
 }

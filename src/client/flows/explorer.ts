@@ -19,7 +19,7 @@ import type { AnswerOf } from '../../protocol/index.ts';
 import { proveExtends } from '../head-store.ts';
 import type { Reads } from '../reads.ts';
 import type { ClientContext } from './context.ts';
-import { acceptHead, consistencyFrom, trustedGenesis } from './ledger.ts';
+import { acceptHead, consistencyFrom } from './ledger.ts';
 
 /** A check's result: passing, or failing with the registered code of the first thing that failed (ledger, Merkle or client registry). */
 export type Check = { ok: true } | { ok: false; code: LedgerErrorCode | MerkleErrorCode | ClientErrorCode };
@@ -66,12 +66,13 @@ function orgOfNode(genesis: Genesis, nodeId: string): string | undefined {
 /**
  * The node's current head, checked: each attestation under the trusted
  * genesis's node keys, the consistency proof from the head kept before, and
- * then the head keeper's own acceptance (which keeps it).
+ * then the head keeper's own acceptance (which keeps it). `genesis` is the
+ * trusted chain's, as trustedGenesis checked it (an OpenedClient holds it):
+ * it never changes, so it is not asked for again on every check.
  */
-export async function checkHead(ctx: ClientContext, reads: Reads): Promise<HeadCheck> {
+export async function checkHead(ctx: ClientContext, reads: Reads, genesis: Genesis): Promise<HeadCheck> {
   const kept = await ctx.heads.latest();
   const head = await reads.head();
-  const genesis = await trustedGenesis(reads, ctx.chain);
   const attestations: AttestationCheck[] = [];
   for (const attestation of head.attestations) {
     const a = attestation.attestation;

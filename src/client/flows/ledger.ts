@@ -225,6 +225,8 @@ export async function trustedGenesis(reads: Reads, chainId: string): Promise<Gen
 export interface OpenedClient {
   ctx: ClientContext;
   reads: Reads;
+  /** The trusted chain's genesis, fetched and checked once when the client opened: it never changes, so callers keep it rather than ask again. */
+  genesis: Genesis;
 }
 
 /**
@@ -246,5 +248,5 @@ export async function openClient(o: {
     api: o.api, files: new FileTransfer(o.api, o.transfer), chain: o.chain, me: await identityOf(o.loggedIn), now: o.now ?? (() => Date.now()),
     heads: new HeadKeeper({ hash: sha256, chainId: o.chain, genesis, store: o.heads, consistency: consistencyFrom(reads) }),
   };
-  return { ctx, reads };
+  return { ctx, reads, genesis };
 }

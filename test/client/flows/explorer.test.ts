@@ -35,11 +35,11 @@ class AlteredReads extends Reads {
 test('checkHead passes the node’s head under the genesis node key and proves it extends the head kept before (a proof of the length RFC 9162 gives); a forged attestation fails with HEAD_INVALID and is not kept', async (t) => {
   const w = await startWorld(t);
   const reads = new AlteredReads(w.raj.ctx.api);
-  const first = await checkHead(w.raj.ctx, reads);
+  const first = await checkHead(w.raj.ctx, reads, w.genesis);
   assert.deepEqual(first.attestations.map((a) => [a.nodeId, a.org, a.ok]), [['node1', 'clinic', true]]);
   assert.deepEqual(first.accepted, { ok: true });
   for (let i = 1; i <= 3; i++) await listing(w, i);
-  const second = await checkHead(w.raj.ctx, reads);
+  const second = await checkHead(w.raj.ctx, reads, w.genesis);
   const from = first.head.header.treeSize;
   const to = second.head.header.treeSize;
   assert.ok(to > from);
@@ -47,7 +47,7 @@ test('checkHead passes the node’s head under the genesis node key and proves i
 
   await listing(w, 4);
   reads.alter = { attestation: true };
-  const forged = await checkHead(w.raj.ctx, reads);
+  const forged = await checkHead(w.raj.ctx, reads, w.genesis);
   assert.deepEqual(forged.attestations.map((a) => a.ok ? 'ok' : a.code), ['HEAD_INVALID']);
   assert.deepEqual(forged.accepted, { ok: false, code: 'HEAD_INVALID' });
   assert.equal((await w.raj.ctx.heads.latest())!.header.treeSize, to, 'the forged head was not kept');
@@ -56,9 +56,9 @@ test('checkHead passes the node’s head under the genesis node key and proves i
 test('checkConsistency fails a consistency proof with one hash changed (HEAD_MISMATCH), and a head older than the kept one (HEAD_BEHIND)', async (t) => {
   const w = await startWorld(t);
   const reads = new AlteredReads(w.raj.ctx.api);
-  const older = (await checkHead(w.raj.ctx, reads)).head;
+  const older = (await checkHead(w.raj.ctx, reads, w.genesis)).head;
   for (let i = 1; i <= 3; i++) await listing(w, i);
-  const newer = (await checkHead(w.raj.ctx, reads)).head;
+  const newer = (await checkHead(w.raj.ctx, reads, w.genesis)).head;
   const signed = (h: typeof older) => ({ header: h.header, attestation: h.attestations[0]! }) as SignedHead;
   reads.alter = { consistency: true };
   assert.deepEqual(await checkConsistency(reads, signed(older), signed(newer)), { from: older.header.treeSize, to: newer.header.treeSize, ok: false, code: 'HEAD_MISMATCH' });
@@ -70,7 +70,7 @@ test('checkBlock recomputes a block’s hash and entries root and checks a genes
   const w = await startWorld(t);
   const reads = new AlteredReads(w.raj.ctx.api);
   for (let i = 1; i <= 2; i++) await listing(w, i);
-  const { head } = await checkHead(w.raj.ctx, reads);
+  const { head } = await checkHead(w.raj.ctx, reads, w.genesis);
   const trust = { chain: w.chainId, genesis: await trustedGenesis(reads, w.chainId) };
   for (let height = 1; height <= head.header.height; height++) {
     const block = await reads.block(height);

@@ -7,6 +7,7 @@
 import { Alert, Badge, Code, Stack, Text, Title } from '@mantine/core';
 import { ColumnsTable } from '../components/ColumnsTable.tsx';
 import { useQuery } from '@tanstack/react-query';
+import { OutcomeWords } from '../components/OutcomeWords.tsx';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';
 import { date } from '../format.ts';
 import type { Unlocked } from '../session/keyring.ts';
@@ -59,7 +60,11 @@ export default function NotificationsPage({ unlocked }: { unlocked: Unlocked }) 
                   </Badge>{' '}
                   <Text span size="sm">
                     {n.actor} {SAYS[n.kind].text}
-                    {n.kind === 'read-refused' ? ` (${n.outcome})` : ''}
+                    {n.kind === 'read-refused' ? (
+                      <>
+                        : <OutcomeWords code={n.outcome} />
+                      </>
+                    ) : null}
                   </Text>
                 </>
               ),

@@ -8,8 +8,9 @@
  */
 import { Alert, Anchor, Button, Code, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { Link, useParams } from 'react-router';
-import { checkBlock, checkInclusion, trustedGenesis, type HeadCheck } from '../../../../src/client/index.ts';
+import { checkBlock, checkInclusion, type HeadCheck } from '../../../../src/client/index.ts';
 import { CheckBadge } from '../../components/CheckBadge.tsx';
 import { ColumnsTable } from '../../components/ColumnsTable.tsx';
 import { Fingerprint } from '../../components/Fingerprint.tsx';
@@ -53,11 +54,18 @@ export default function BlockPage({ unlocked }: { unlocked: Unlocked }) {
     queryKey: ['block', height],
     enabled: valid,
     queryFn: async () => {
-      const reads = readsOf(unlocked);
-      const b = await reads.block(height);
-      return { block: b, check: await checkBlock(b, { chain: unlocked.chain, genesis: await trustedGenesis(reads, unlocked.chain) }) };
+      const b = await readsOf(unlocked).block(height);
+      // The genesis the session's client checked when it opened (it never changes): not fetched again per block.
+      return { block: b, check: await checkBlock(b, { chain: unlocked.chain, genesis: unlocked.client.genesis }) };
     },
   });
+  // A block past the head checked a while ago (use-head-check's staleTime): the head moved, so check the new one; no entry is proven under the old.
+  const pastHead = block.data !== undefined && head.data !== undefined && block.data.block.header.treeSize > head.data.head.header.treeSize;
+  const proveUnder = pastHead ? undefined : head.data;
+  const { refetch: recheckHead } = head;
+  useEffect(() => {
+    if (pastHead) void recheckHead();
+  }, [pastHead, recheckHead]);
   if (!valid) return <Alert color="yellow" title="No such block">A block is named by its height, a whole number.</Alert>;
   const entries: Entry[] = block.data ? block.data.block.entries.map((e, i) => ({ ...e, txHash: block.data.check.txHashes[i]! })) : [];
   return (
@@ -112,7 +120,7 @@ export default function BlockPage({ unlocked }: { unlocked: Unlocked }) {
               },
               { header: 'Outcome', cell: (e) => <Text size="sm" c={e.outcome === 'OK' ? undefined : 'red'}>{outcomeText(e.outcome)}</Text> },
               { header: 'Body', cell: (e) => <Text size="sm" c="dimmed">{e.tx.withheld ? 'withheld from you' : 'not shown'}</Text> },
-              { header: 'Inclusion proof', cell: (e) => <InclusionCell unlocked={unlocked} entry={e} head={head.data} /> },
+              { header: 'Inclusion proof', cell: (e) => <InclusionCell unlocked={unlocked} entry={e} head={proveUnder} /> },
             ]}
           />
         </>

@@ -7,6 +7,7 @@ import { Badge, Code, Select, Stack, Text, Title } from '@mantine/core';
 import { ColumnsTable } from '../../components/ColumnsTable.tsx';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { OutcomeWords } from '../../components/OutcomeWords.tsx';
 import { Empty, ErrorState, Loading } from '../../components/States.tsx';
 import { date } from '../../format.ts';
 import type { Unlocked } from '../../session/keyring.ts';
@@ -77,11 +78,17 @@ export default function AuditPage({ unlocked }: { unlocked: Unlocked }) {
             },
             {
               header: 'Outcome',
-              cell: (e) => (
-                <Badge color={e.outcome === 'OK' ? 'teal' : 'red'} variant="light">
-                  {e.outcome === 'OK' ? 'accepted' : `refused: ${e.outcome}`}
-                </Badge>
-              ),
+              cell: (e) =>
+                e.outcome === 'OK' ? (
+                  <Badge color="teal" variant="light">accepted</Badge>
+                ) : (
+                  <>
+                    <Badge color="red" variant="light">refused</Badge>{' '}
+                    <Text span size="sm">
+                      <OutcomeWords code={e.outcome} />
+                    </Text>
+                  </>
+                ),
             },
           ]}
         />
