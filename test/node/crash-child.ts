@@ -54,6 +54,11 @@ process.stdout.on('error', () => process.exit(3));
 function die(err: unknown): never {
   process.stderr.write(`crash-child: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   if (typeof err === 'object' && err !== null && 'details' in err) process.stderr.write(`details: ${JSON.stringify((err as { details: unknown }).details)}\n`);
+  // The causes too: "the node has stopped (commit failed)" says nothing of why the commit failed.
+  for (let cause = (err as { cause?: unknown })?.cause, depth = 0; cause !== undefined && depth < 5; cause = (cause as { cause?: unknown })?.cause, depth++) {
+    const c = cause as { code?: unknown; errcode?: unknown; errstr?: unknown };
+    process.stderr.write(`cause: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}${c.code !== undefined ? ` code=${String(c.code)}` : ''}${c.errcode !== undefined ? ` errcode=${String(c.errcode)} (${String(c.errstr)})` : ''}\n`);
+  }
   process.exit(1);
 }
 process.on('uncaughtException', die);
