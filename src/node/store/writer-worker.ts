@@ -11,8 +11,25 @@ import type { WriteRequest, WriteResponse } from './writer.ts';
 
 const { path, traceFd } = workerData as { path: string; traceFd?: number };
 const db = openDatabase(path);
-/** "B" before each transaction's BEGIN, "C" after its COMMIT returns (the crash test reads them). */
-const trace = (line: string) => traceFd !== undefined && writeSync(traceFd, `${line}\n`);
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * "B" before each transaction's BEGIN, "C" after its COMMIT returns (the crash
+ * test reads them). The fd may be a pipe its process made non-blocking (a
+ * child's stdout is): a full pipe answers EAGAIN, which is waited out here a
+ * millisecond at a time, never a transaction that fails for a trace line.
+ */
+function trace(line: string): void {
+  if (traceFd === undefined) return;
+  const bytes = Buffer.from(`${line}\n`);
+  for (let written = 0; written < bytes.length; ) {
+    try {
+      written += writeSync(traceFd, bytes, written);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
 const statements = new Map<string, StatementSync>();
 const prepared = (sql: string) => {
   let stmt = statements.get(sql);
