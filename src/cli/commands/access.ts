@@ -28,8 +28,9 @@ const DEFAULT_REQUEST_MS = 30 * DAY;
 
 /** 30d, 12h, 90m. A bare number is refused: nobody means "30" as milliseconds, and guessing days would hide a typo. */
 export function durationArg(value: string): number {
-  const m = /^([1-9][0-9]{0,6})(d|h|m)$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(/^[0-9]+$/.test(value.trim()) ? `a duration needs its unit: ${value.trim()}d, ${value.trim()}h or ${value.trim()}m` : 'a duration: 30d, 12h or 90m');
+  const v = value.trim();
+  const m = /^([1-9][0-9]{0,6})(d|h|m)$/.exec(v);
+  if (!m) throw new InvalidArgumentError(/^[0-9]+$/.test(v) ? `a duration needs its unit: ${v}d, ${v}h or ${v}m` : 'a duration: 30d, 12h or 90m');
   const n = Number(m[1]);
   return m[2] === 'd' ? n * DAY : m[2] === 'h' ? n * 3_600_000 : n * 60_000;
 }
