@@ -17,9 +17,10 @@ export function openOwnerOnlyDb(dataDir: string, file: string, o: { synchronous:
     if (created) chmodSync(path, 0o600);
     db.exec('PRAGMA journal_mode = WAL');
     db.exec(`PRAGMA synchronous = ${o.synchronous}`);
-    // node:sqlite is synchronous: a wait for another connection's lock is a wait of the whole event loop.
-    db.exec(`PRAGMA busy_timeout = ${o.busyTimeoutMs ?? 5000}`);
+    db.exec('PRAGMA busy_timeout = 5000');
     for (const sql of o.schema) db.exec(sql);
+    // Set up, the file's own wait for another connection's lock (node:sqlite is synchronous: the whole event loop waits).
+    if (o.busyTimeoutMs !== undefined) db.exec(`PRAGMA busy_timeout = ${o.busyTimeoutMs}`);
     return db;
   } catch (err) {
     db.close();

@@ -104,8 +104,8 @@ export class RefusalLog implements RefusalSource {
   /** Opens (creating if absent) the refusal log of a data directory, readable by its owner only. */
   static open(dataDir: string, options: RefusalLogOptions = {}): RefusalLog {
     // NORMAL, in a file of its own: a flood of refusals costs no fsync per row, and the accounts' file stays FULL.
-    // A short busy timeout: a row is evidence, not a decision, and another process holding the file's lock
-    // (a backup, an sqlite3 shell) must not stall every refusal's answer for seconds; the row is dropped instead.
+    // A short busy timeout once set up: a row is evidence, not a decision, and another process holding the file's
+    // lock (a backup, an sqlite3 shell) must not stall every refusal's answer for seconds; the row is dropped instead.
     const db = openOwnerOnlyDb(dataDir, REFUSALS_FILE, { synchronous: 'NORMAL', schema: [SCHEMA], busyTimeoutMs: 50 });
     try {
       return new RefusalLog(db, options);
