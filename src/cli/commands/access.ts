@@ -122,9 +122,8 @@ export async function approveCommand(cli: Cli, requestId: string, o: { expectFin
   const what = scopes.includes('read') ? (r.records === 'all' ? 'all your records' : `${r.records.length} record(s)`) : 'your chart';
   await decide(cli, doctor.keyId, o.expectFingerprint, `Grant ${r.doctor} (enc key ${doctor.fingerprint}) ${scopes.join(' and ')} access to ${what}?`);
   const expiresAt = cli.now() + (o.expires ?? r.durationMs);
-  const granted = await approveRequest(fc.ctx, fc.reads, r, { scopes, expiresAt });
-  // The key the grant wrapped for is the one the patient saw.
-  if (granted.grantee.keyId !== doctor.keyId) throw cliError('FINGERPRINT_MISMATCH', { fingerprint: granted.grantee.fingerprint, expected: doctor.fingerprint });
+  // Wrapped for exactly the key the patient decided about (a key changed since makes the contract refuse the grant).
+  const granted = await approveRequest(fc.ctx, fc.reads, r, { scopes, expiresAt, grantee: doctor });
   const records = granted.keys.map((k) => k.recordId);
   return {
     json: { requestId, grantId: granted.txHash, grantee: r.doctor, encKeyId: doctor.keyId, scopes, records, expiresAt, block: granted.height },

@@ -9,6 +9,7 @@
  */
 import type { TxResult } from '../../protocol/index.ts';
 import type { Reads } from '../reads.ts';
+import { clientError } from '../errors.ts';
 import { approve, requestAccess, revokeAndRekey, type AccessRequest, type ProvenKey, type Rekey } from './access.ts';
 import { submitOk, type ClientContext } from './context.ts';
 import { allPages, ownWrap, provenKey, verifyRecord, type VerifiedVersion } from './ledger.ts';
@@ -42,16 +43,23 @@ export type { AccessRequest };
  * Approves a doctor's request: the records it names ("all": every record of
  * the patient's chart), each at its latest version with the patient's own
  * wrap from the ledger, re-wrapped for the doctor's enc key proven from the
- * ledger (an active doctor whose role vouches for it). Returns the
- * fingerprint the patient should see beside the decision.
+ * ledger (an active doctor whose role vouches for it). `grantee` is that key
+ * as the patient saw and confirmed it (provenKey with the doctor role): the
+ * wraps are for exactly it, never for a key proven again after the decision
+ * (should the doctor have rotated in between, the contract refuses the grant
+ * instead of the records going to a key nobody confirmed). Without it, the key
+ * is proven here and its fingerprint returned for display.
  */
 export async function approveRequest(
   ctx: ClientContext,
   reads: Reads,
   request: Pick<RequestItem, 'requestId' | 'doctor' | 'records' | 'durationMs'>,
-  o: { scopes?: ('read' | 'contribute')[]; expiresAt?: number } = {},
+  o: { scopes?: ('read' | 'contribute')[]; expiresAt?: number; grantee?: ProvenKey } = {},
 ): Promise<TxResult & { grantee: ProvenKey; keys: Awaited<ReturnType<typeof approve>>['keys'] }> {
-  const grantee = await provenKey(ctx, reads, request.doctor, 'enc', { role: 'doctor' });
+  if (o.grantee && (o.grantee.username !== request.doctor || o.grantee.use !== 'enc')) {
+    throw clientError('KEY_NOT_PROVEN', { user: request.doctor, reason: `the confirmed key is ${o.grantee.username}'s ${o.grantee.use} key` });
+  }
+  const grantee = o.grantee ?? (await provenKey(ctx, reads, request.doctor, 'enc', { role: 'doctor' }));
   const scopes = o.scopes ?? ['read'];
   const ids = !scopes.includes('read') ? [] : request.records === 'all' ? (await directory(reads, ctx.me.username)).map((e) => e.recordId) : request.records;
   const records = [];

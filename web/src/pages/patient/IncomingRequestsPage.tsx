@@ -77,12 +77,9 @@ function Review({ unlocked, request, onDone }: { unlocked: Unlocked; request: Re
   const approve = useMutation({
     mutationFn: async () => {
       const chosen = [...(read ? (['read'] as const) : []), ...(contribute ? (['contribute'] as const) : [])];
-      const granted = await approveRequest(ctxOf(unlocked), readsOf(unlocked), request, { scopes: chosen, expiresAt: Date.now() + Number(days) * DAY_MS });
-      // Both keys are proven from the ledger; should the doctor have rotated in between, the patient hears of it instead of a success.
-      if (granted.grantee.keyId !== encKey.data?.keyId) {
-        throw new Error(`the doctor's encryption key changed while you decided: the records were shared with their new key ${granted.grantee.fingerprint}`);
-      }
-      return granted;
+      // Wrapped for exactly the key shown to the patient: should the doctor have rotated since, the contract refuses the grant.
+      if (!encKey.data) throw new Error('the doctor’s encryption key is not proven yet');
+      return approveRequest(ctxOf(unlocked), readsOf(unlocked), request, { scopes: chosen, expiresAt: Date.now() + Number(days) * DAY_MS, grantee: encKey.data });
     },
     onSuccess: settled,
   });
