@@ -118,6 +118,11 @@ export function parseGenesis(value: unknown): Genesis {
   return structuredClone(value) as unknown as Genesis;
 }
 
+/** The organisation that runs a genesis node (undefined for a node the genesis does not name). */
+export function orgOfNode(genesis: Genesis, nodeId: string): string | undefined {
+  return genesis.orgs.find((o) => o.nodes.some((n) => n.nodeId === nodeId))?.org;
+}
+
 export function genesisBytes(genesis: Genesis): Uint8Array {
   return taggedBytes(DOMAIN_TAGS.genesis, parseGenesis(genesis));
 }

@@ -12,7 +12,7 @@ export {
   isConsistencyValid, inclusionProofLength, consistencyProofLength, HASH_SIZE,
 } from './merkle.ts';
 export type { MerkleNodeStore, MerkleTreeOptions } from './merkle.ts';
-export { parseGenesis, genesisBytes, chainIdOf, DEFAULT_GENESIS_PARAMS } from './genesis.ts';
+export { parseGenesis, genesisBytes, chainIdOf, orgOfNode, DEFAULT_GENESIS_PARAMS } from './genesis.ts';
 export type { Genesis, GenesisParams, GenesisOrg, GenesisAdmin, GenesisNode } from './genesis.ts';
 export { parseTx, createTx, verifyTxSignature, txSigningBytes, headerJsonOf, txHashOf, bodyHashOf, txToJson, withhold, TX_VERSION } from './tx.ts';
 export type { TxHeader, SignedTx, WithheldTx, ParsedTx, NewTx, ParseTxOptions } from './tx.ts';

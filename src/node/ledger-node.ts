@@ -13,7 +13,7 @@
  * inclusion proof. This file holds no SQL and no signature checks.
  */
 import { join } from 'node:path';
-import { signAttestation, type ChainHead, type Genesis, type ParsedTx, type SignedHead } from '../ledger/index.ts';
+import { orgOfNode, signAttestation, type ChainHead, type Genesis, type ParsedTx, type SignedHead } from '../ledger/index.ts';
 import { checkAdminRegistration, dryRunBlock, type AdminRegistrationCheck } from './first-run.ts';
 import { KeyCache, readState } from '../contract/index.ts';
 import { isDhlError } from '../crypto/index.ts';
@@ -111,7 +111,7 @@ export class LedgerNode {
     this.genesis = store.genesis;
     this.blobs = new BlobStore(dataDir);
     const clock = options.clock ?? systemClock;
-    const org = this.genesis.orgs.find((o) => o.nodes.some((n) => n.nodeId === nodeKey.nodeId))?.org;
+    const org = orgOfNode(this.genesis, nodeKey.nodeId);
     this.reads = new ReadFacade(store, this.blobs, {
       now: () => clock.now(), receiptWindowMs: options.receiptWindowMs, ...(org === undefined ? {} : { org }), ...(options.refusals ? { refusals: options.refusals } : {}),
     });

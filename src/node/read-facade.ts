@@ -46,7 +46,7 @@ import {
   grantOfRead, grantView, nodeRefusalView, notificationOf, orgMembers, refusedTxView, requestView, type ReadSource, type GrantStatus, type GrantView,
   type MemberView, type NotificationView, type RefusalKind, type RefusalView, type RequestStatusView, type RequestView,
 } from './read-views.ts';
-import type { RefusalSource } from './store/refusal-log.ts';
+import { NODE_REFUSAL_KINDS, type NodeRefusalKind, type RefusalSource } from './store/refusal-log.ts';
 
 export type {
   GrantStatus, GrantView, MemberView, NotificationView, RefusalKind, RefusalView, RequestStatusView, RequestView,
@@ -624,8 +624,8 @@ export class ReadFacade {
       const rows = this.store.refused({ limit: limit + 1, ...(before === undefined ? {} : { beforeSeq: before }) });
       return pageOf(rows.slice(0, limit).map(refusedTxView), rows, limit);
     }
-    if (kind !== 'rate-limit' && kind !== 'failed-login') throw nodeError('QUERY_INVALID', { field: 'kind' });
-    const rows = this.nodeRefusals?.page(kind, { limit: limit + 1, ...(before === undefined ? {} : { beforeId: before }) }) ?? [];
+    if (!(NODE_REFUSAL_KINDS as readonly string[]).includes(kind)) throw nodeError('QUERY_INVALID', { field: 'kind' });
+    const rows = this.nodeRefusals?.page(kind as NodeRefusalKind, { limit: limit + 1, ...(before === undefined ? {} : { beforeId: before }) }) ?? [];
     const items = rows.slice(0, limit).map(nodeRefusalView);
     return rows.length > limit ? { items, next: String(items[limit - 1]!.id) } : { items };
   }

@@ -11,7 +11,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fingerprint, fromHex, isDhlError, toHex } from '../../crypto/index.ts';
 import {
-  blockHash, entryLeafHash, isMerkleError, parseBlockHeader, parseTx, rootOf, verifyInclusion, verifySignedHead, type Genesis, type LedgerErrorCode, type MerkleErrorCode,
+  blockHash, entryLeafHash, isMerkleError, orgOfNode, parseBlockHeader, parseTx, rootOf, verifyInclusion, verifySignedHead, type Genesis, type LedgerErrorCode, type MerkleErrorCode,
   type SignedHead,
 } from '../../ledger/index.ts';
 import type { ClientErrorCode } from '../errors.ts';
@@ -56,11 +56,6 @@ export interface HeadCheck {
   consistency?: ConsistencyCheck;
   /** Whether the head keeper accepted the head (and now keeps it, if newer). */
   accepted: Check;
-}
-
-/** The organisation of a genesis node. */
-function orgOfNode(genesis: Genesis, nodeId: string): string | undefined {
-  return genesis.orgs.find((o) => o.nodes.some((n) => n.nodeId === nodeId))?.org;
 }
 
 /**
