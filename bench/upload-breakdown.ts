@@ -27,7 +27,8 @@ import { storedSizeOf } from '../src/client/files.ts';
 import { nodeFetch } from '../src/cli/http-fetch.ts';
 import { ALG, encryptEnvelope, generateDek, type StoredChunk } from '../src/crypto/index.ts';
 import { cpuMsOf, startBenchNode } from './http-node.ts';
-import { log, machine, option, round } from './util.ts';
+import { contentPiece } from './upload.ts';
+import { inFlight, log, machine, option, round } from './util.ts';
 
 const MiB = 2 ** 20;
 
@@ -40,14 +41,6 @@ async function measure(size: number, fn: () => Promise<unknown>, nodePid = proce
   const ms = performance.now() - start;
   const cpuMs = (used.user + used.system) / 1000 + (nodePid === process.pid ? 0 : cpuMsOf(nodePid) - nodeCpu);
   return { ms: round(ms, 0), mbPerSec: round(size / 1e6 / (ms / 1000), 0), cpuMsPerMiB: round(cpuMs / (size / MiB), 2) };
-}
-
-/** `count` jobs with up to `depth` in flight. */
-async function inFlight(count: number, depth: number, job: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: depth }, async () => {
-    while (next < count) await job(next++);
-  }));
 }
 
 /** A node:http server that collects each request body into one buffer and answers a small JSON: the HTTP floor. */
@@ -67,9 +60,7 @@ export async function run(args: string[]) {
   const chunkSize = option(args, 'chunk-mib', 1) * MiB;
   const nodeProcess = args.includes('--node-process');
   const chunks = size / chunkSize;
-  const piece = new Uint8Array(chunkSize);
-  globalThis.crypto.getRandomValues(piece.subarray(0, 65536));
-  for (let i = 65536; i < chunkSize; i += 65536) piece.copyWithin(i, 0, 65536);
+  const piece = contentPiece(chunkSize);
   const content = async function* () {
     for (let i = 0; i < chunks; i++) yield piece;
   };

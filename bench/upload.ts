@@ -26,7 +26,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { fixtureKey } from '../test/fixtures/keys.ts';
 import { openRecord, signTx, uploadBlob, type ClientContext } from '../src/client/index.ts';
 import { cpuMsOf, rssOf, startBenchNode } from './http-node.ts';
-import { listOption, log, machine, option, round } from './util.ts';
+import { inFlight, listOption, log, machine, option, round } from './util.ts';
 
 const MiB = 2 ** 20;
 
@@ -37,11 +37,11 @@ function content(size: number, piece: Uint8Array): () => AsyncGenerator<Uint8Arr
   };
 }
 
-/** A MiB of content: 64 KiB of random bytes repeated (the envelope's AES output is random whatever goes in). */
-export function contentPiece(): Uint8Array {
-  const piece = new Uint8Array(MiB);
+/** `bytes` of content (a MiB unless told): 64 KiB of random bytes repeated (the envelope's AES output is random whatever goes in). */
+export function contentPiece(bytes = MiB): Uint8Array<ArrayBuffer> {
+  const piece = new Uint8Array(bytes);
   globalThis.crypto.getRandomValues(piece.subarray(0, 65536));
-  for (let i = 65536; i < MiB; i += 65536) piece.copyWithin(i, 0, 65536);
+  for (let i = 65536; i < bytes; i += 65536) piece.copyWithin(i, 0, 65536);
   return piece;
 }
 
@@ -97,19 +97,13 @@ export async function bareWrite(dir: string, size: number, piece: Uint8Array): P
 export async function webCryptoSeal(size: number, chunkSize: number, parallel: number): Promise<number> {
   const subtle = globalThis.crypto.subtle;
   const key = await subtle.importKey('raw', globalThis.crypto.getRandomValues(new Uint8Array(32)), 'AES-GCM', false, ['encrypt']);
-  const chunk = globalThis.crypto.getRandomValues(new Uint8Array(Math.min(chunkSize, 65536)));
-  const plain = new Uint8Array(chunkSize);
-  for (let i = 0; i < chunkSize; i += chunk.length) plain.set(chunk.subarray(0, Math.min(chunk.length, chunkSize - i)), i);
-  const count = Math.ceil(size / chunkSize);
-  let next = 0;
+  const plain = contentPiece(chunkSize);
   const start = performance.now();
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    for (let i = next++; i < count; i = next++) {
-      const iv = new Uint8Array(12);
-      new DataView(iv.buffer).setUint32(8, i);
-      await subtle.digest('SHA-256', await subtle.encrypt({ name: 'AES-GCM', iv }, key, plain));
-    }
-  }));
+  await inFlight(Math.ceil(size / chunkSize), parallel, async (i) => {
+    const iv = new Uint8Array(12);
+    new DataView(iv.buffer).setUint32(8, i);
+    await subtle.digest('SHA-256', await subtle.encrypt({ name: 'AES-GCM', iv }, key, plain));
+  });
   return performance.now() - start;
 }
 

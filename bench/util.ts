@@ -57,3 +57,11 @@ export function opensslRsa3072(): { signPerSec: number; verifyPerSec: number; ve
 }
 
 export const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** `count` jobs with up to `depth` in flight; job `i` gets its index. */
+export async function inFlight(count: number, depth: number, job: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: depth }, async () => {
+    while (next < count) await job(next++);
+  }));
+}
