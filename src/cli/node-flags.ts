@@ -13,8 +13,8 @@
  * full collection ("GC in old space requested", --trace-gc) every 20–25 MiB
  * of chunks: ~50 per GiB in each process, half of an upload's CPU. With the
  * flag: 14 per GiB (V8's own 64 MiB external-memory limit, which it does not
- * move), CPU per MiB −35 % uploading and −40 % downloading, peak RSS +40–60
- * MiB in each process and still flat in file size (docs/benchmarks.md).
+ * move), CPU per MiB about −45 % uploading and downloading, peak RSS up to
+ * +90 MiB in each process and still flat in file size (docs/benchmarks.md).
  *
  * It must be given when the process starts: V8 reads it when it makes the
  * heap, so `v8.setFlagsFromString` later changes nothing, and NODE_OPTIONS
